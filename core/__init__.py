@@ -1,0 +1,4 @@
+"""CarbonWatch core: data model, loader, demo generator, queries and analytics.
+
+Plain Python; only core/ui may import streamlit.
+"""

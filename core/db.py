@@ -1,0 +1,99 @@
+"""The DuckDB boundary: where the database file is, and how to talk to it.
+
+One connection per process (DuckDB connections must not be shared across
+threads), a fresh cursor per query, parameters always bound.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core import schema
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "carbonwatch.duckdb"
+ENV_VAR = "CARBONWATCH_DB"
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process holds the database file (usually the running app)."""
+
+
+def resolve_path(cli_path: str | os.PathLike | None = None) -> Path:
+    """--db, else $CARBONWATCH_DB, else data/carbonwatch.duckdb."""
+    if cli_path:
+        return Path(cli_path)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return DEFAULT_DB
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database, creating the schema on first use of a writable file."""
+    p = resolve_path(path)
+    if read_only and not p.exists():
+        raise FileNotFoundError(f"no CarbonWatch database at {p}; build one with `python -m core.cli demo` or `make run`")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(p), read_only=read_only)
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise DatabaseBusy(
+                f"{p} is in use by another process (is the app running?). Stop it, or import through the app's "
+                f"Data page, then try again."
+            ) from e
+        raise
+    if not read_only:
+        schema.create(con)
+    return con
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which provinces a user may see: None = the whole country.
+
+    Every named query takes one, so access control is enforced in one place."""
+
+    provinces: frozenset[str] | None = None
+
+    @classmethod
+    def national(cls) -> "Scope":
+        return cls(None)
+
+    @classmethod
+    def of(cls, codes) -> "Scope":
+        return cls(frozenset(str(c) for c in codes))
+
+    def sql(self, column: str = "province_code") -> tuple[str, list]:
+        """A WHERE fragment and its parameters restricting `column` to the scope."""
+        if self.provinces is None:
+            return "TRUE", []
+        if not self.provinces:
+            return "FALSE", []
+        return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [sorted(self.provinces)]
+
+    def allows(self, province_code: str | None) -> bool:
+        return self.provinces is None or province_code in self.provinces
+
+
+def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    """Run one parameterised query on its own cursor and materialise it once."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, list(params)).df()
+    finally:
+        cur.close()
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever a load commits; cache keys include it so nothing stale is served."""
+    cur = con.cursor()
+    try:
+        n, last = cur.execute("SELECT count(*), max(load_id) FROM load_log").fetchone()
+    finally:
+        cur.close()
+    return f"{n}:{last}"
