@@ -1,0 +1,987 @@
+"""The national demo: contract files calibrated on real figures, with labelled irregularities.
+
+`write(out, scale, seed)` writes one file per contract table; the CLI then loads
+them through the loader, so the demo enters the database the way real deposits do.
+
+What is real and what is synthetic (details in data/README.md):
+- real: the number of key emitters per province (MEE lists), plant capacities, fuels,
+  coordinates and parent groups (WRI Global Power Plant Database), the CEA daily
+  market series, national covered emissions per year and the measured share of carbon
+  content (domain.md §2, §4), allocation benchmarks (data/reference/allocation_benchmarks.csv);
+- synthetic: enterprise, agency and account names and ids, every monthly value (drawn
+  from the physical ranges of domain.md §3), every individual trade, and the injected
+  irregularities, which are recorded only in `case_labels`.
+
+Everything is drawn from one seed, so the same seed gives the same files.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from core import mrv, schema
+
+FIRST_PERIOD, LAST_PERIOD = "2019-01", "2025-12"
+YEARS = list(range(2019, 2026))
+# The demo's "today": the last day of the real market series it ships with, so that
+# compliance still open at that date stays open, whatever day the demo is built.
+AS_OF = dt.date(2026, 8, 19)
+BASE_ENTERPRISES = 2200
+SMALL_PLANT_SHARE = 0.55  # about 2,162-2,257 power entities per cycle (domain.md §4)
+LIST_YEARS = (2022, 2023)  # the key-emitter lists that cover power only
+
+NORTHERN_HEATING_GRIDS = {"north", "northeast", "northwest"}
+DRY_PROVINCES = {"14", "15", "61", "62", "63", "64", "65", "66"}  # air cooling common
+GANGUE_PROVINCES = {"14", "15", "52", "61", "64", "65", "66"}  # coal gangue / CFB units common
+
+# Seasonal shape of thermal output (domain.md §3.2: peaks Jul-Aug and Dec-Jan, Feb dip).
+SEASON = np.array([1.10, 0.82, 0.95, 0.90, 0.93, 1.00, 1.12, 1.14, 1.00, 0.92, 0.98, 1.12])
+SEASON = SEASON / SEASON.mean()
+
+COAL_SIZES = np.array([1000, 660, 600, 350, 330, 300, 200, 135, 100, 50, 25], dtype=float)
+GAS_SIZES = np.array([460, 390, 180, 100, 50], dtype=float)
+
+GROUP_PATTERNS = [
+    (r"huaneng", "China Huaneng Group"),
+    (r"datang", "China Datang Corporation"),
+    (r"huadian", "China Huadian Corporation"),
+    (r"shenhua|guodian|guohua|china energy", "China Energy Investment Corporation"),
+    (r"\bspic\b|state power investment|\bcpi\b|china power", "State Power Investment Corporation"),
+    (r"china resources|cr power", "China Resources Power"),
+    (r"\bsdic\b", "SDIC Power Holdings"),
+    (r"zhejiang energy|zheneng", "Zhejiang Provincial Energy Group"),
+    (r"guangdong|yudean", "Guangdong Energy Group"),
+    (r"beijing energy|jingneng", "Beijing Energy Holding"),
+    (r"shenergy", "Shenergy Group"),
+    (r"weiqiao", "Shandong Weiqiao Pioneering Group"),
+]
+
+SYLLABLES = (
+    "an bai bao cheng da de feng fu guang hai han heng hong hua jia jin jing kai kang le li long "
+    "ming nan ning peng qi qing rui sheng shun tai tian tong wan wei xiang xin xing yao yi yong "
+    "yuan yue zhen zhi zhong"
+).split()
+
+PATTERNS = {
+    "batch_testing": "(a) coal tested in one batch but reported as monthly tests",
+    "carbon_shading": "(b) measured carbon content shaded just below the plausible band",
+    "copied_values": "(c) lab values copied across months or across clients of one lab",
+    "coal_understated": "(d) coal consumption understated against generation",
+    "invented_moisture": "(e) invented total moisture",
+    "verifier_gap": "(f) verifier passed a report with a large unexplained gap",
+    "intermediary_ring": "(g) a lab or consultant whose clients share anomalies",
+    "trade_round_trip": "(h) round-trip trades between accounts of one group",
+    "off_market_block": "(h) block trade at an off-market price between related accounts",
+    "late_deposit": "(i) monthly deposits far past the deadline",
+    "missing_deposit": "(i) monthly deposits missing",
+}
+
+
+class _Ctx:
+    """Shared state of one generation run."""
+
+    def __init__(self, scale: float, seed: int):
+        if not (0 < scale <= 50):
+            raise ValueError("scale must be in (0, 50]")
+        self.scale = scale
+        self.seed = seed
+        self._seeds = np.random.SeedSequence(seed)
+        self.periods = pd.period_range(FIRST_PERIOD, LAST_PERIOD, freq="M")
+        self.T = len(self.periods)
+        self.p_year = self.periods.year.to_numpy()
+        self.p_month = self.periods.month.to_numpy()
+        self.p_days = self.periods.days_in_month.to_numpy()
+        self.p_start = self.periods.to_timestamp().to_numpy().astype("datetime64[D]")
+        self.p_end = self.p_start + (self.p_days - 1).astype("timedelta64[D]")
+
+    def rng(self, name: str) -> np.random.Generator:
+        """An independent stream per component: changing one part does not reshuffle the others."""
+        digest = sum((i + 1) * ord(c) for i, c in enumerate(name))
+        return np.random.default_rng([self.seed, digest])
+
+    def n(self, base: float) -> int:
+        return max(1, int(round(base * self.scale)))
+
+
+# ---------------------------------------------------------------- reference data
+
+def _provinces() -> pd.DataFrame:
+    cols = ["code", "adcode", "name_zh", "name_en", "abbr_zh", "grid_region", "tile_row", "tile_col"]
+    return pd.DataFrame(schema.province_rows(), columns=cols)
+
+
+def _province_counts(n_total: int, prov: pd.DataFrame) -> pd.Series:
+    """Enterprises per province in proportion to the MEE key-emitter lists (largest remainder)."""
+    lists = pd.read_csv(schema.REFERENCE_DIR / "cets_key_emitters_by_province_year.csv")
+    code_of = dict(zip(prov.name_zh, prov.code))
+    lists = lists[lists.year.isin(LIST_YEARS) & lists.province.isin(code_of)]
+    lists = lists.assign(code=lists.province.map(code_of))
+    share = (lists.pivot_table(index="code", columns="year", values="uniqueEntities", aggfunc="sum")
+             .fillna(0))
+    share = (share / share.sum()).mean(axis=1).reindex(prov.code, fill_value=0.0)
+    raw = share / share.sum() * n_total
+    counts = np.floor(raw).astype(int)
+    rest = n_total - counts.sum()
+    counts[(raw - counts).sort_values(ascending=False).index[:rest]] += 1
+    return counts[counts > 0]
+
+
+def _plants() -> pd.DataFrame:
+    p = pd.read_csv(schema.REFERENCE_DIR / "china_power_plants_coal_gas_wri.csv")
+    p = p[~p.operational_status.isin(["Shutdown", "Under Construction"])].copy()
+    p["code"] = p.province_adcode.astype(str).str[:2]
+    owner = p.owner.fillna("").str.lower()
+    p["group_name"] = None
+    for pattern, group in reversed(GROUP_PATTERNS):
+        p.loc[owner.str.contains(pattern, regex=True), "group_name"] = group
+    return p.reset_index(drop=True)
+
+
+def _name(rng: np.random.Generator, n: int) -> np.ndarray:
+    a = rng.choice(SYLLABLES, n)
+    b = rng.choice(SYLLABLES, n)
+    return np.char.add(np.char.capitalize(a.astype(str)), b.astype(str))
+
+
+# ---------------------------------------------------------------- enterprises and units
+
+def _enterprises(ctx: _Ctx, prov: pd.DataFrame) -> pd.DataFrame:
+    rng = ctx.rng("enterprises")
+    counts = _province_counts(int(round(BASE_ENTERPRISES * ctx.scale)), prov)
+    plants = _plants()
+    national = plants.index.to_numpy()
+    rows = []
+    for code, k in counts.items():
+        pool = plants.index[plants.code == ("65" if code == "66" else code)].to_numpy()
+        if len(pool) == 0:
+            pool = national
+        rows.append(pd.DataFrame({"province_code": code, "plant": rng.choice(pool, k)}))
+    ent = pd.concat(rows, ignore_index=True)
+    src = plants.loc[ent.plant]
+    n = len(ent)
+    ent["fuel"] = src.fuel.to_numpy()
+    # The covered list mixes utility plants (sizes as in WRI) with small CHP and captive
+    # plants that the WRI list (mostly >= 30 MW utility stations) under-represents.
+    small = rng.random(n) < SMALL_PLANT_SHARE
+    small_cap = np.clip(rng.lognormal(np.log(150), 0.7, n), 25, 600)
+    ent["raw_capacity"] = np.where(small, small_cap, src.capacity_mw.to_numpy() * rng.lognormal(0, 0.2, n))
+    ent["commissioning"] = src.commissioning_year.fillna(0).to_numpy()
+    ent["latitude"] = np.round(src.latitude.to_numpy() + rng.normal(0, 0.05, n), 4)
+    ent["longitude"] = np.round(src.longitude.to_numpy() + rng.normal(0, 0.05, n), 4)
+    ent["group_name"] = src.group_name.to_numpy()
+    pname = prov.set_index("code").name_en
+    kind = np.where(ent.fuel == "gas", "Gas Power Co., Ltd.",
+                    rng.choice(["Power Generation Co., Ltd.", "Thermal Power Co., Ltd.",
+                                "Cogeneration Co., Ltd.", "Energy Co., Ltd."], n))
+    ent["name"] = [f"{pname[c]} {s} {k}" for c, s, k in zip(ent.province_code, _name(rng, n), kind)]
+    # Unified-social-credit-like ids: 91 + province + sequence + random tail (synthetic).
+    tail = rng.integers(10**8, 10**9, n)
+    ent["enterprise_id"] = [f"91{c}{i:05d}{t}X" for i, (c, t) in enumerate(zip(ent.province_code, tail))]
+    ent["grid_region"] = ent.province_code.map(prov.set_index("code").grid_region)
+    return ent
+
+
+def _nearest(sizes: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The standard unit size closest to each target (on a log scale)."""
+    return sizes[np.abs(np.log(sizes)[None, :] - np.log(target)[:, None]).argmin(1)]
+
+
+def _units(ctx: _Ctx, ent: pd.DataFrame) -> pd.DataFrame:
+    rng = ctx.rng("units")
+    n_ent = len(ent)
+    # Calibrate plant size so that national emissions at typical utilisation match the
+    # published covered emissions; the yearly residual is corrected on hours later.
+    expected_intensity = np.where(ent.fuel == "gas", 0.37 * 2700, 0.88 * 4400)  # tCO2 per MW-year
+    factor = mrv.NATIONAL_EMISSIONS_T[2019] * ctx.scale / float((ent.raw_capacity * expected_intensity).sum())
+    cap = ent.raw_capacity.to_numpy() * factor
+    gas = ent.fuel.to_numpy() == "gas"
+    sizes = np.where(gas, _nearest(GAS_SIZES, cap / rng.integers(1, 4, n_ent)), np.select(
+        [cap >= 1200, cap >= 500],
+        [rng.choice([1000, 660, 600], n_ent, p=[0.3, 0.4, 0.3]), rng.choice([660, 600, 350, 300], n_ent)],
+        _nearest(COAL_SIZES[COAL_SIZES <= 350], cap / rng.integers(1, 5, n_ent))))
+    n_units = np.clip(np.round(cap / sizes), 1, 6).astype(int)
+    e_idx = np.repeat(np.arange(n_ent), n_units)
+    size = sizes[e_idx]
+    u = pd.DataFrame({"e": e_idx, "capacity_mw": size})
+    u["enterprise_id"] = ent.enterprise_id.to_numpy()[e_idx]
+    u["unit_id"] = [f"{eid}-U{k + 1}" for eid, k in
+                    zip(u.enterprise_id, u.groupby("e").cumcount())]
+    code = ent.province_code.to_numpy()[e_idx]
+    is_gas = gas[e_idx]
+    unconv_p = np.where(np.isin(code, list(GANGUE_PROVINCES)), 0.30, 0.10)
+    ent_unconv = rng.random(n_ent) < unconv_p[np.unique(e_idx, return_index=True)[1]]
+    cls = np.where(is_gas, "gas",
+                   np.where(size >= 600, "coal_above_300mw",
+                            np.where(ent_unconv[e_idx], "coal_unconventional", "coal_300mw_below")))
+    u["unit_class"] = cls
+    n = len(u)
+    air = rng.random(n_ent) < np.where(np.isin(ent.province_code, list(DRY_PROVINCES)), 0.55, 0.05)
+    u["cooling"] = np.where(air[e_idx], "air", "water")
+    chp_p = np.where(is_gas, 0.3, np.where(size < 300, 0.8, np.where(size < 600, 0.6, 0.12)))
+    u["chp"] = rng.random(n) < chp_p
+    base_year = ent.commissioning.to_numpy()[e_idx]
+    base_year = np.where(base_year > 0, base_year, rng.integers(1995, 2019, n))
+    u["commissioning_year"] = np.clip(base_year + rng.integers(-2, 3, n), 1980, 2022).astype(int)
+    # Physical parameters of each unit (domain.md §3.2), kept for the monthly draw.
+    rate = np.select(
+        [cls == "coal_unconventional", size >= 1000, size >= 600, size >= 300],
+        [rng.uniform(320, 360, n), rng.uniform(270, 285, n), rng.uniform(285, 305, n), rng.uniform(305, 325, n)],
+        rng.uniform(320, 370, n),
+    ) + np.where(u.cooling == "air", 8.0, 0.0)
+    u["coal_rate"] = np.where(is_gas, 0.0, rate)
+    u["heat_rate"] = np.where(is_gas, rng.uniform(6.3, 7.2, n), 0.0)  # GJ per MWh supplied
+    u["aux"] = np.select(
+        [is_gas, cls == "coal_above_300mw", cls == "coal_unconventional", size >= 300],
+        [rng.uniform(0.02, 0.03, n), rng.uniform(0.035, 0.055, n), rng.uniform(0.07, 0.10, n),
+         rng.uniform(0.05, 0.07, n)],
+        rng.uniform(0.07, 0.10, n),
+    )
+    hours = np.select([is_gas, cls == "coal_above_300mw", cls == "coal_unconventional"],
+                      [rng.normal(2700, 450, n), rng.normal(4500, 500, n), rng.normal(4700, 500, n)],
+                      rng.normal(4300, 550, n)) + np.where(u.chp & ~is_gas, 400, 0)
+    u["eq_hours"] = np.clip(hours, 1500, 6500)
+    u["lf"] = rng.uniform(0.55, 0.80, n)
+    u["heating"] = ent.grid_region.to_numpy()[e_idx]
+    u["heating"] = u.heating.isin(NORTHERN_HEATING_GRIDS) | np.isin(code, ["41", "37"])
+    u["wet_south"] = np.isin(ent.grid_region.to_numpy()[e_idx], ["south", "southwest"])
+    return u
+
+
+# ---------------------------------------------------------------- monthly physics
+
+class _Monthly:
+    """Unit x month arrays (U x T) of activity, fuel quality and lab dates."""
+
+
+def _noise(ctx: _Ctx, U: int, E: int) -> dict:
+    r = ctx.rng("monthly-noise")
+    T = ctx.T
+    return {
+        "hours": r.lognormal(0, 0.08, (U, T)),
+        "lf": r.normal(0, 0.04, (U, T)),
+        "outage": r.random((U, T)),
+        "outage_h": r.uniform(0, 200, (U, T)),
+        "rate": r.normal(0, 0.012, (U, T)),
+        "heat": r.uniform(0.8, 1.2, (U, T)),
+        "boiler": r.uniform(0.88, 0.92, U),
+        "ncv_mu": r.uniform(19.4, 22.6, E),
+        "mt_mu": r.uniform(9, 18, E),
+        "mt": r.normal(0, 1.2, (E, T)),
+        "ncvd": r.normal(1, 0.012, (E, T)),
+        "ccd_mu": r.uniform(0.0252, 0.0273, E),
+        "ccd": r.normal(1, 0.005, (E, T)),
+        "mad": r.uniform(1.0, 7.5, (E, T)),
+        "h": r.uniform(2.6, 3.9, (E, T)),
+        "s_mu": r.uniform(0.4, 1.4, E),
+        "s": r.normal(0, 0.05, (E, T)),
+        "gas_ncv": r.normal(1, 0.004, (U, T)),
+    }
+
+
+def _activity(ctx: _Ctx, u: pd.DataFrame, nz: dict, year_mult: np.ndarray) -> dict:
+    """Hours, generation, supply and heat per unit-month for given yearly output multipliers."""
+    T = ctx.T
+    season = SEASON[ctx.p_month - 1][None, :] * np.where(
+        u.wet_south.to_numpy()[:, None] & np.isin(ctx.p_month, [6, 7, 8, 9])[None, :], 0.9, 1.0)
+    yi = ctx.p_year - YEARS[0]
+    eq = (u.eq_hours.to_numpy()[:, None] / 12.0) * season * year_mult[yi][None, :] * nz["hours"]
+    lf = np.clip(u.lf.to_numpy()[:, None] + nz["lf"], 0.35, 0.95)
+    hours = eq / lf
+    max_h = (24 * ctx.p_days)[None, :].astype(float)
+    hours = np.minimum(hours, max_h * 0.98)
+    # About one planned outage month every two years.
+    outage = nz["outage"] < 1 / 24
+    hours = np.where(outage, np.minimum(nz["outage_h"], hours), hours)
+    gen = u.capacity_mw.to_numpy()[:, None] * hours * lf
+    supply = gen * (1 - u.aux.to_numpy()[:, None])
+    heating_month = np.isin(ctx.p_month, [11, 12, 1, 2, 3])[None, :]
+    heat_ratio = np.where(u.heating.to_numpy()[:, None] & heating_month, 3.0,
+                          np.where(u.heating.to_numpy()[:, None], 0.4, 0.8))  # GJ heat per MWh supplied
+    heat = np.where(u.chp.to_numpy()[:, None], supply * heat_ratio * nz["heat"], 0.0)
+    return {"hours": hours, "lf": lf, "gen": gen, "supply": supply, "heat": heat}
+
+
+def _coal_quality(ctx: _Ctx, nz: dict, E: int) -> dict:
+    """Plant-level monthly coal quality (one composite sample per plant and month).
+
+    Dry-basis carbon per unit heat is a property of the coal; as-received values follow
+    from the total moisture: C_ar = C_d (1 - M_t), NCV_ar = NCV_d (1 - M_t) - 0.02443 M_t."""
+    summer = np.isin(ctx.p_month, [6, 7, 8])[None, :] * 1.0
+    mt = np.clip(nz["mt_mu"][:, None] + nz["mt"] + summer, 5, 25)
+    ncv_d = ((nz["ncv_mu"] + 0.02443 * nz["mt_mu"]) / (1 - nz["mt_mu"] / 100))[:, None] * nz["ncvd"]
+    cc_d = nz["ccd_mu"][:, None] * nz["ccd"]
+    c_d = cc_d * ncv_d * 100  # % carbon, dry
+    return {"mt": mt, "ncv_d": ncv_d, "c_d": c_d,
+            "mad": np.minimum(nz["mad"], mt - 1.0), "h": nz["h"],
+            "s": np.clip(nz["s_mu"][:, None] + nz["s"], 0.2, 2.0)}
+
+
+def _as_received(q: dict, mt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ncv_ar = q["ncv_d"] * (1 - mt / 100) - 0.02443 * mt
+    c_ar = q["c_d"] * (1 - mt / 100)
+    return ncv_ar, c_ar, c_ar / 100 / ncv_ar
+
+
+# ---------------------------------------------------------------- agencies
+
+def _agencies(ctx: _Ctx, ent: pd.DataFrame, prov: pd.DataFrame) -> pd.DataFrame:
+    rng = ctx.rng("agencies")
+    per_prov = ent.province_code.value_counts()
+    rows = []
+    pname = prov.set_index("code").name_en
+    specs = [("lab", 18, "LAB", "Coal Testing Technology Co., Ltd."),
+             ("consultant", 30, "CON", "Carbon Asset Consulting Co., Ltd."),
+             ("verifier", 45, "VER", "Low-Carbon Verification Center Co., Ltd.")]
+    for kind, clients_per, prefix, suffix in specs:
+        k = 0
+        for code, n in per_prov.items():
+            for _ in range(max(1, int(round(n / clients_per)))):
+                k += 1
+                rows.append({"agency_id": f"{prefix}{k:04d}", "kind": kind, "province_code": code,
+                             "name": f"{pname[code]} {_name(rng, 1)[0]} {suffix}"})
+    ag = pd.DataFrame(rows)
+    acc = rng.choice(["CMA", "CNAS", "CMA+CNAS"], len(ag), p=[0.45, 0.1, 0.45])
+    ag["accreditation"] = np.where(ag.kind == "lab", acc, None)
+    return ag
+
+
+def _assign(rng: np.random.Generator, ent: pd.DataFrame, ag: pd.DataFrame, kind: str, local: float) -> np.ndarray:
+    """Each enterprise's agency of a kind: mostly one from its own province."""
+    pool = ag[ag.kind == kind]
+    by_prov = {c: g.agency_id.to_numpy() for c, g in pool.groupby("province_code")}
+    all_ids = pool.agency_id.to_numpy()
+    out = np.empty(len(ent), dtype=object)
+    for i, code in enumerate(ent.province_code):
+        cands = by_prov.get(code)
+        out[i] = rng.choice(cands) if cands is not None and rng.random() < local else rng.choice(all_ids)
+    return out
+
+
+# ---------------------------------------------------------------- irregularities
+
+def _pick(rng, pool: np.ndarray, k: int, taken: set) -> list[int]:
+    cands = [int(i) for i in pool if int(i) not in taken]
+    chosen = list(rng.choice(cands, min(k, len(cands)), replace=False)) if cands else []
+    taken.update(chosen)
+    return [int(c) for c in chosen]
+
+
+def _months_of(ctx: _Ctx, year: int, rng, min_len=6, max_len=12) -> np.ndarray:
+    idx = np.flatnonzero(ctx.p_year == year)
+    length = int(rng.integers(min_len, max_len + 1))
+    start = int(rng.integers(0, 12 - length + 1))
+    return idx[start:start + length]
+
+
+# ---------------------------------------------------------------- main generation
+
+def generate(scale: float = 1.0, seed: int = 2022) -> dict[str, pd.DataFrame]:
+    """All contract tables as DataFrames (in the file formats of the contract)."""
+    ctx = _Ctx(scale, seed)
+    prov = _provinces()
+    ent = _enterprises(ctx, prov)
+    u = _units(ctx, ent)
+    E, U, T = len(ent), len(u), ctx.T
+    e_of_u = u.e.to_numpy()
+    is_gas_u = (u.unit_class == "gas").to_numpy()
+    ent_gas = ent.fuel.to_numpy() == "gas"
+
+    ag = _agencies(ctx, ent, prov)
+    rng_a = ctx.rng("assign")
+    ent["consultant_id"] = np.where(rng_a.random(E) < 0.7, _assign(rng_a, ent, ag, "consultant", 0.8), None)
+    lab = _assign(rng_a, ent, ag, "lab", 0.75)
+    lab_switch = rng_a.random(E) < 0.15
+    lab2 = _assign(rng_a, ent, ag, "lab", 0.75)
+    switch_t = rng_a.integers(12, T - 12, E)
+    lab_et = np.where(lab_switch[:, None] & (np.arange(T)[None, :] >= switch_t[:, None]),
+                      lab2[:, None], lab[:, None]).astype(object)
+
+    # Who measures carbon content (per enterprise-year, domain.md §2.1 shares).
+    rng_m = ctx.rng("measured")
+    yi = ctx.p_year - YEARS[0]
+    measured_ey = rng_m.random((E, len(YEARS))) < np.array([mrv.MEASURED_SHARE[y] for y in YEARS])[None, :]
+    measured_et = measured_ey[:, yi] & ~ent_gas[:, None]
+
+    nz = _noise(ctx, U, E)
+    q = _coal_quality(ctx, nz, E)
+    mt_rep = q["mt"].copy()  # reported total moisture (may be invented)
+    fuel_mult = np.ones((U, T))
+    cc_override = np.full((E, T), np.nan)
+    copy_from = np.full((E, T), -1)  # copy lab values from (enterprise, month) flattened index
+
+    # ----- irregularities (ground truth goes to case_labels only)
+    rng_f = ctx.rng("fraud")
+    labels: list[tuple[str, str, str, str]] = []
+    taken: set[int] = set()
+    coal_ents = np.flatnonzero(~ent_gas)
+    batch: dict[int, tuple[int, np.ndarray]] = {}  # enterprise -> (year, months)
+    ring_batch: list[int] = []
+
+    def label(e: int, period: str, pattern: str, outcome: str = "confirmed"):
+        labels.append((ent.enterprise_id.iat[e], period, pattern, outcome))
+
+    for e in _pick(rng_f, coal_ents, ctx.n(10), taken):
+        y = int(rng_f.choice([2019, 2020, 2021], p=[0.35, 0.35, 0.3]))
+        measured_et[e, ctx.p_year == y] = True
+        batch[e] = (y, np.flatnonzero(ctx.p_year == y))
+        label(e, str(y), "batch_testing")
+    for e in _pick(rng_f, coal_ents, ctx.n(10), taken):
+        y = int(rng_f.integers(2019, 2025))
+        m = _months_of(ctx, y, rng_f)
+        measured_et[e, m] = True
+        cc_override[e, m] = rng_f.uniform(0.0238, 0.0253, len(m))
+        label(e, str(y), "carbon_shading")
+    for e in _pick(rng_f, coal_ents, ctx.n(5), taken):
+        y = int(rng_f.integers(2019, 2025))
+        m = _months_of(ctx, y, rng_f, 4, 8)
+        m = m[m > 0]
+        measured_et[e, m[0] - 1:m[-1] + 1] = True
+        copy_from[e, m] = e * T + (m[0] - 1)
+        label(e, str(y), "copied_values")
+    # Copies across clients of one lab: two clients reuse a third client's results.
+    lab_clients = pd.Series(np.arange(E)[~ent_gas], index=lab[~ent_gas])
+    for _ in range(ctx.n(1)):
+        multi = lab_clients.groupby(level=0).filter(lambda s: len(s) >= 3)
+        if multi.empty:
+            break
+        the_lab = rng_f.choice(multi.index.unique())
+        trio = _pick(rng_f, multi.loc[[the_lab]].to_numpy(), 3, taken)
+        y = int(rng_f.integers(2019, 2025))
+        m = _months_of(ctx, y, rng_f, 6, 9)
+        for e in trio:
+            measured_et[e, m] = True
+            lab_et[e, m] = the_lab
+        for e in trio[1:]:
+            copy_from[e, m] = trio[0] * T + m
+        for e in trio:
+            label(e, str(y), "copied_values")
+    for e in _pick(rng_f, coal_ents, ctx.n(10), taken):
+        y = int(rng_f.integers(2019, 2026))
+        m = _months_of(ctx, y, rng_f)
+        rows = np.flatnonzero(e_of_u == e)
+        fuel_mult[np.ix_(rows, m)] = rng_f.uniform(0.72, 0.85)
+        label(e, str(y), "coal_understated")
+    for e in _pick(rng_f, coal_ents, ctx.n(8), taken):
+        y = int(rng_f.integers(2019, 2025))
+        m = _months_of(ctx, y, rng_f)
+        measured_et[e, m] = True
+        mt_rep[e, m] = q["mt"][e, m] + rng_f.uniform(5, 9)
+        label(e, str(y), "invented_moisture")
+    # (g) one lab batch-tests a whole client list in one go; one consultant invents moisture for its clients.
+    ring_lab = pd.Series(lab).where(~ent_gas).value_counts()
+    ring_lab = ring_lab.index[0] if len(ring_lab) else None
+    if ring_lab is not None:
+        y = int(rng_f.choice([2020, 2021]))
+        clients = np.flatnonzero((lab == ring_lab) & ~ent_gas)
+        for e in _pick(rng_f, clients, max(2, ctx.n(6)), taken):
+            measured_et[e, ctx.p_year == y] = True
+            lab_et[e, ctx.p_year == y] = ring_lab
+            batch[e] = (y, np.flatnonzero(ctx.p_year == y))
+            ring_batch.append(e)
+            label(e, str(y), "intermediary_ring")
+    cons = pd.Series(ent.consultant_id).where(~ent_gas).value_counts()
+    if len(cons):
+        ring_con = cons.index[0]
+        y = int(rng_f.choice([2019, 2020, 2021]))
+        clients = np.flatnonzero((ent.consultant_id == ring_con).to_numpy() & ~ent_gas)
+        for e in _pick(rng_f, clients, max(2, ctx.n(5)), taken):
+            m = _months_of(ctx, y, rng_f, 8, 12)
+            measured_et[e, m] = True
+            mt_rep[e, m] = q["mt"][e, m] + rng_f.uniform(5, 9)
+            label(e, str(y), "intermediary_ring")
+    verifier_gap = {e: int(rng_f.integers(2019, 2025)) for e in _pick(rng_f, coal_ents, ctx.n(6), taken)}
+    for e, y in verifier_gap.items():
+        label(e, str(y), "verifier_gap")
+    late: dict[int, np.ndarray] = {}
+    missing: dict[int, np.ndarray] = {}
+    for i, e in enumerate(_pick(rng_f, np.arange(E), ctx.n(8), taken)):
+        y = int(rng_f.integers(2022, 2026))
+        m = _months_of(ctx, y, rng_f, 3, 6)
+        if i % 3 == 2:
+            missing[e] = m[:3]
+            for t in m[:3]:
+                label(e, str(ctx.periods[t]), "missing_deposit")
+        else:
+            late[e] = m
+            for t in m:
+                label(e, str(ctx.periods[t]), "late_deposit")
+
+    # ----- activity, calibrated per year on the published national emissions
+    def emissions_for(year_mult):
+        act = _activity(ctx, u, nz, year_mult)
+        return act, _fuel_and_emissions(ctx, u, act, q, mt_rep, measured_et, cc_override, fuel_mult, nz)
+
+    year_mult = np.array([mrv.NATIONAL_EMISSIONS_T[y] / mrv.NATIONAL_EMISSIONS_T[2019] for y in YEARS])
+    act, fe = emissions_for(year_mult)
+    by_year = pd.Series(fe["emissions"].sum(0)).groupby(ctx.p_year).sum()
+    target = pd.Series({y: mrv.NATIONAL_EMISSIONS_T[y] for y in YEARS}) * ctx.scale
+    year_mult = year_mult * (target / by_year).to_numpy()
+    act, fe = emissions_for(year_mult)
+    ctx.year_mult = year_mult  # kept for inspection: should stay close to the published growth
+
+    # ----- lab values per enterprise-month (copied values applied here)
+    qual = {k: fe[k] for k in ("ncv", "cc", "c_ar", "mt", "mad", "h", "s")}
+    for key, arr in qual.items():
+        flat = arr.reshape(-1)
+        src = copy_from.reshape(-1)
+        sel = src >= 0
+        flat[sel] = flat[src[sel]]
+    rep = _reported(u, fe, qual, measured_et)
+
+    # ----- lab dates and report numbers
+    dates = _lab_dates(ctx, measured_et, lab_et, batch, ring_batch, ctx.rng("labdates"))
+    submitted = _submissions(ctx, E, measured_et, dates, late, ctx.rng("deposits"))
+
+    monthly = _monthly_frame(ctx, u, act, fe, rep, qual, measured_et, lab_et, dates, submitted, missing)
+    ver = _verifications(ctx, ent, ag, u, rep["emissions"], verifier_gap, ctx.rng("verification"))
+    alloc = _allocations(ctx, ent, u, act)
+    comp = _compliance(ctx, ent, ver, alloc, ctx.rng("compliance"))
+    accounts = _accounts(ctx, ent, ctx.rng("accounts"))
+    market = _market_daily()
+    trades, trade_labels = _trades(ctx, ent, accounts, alloc, ver, market_raw(), ctx.rng("trades"), taken)
+    labels.extend(trade_labels)
+    rng_d = ctx.rng("dismissed")
+    for e in _pick(rng_d, np.arange(E), ctx.n(12), taken):
+        label(e, str(int(rng_d.integers(2019, 2025))), "spot_check", "dismissed")
+
+    enterprises = ent.assign(sector="power", city=None)[
+        ["enterprise_id", "name", "province_code", "city", "sector", "group_name", "latitude", "longitude",
+         "consultant_id"]]
+    units = u[["unit_id", "enterprise_id", "unit_class", "capacity_mw", "commissioning_year", "cooling", "chp"]]
+    case_labels = pd.DataFrame(labels, columns=["enterprise_id", "period", "pattern", "outcome"]).drop_duplicates(
+        ["enterprise_id", "period", "pattern"])
+    return {
+        "agencies": ag[["agency_id", "name", "kind", "province_code", "accreditation"]],
+        "enterprises": enterprises,
+        "units": units,
+        "monthly_reports": monthly,
+        "verifications": ver,
+        "allocations": alloc,
+        "compliance": comp,
+        "accounts": accounts,
+        "trades": trades,
+        "market_daily": market,
+        "case_labels": case_labels,
+    }
+
+
+def _reported(u, fe, qual, measured_et) -> dict:
+    """What each unit-month reports: NCV and carbon content (lab value, or the default), and
+    emissions by the contract formula E = FC x NCV x CC x OF x 44/12."""
+    e = u.e.to_numpy()
+    is_gas = (u.unit_class == "gas").to_numpy()[:, None]
+    meas = measured_et[e]
+    ncv = np.where(is_gas, fe["gas_ncv"], qual["ncv"][e])
+    cc = np.where(is_gas, mrv.GAS_CC, np.where(meas, qual["cc"][e], fe["cc_default"][e]))
+    return {"ncv": ncv, "cc": cc, "emissions": fe["fuel"] * ncv * cc * mrv.OXIDATION_DEFAULT * mrv.CO2_PER_C}
+
+
+def _fuel_and_emissions(ctx, u, act, q, mt_rep, measured_et, cc_override, fuel_mult, nz) -> dict:
+    """Fuel burned from the coal rate (gce/kWh supplied), reported quality, and emissions."""
+    e_of_u = u.e.to_numpy()
+    is_gas = (u.unit_class == "gas").to_numpy()
+    true_ncv, _, _ = _as_received(q, q["mt"])
+    _, c_ar_rep, _ = _as_received(q, mt_rep)
+    # Reported CC uses the (possibly invented) moisture for carbon but the lab's true NCV.
+    cc_rep = c_ar_rep / 100 / true_ncv
+    cc_rep = np.where(np.isnan(cc_override), cc_rep, cc_override)
+    c_ar_rep = np.where(np.isnan(cc_override), c_ar_rep, cc_override * true_ncv * 100)
+    low_load = (0.75 - act["lf"]) * 40.0  # coal rate rises at low load
+    year_gain = 1 - 0.004 * (ctx.p_year - YEARS[0])[None, :]
+    rate = (u.coal_rate.to_numpy()[:, None] + low_load) * year_gain * (1 + nz["rate"])
+    power_gj = act["supply"] * rate / 1000 * mrv.GJ_PER_TCE
+    heat_gj = act["heat"] / nz["boiler"][:, None]
+    coal_t = (power_gj + heat_gj) / true_ncv[e_of_u] * fuel_mult
+    gas_ncv = mrv.GAS_NCV * nz["gas_ncv"]
+    gas_fuel = (act["supply"] * u.heat_rate.to_numpy()[:, None] + heat_gj) / gas_ncv
+    fuel = np.where(is_gas[:, None], gas_fuel, coal_t)
+    default_cc = np.where(ctx.p_start < np.datetime64("2022-01-01"), mrv.DEFAULT_CC_2021, mrv.DEFAULT_CC_2022)
+    cc_default = np.broadcast_to(default_cc[None, :], measured_et.shape)
+    cc_used_e = np.where(measured_et, cc_rep, cc_default)
+    ncv_u = np.where(is_gas[:, None], gas_ncv, true_ncv[e_of_u])
+    cc_u = np.where(is_gas[:, None], mrv.GAS_CC, cc_used_e[e_of_u])
+    emissions = fuel * ncv_u * cc_u * mrv.OXIDATION_DEFAULT * mrv.CO2_PER_C
+    return {"fuel": fuel, "emissions": emissions, "ncv": true_ncv, "cc": cc_rep, "c_ar": c_ar_rep,
+            "mt": mt_rep, "mad": q["mad"], "h": q["h"], "s": q["s"], "gas_ncv": gas_ncv,
+            "cc_default": cc_default}
+
+
+def _lab_dates(ctx, measured_et, lab_et, batch, ring_batch, rng) -> dict:
+    """Sample, test and report dates per enterprise-month, and lab report numbers."""
+    E, T = measured_et.shape
+    end = ctx.p_end[None, :]
+    strict = (ctx.p_start >= np.datetime64("2022-04-01"))[None, :]
+    test_lag = np.where(strict, rng.integers(3, 23, (E, T)), rng.integers(3, 46, (E, T)))
+    slow = rng.random((E, T)) < 0.02
+    test_lag = np.where(slow, test_lag + rng.integers(15, 40, (E, T)), test_lag)
+    sample = end - rng.integers(0, 3, (E, T)).astype("timedelta64[D]")
+    test = end + test_lag.astype("timedelta64[D]")
+    report = test + rng.integers(1, 8, (E, T)).astype("timedelta64[D]")
+    # Batch testing: the whole year's coal tested on one day after the year, reported as monthly tests.
+    ring_day = None
+    for e, (y, months) in batch.items():
+        if e in ring_batch:
+            if ring_day is None:
+                ring_day = np.datetime64(f"{y + 1}-01-10") + np.timedelta64(int(rng.integers(0, 30)), "D")
+            day = ring_day + np.timedelta64(int(rng.integers(0, 2)), "D")
+        else:
+            day = np.datetime64(f"{y + 1}-01-05") + np.timedelta64(int(rng.integers(0, 60)), "D")
+        test[e, months] = day
+        report[e, months] = day + np.timedelta64(1, "D")
+    # Report numbers: each lab numbers its reports per year in the order it issued them,
+    # so an honest client's months are interleaved with other clients' reports.
+    e_idx, t_idx = np.nonzero(measured_et)
+    df = pd.DataFrame({"e": e_idx, "t": t_idx, "lab": lab_et[e_idx, t_idx],
+                       "report": report[e_idx, t_idx], "tie": rng.random(len(e_idx))})
+    in_batch = np.zeros((E, T), dtype=bool)
+    for e, (_, months) in batch.items():
+        in_batch[e, months] = True
+    df["batch"] = in_batch[e_idx, t_idx]
+    df["ryear"] = pd.to_datetime(df.report).dt.year
+    # A batch is numbered in one run: same tie-break for the client, months in order.
+    df.loc[df.batch, "tie"] = df.loc[df.batch, "e"] / (E + 1)
+    df = df.sort_values(["lab", "ryear", "report", "tie", "t"])
+    df["seq"] = df.groupby(["lab", "ryear"]).cumcount() + 1
+    report_no = np.full((E, T), None, dtype=object)
+    report_no[df.e.to_numpy(), df.t.to_numpy()] = [
+        f"{lab_}-{y}-{s:05d}" for lab_, y, s in zip(df.lab, df.ryear, df.seq)]
+    return {"sample": sample, "test": test, "report": report, "report_no": report_no}
+
+
+def _submissions(ctx, E, measured_et, dates, late, rng) -> np.ndarray:
+    """Deposit timestamps: monthly from 2022 (within 40 days), annual before (mrv.deposit_deadline)."""
+    T = ctx.T
+    end = ctx.p_end[None, :]
+    monthly_regime = (ctx.p_start >= np.datetime64(mrv.MONTHLY_DEPOSIT_FROM.isoformat()))[None, :]
+    lag = np.clip(rng.normal(27, 7, (E, T)), 6, 39).astype(int)
+    day = end + lag.astype("timedelta64[D]")
+    day = np.where(measured_et & monthly_regime, np.maximum(day, dates["report"]), day)
+    # Annual regime: the whole year deposited together, shortly before the annual deadline.
+    annual = np.array([np.datetime64(mrv.ANNUAL_REPORT_DEADLINE.get(int(y), dt.date(2099, 1, 1)).isoformat())
+                       for y in ctx.p_year])
+    annual_day = annual[None, :] - rng.integers(0, 45, (E, 1)).astype("timedelta64[D]")
+    annual_day = np.where(rng.random((E, 1)) < 0.03, annual_day + np.timedelta64(20, "D"), annual_day)
+    annual_day = np.maximum(annual_day, dates["report"] + np.timedelta64(1, "D"))
+    day = np.where(monthly_regime, day, annual_day)
+    honest_late = rng.random((E, T)) < 0.015
+    day = np.where(honest_late & monthly_regime, day + rng.integers(1, 20, (E, T)).astype("timedelta64[D]"), day)
+    for e, months in late.items():
+        deadline = end[0, months] + np.timedelta64(mrv.DEPOSIT_DAYS, "D")
+        day[e, months] = deadline + rng.integers(30, 200, len(months)).astype("timedelta64[D]")
+    seconds = rng.integers(8 * 3600 + 1800, 18 * 3600, (E, T)).astype("timedelta64[s]")
+    return day.astype("datetime64[s]") + seconds
+
+
+def _monthly_frame(ctx, u, act, fe, reported, qual, measured_et, lab_et, dates, submitted, missing) -> pd.DataFrame:
+    U, T = len(u), ctx.T
+    e = u.e.to_numpy()
+    is_gas = (u.unit_class == "gas").to_numpy()[:, None]
+    meas = measured_et[e]  # U x T
+    rep = lambda a: a[e]  # noqa: E731  enterprise-month -> unit-month
+    ncv, cc, fuel, emis = reported["ncv"], reported["cc"], fe["fuel"], reported["emissions"]
+    nanif = lambda a: np.where(meas & ~is_gas, a, np.nan)  # noqa: E731
+    datecol = lambda a: pd.to_datetime(np.where(meas & ~is_gas, rep(a), np.datetime64("NaT")).reshape(-1)).strftime("%Y-%m-%d")  # noqa: E731
+    keep = np.ones((U, T), dtype=bool)
+    for ent_i, months in missing.items():
+        keep[np.ix_(np.flatnonzero(e == ent_i), months)] = False
+    flat = lambda a: np.asarray(a).reshape(-1)  # noqa: E731
+    df = pd.DataFrame({
+        "unit_id": np.repeat(u.unit_id.to_numpy(), T),
+        "period": np.tile(ctx.periods.strftime("%Y-%m"), U),
+        "fuel_type": np.where(np.repeat(is_gas[:, 0], T), "gas", "coal"),
+        "fuel_consumed": np.round(flat(fuel), 2),
+        "ncv": np.round(flat(ncv), 3),
+        "carbon_content": np.round(flat(cc), 5),
+        "carbon_content_source": np.where(flat(meas & ~is_gas), "measured", "default"),
+        "carbon_ar_pct": np.round(flat(nanif(rep(qual["c_ar"]))), 2),
+        "total_moisture_pct": np.round(flat(nanif(rep(qual["mt"]))), 1),
+        "moisture_ad_pct": np.round(flat(nanif(rep(qual["mad"]))), 2),
+        "hydrogen_pct": np.round(flat(nanif(rep(qual["h"]))), 2),
+        "sulfur_pct": np.round(flat(nanif(rep(qual["s"]))), 2),
+        "oxidation_rate": mrv.OXIDATION_DEFAULT,
+        "generation_mwh": np.round(flat(act["gen"]), 1),
+        "supply_mwh": np.round(flat(act["supply"]), 1),
+        "heat_supply_gj": np.round(flat(act["heat"]), 1),
+        "operating_hours": np.round(flat(act["hours"]), 1),
+        "load_factor": np.round(flat(act["lf"]), 3),
+        "lab_id": flat(np.where(meas & ~is_gas, rep(lab_et), None)),
+        "lab_report_no": flat(np.where(meas & ~is_gas, rep(dates["report_no"]), None)),
+        "sample_date": datecol(dates["sample"]),
+        "test_date": datecol(dates["test"]),
+        "report_date": datecol(dates["report"]),
+        "submitted_at": pd.to_datetime(flat(rep(submitted))).strftime("%Y-%m-%d %H:%M:%S"),
+        "reported_emissions_t": np.round(flat(emis), 2),
+    })
+    return df[flat(keep)].reset_index(drop=True)
+
+
+def _verifications(ctx, ent, ag, u, emissions, verifier_gap, rng) -> pd.DataFrame:
+    e = u.e.to_numpy()
+    annual = pd.DataFrame(emissions).groupby(e).sum().T.groupby(ctx.p_year).sum().T  # E x years
+    verifiers = ag[ag.kind == "verifier"]
+    by_prov = {c: g.agency_id.to_numpy() for c, g in verifiers.groupby("province_code")}
+    all_v = verifiers.agency_id.to_numpy()
+    lax = rng.choice(all_v, min(2, len(all_v)), replace=False)
+    rows = []
+    for i in range(len(ent)):
+        cands = by_prov.get(ent.province_code.iat[i], all_v)
+        for y in YEARS:
+            total = float(annual.at[i, y])
+            reported = total
+            verifier = rng.choice(cands) if rng.random() < 0.85 else rng.choice(all_v)
+            verified = reported if rng.random() < 0.75 else reported * rng.normal(1.004, 0.008)
+            conclusion = "fail" if rng.random() < 0.006 else "pass"
+            if verifier_gap.get(i) == y:
+                reported = total * rng.uniform(0.84, 0.91)
+                verified = reported
+                verifier = rng.choice(lax)
+                conclusion = "pass"
+            if y <= 2020:
+                at = dt.date(2021, 6, 1) + dt.timedelta(days=int(rng.integers(0, 100)))
+            else:
+                at = dt.date(y + 1, 4, 1) + dt.timedelta(days=int(rng.integers(0, 90)))
+            rows.append((ent.enterprise_id.iat[i], y, round(reported, 1), round(verified, 1), verifier,
+                         conclusion, at.isoformat()))
+    return pd.DataFrame(rows, columns=["enterprise_id", "year", "reported_t", "verified_t", "verifier_id",
+                                       "conclusion", "verified_at"])
+
+
+def _allocations(ctx, ent, u, act) -> pd.DataFrame:
+    """Ex-post allocation: class benchmark x electricity (supply to 2022, generation from 2023) + heat benchmark x heat."""
+    bm = mrv.benchmarks()
+    years = ctx.p_year
+    cls = u.unit_class.to_numpy()
+    out = np.zeros((len(ent), len(YEARS)))
+    for k, y in enumerate(YEARS):
+        cols = years == y
+        sup = act["supply"][:, cols].sum(1)
+        gen = act["gen"][:, cols].sum(1)
+        heat = act["heat"][:, cols].sum(1)
+        power_b = np.array([bm[(y, c)]["power"] for c in cls])
+        heat_b = np.array([bm[(y, c)]["heat"] for c in cls])
+        basis = np.array([bm[(y, c)]["basis"] for c in cls])
+        unit_alloc = power_b * np.where(basis == "supply", sup, gen) + heat_b * heat
+        out[:, k] = np.bincount(u.e.to_numpy(), weights=unit_alloc, minlength=len(ent))
+    df = pd.DataFrame(out, columns=YEARS)
+    df["enterprise_id"] = ent.enterprise_id.to_numpy()
+    df = df.melt(id_vars="enterprise_id", var_name="year", value_name="allocated_t")
+    df["allocated_t"] = df.allocated_t.round(0)
+    return df
+
+
+def _compliance(ctx, ent, ver, alloc, rng) -> pd.DataFrame:
+    """Surrender per year: verified emissions, with the 20% shortfall cap (2019-2022) and the gas cap."""
+    df = ver.merge(alloc, on=["enterprise_id", "year"])
+    gas = ent.set_index("enterprise_id").loc[df.enterprise_id, "name"].str.contains("Gas").to_numpy()
+    cap = np.where(gas, df.allocated_t, np.where(df.year <= 2022, df.allocated_t * 1.2, np.inf))
+    obligation = np.minimum(df.verified_t.to_numpy(), cap)
+    due = np.array([mrv.COMPLIANCE_DUE[int(y)] for y in df.year])
+    r = rng.random(len(df))
+    before = np.array([d - dt.timedelta(days=int(k)) for d, k in zip(due, rng.integers(1, 75, len(df)))])
+    after = np.array([d + dt.timedelta(days=int(k)) for d, k in zip(due, rng.integers(5, 60, len(df)))])
+    at = np.where(r < 0.985, before, after)
+    surrendered = np.where(r > 0.995, obligation * rng.uniform(0.5, 0.95, len(df)), obligation)
+    open_ = at > AS_OF
+    return pd.DataFrame({
+        "enterprise_id": df.enterprise_id,
+        "year": df.year,
+        "surrendered_t": np.where(open_, np.nan, np.round(surrendered, 0)),
+        "due_date": [d.isoformat() for d in due],
+        "surrendered_at": [None if o else a.isoformat() for a, o in zip(at, open_)],
+    })
+
+
+def _accounts(ctx, ent, rng) -> pd.DataFrame:
+    n = len(ent)
+    opened = [(dt.date(2021, 6, 15) + dt.timedelta(days=int(k))).isoformat() for k in rng.integers(0, 30, n)]
+    ents = pd.DataFrame({"account_id": [f"ACC{i + 1:06d}" for i in range(n)], "enterprise_id": ent.enterprise_id,
+                         "holder_name": ent.name, "kind": "entity", "opened_at": opened})
+    k = ctx.n(12)
+    inst = pd.DataFrame({
+        "account_id": [f"INS{i + 1:05d}" for i in range(k)], "enterprise_id": None,
+        "holder_name": [f"{s} Carbon Asset Management Co., Ltd." for s in _name(rng, k)],
+        "kind": "institution",
+        "opened_at": [(dt.date(2024, 1, 2) + dt.timedelta(days=int(d))).isoformat() for d in rng.integers(0, 500, k)],
+    })
+    return pd.concat([ents, inst], ignore_index=True)
+
+
+def market_raw() -> pd.DataFrame:
+    return pd.read_csv(schema.REFERENCE_DIR / "cea_daily_2021_2026.csv")
+
+
+def _market_daily() -> pd.DataFrame:
+    m = market_raw()
+    return pd.DataFrame({"date": m.date, "open": m.open, "high": m.high, "low": m.low, "close": m.close,
+                         "volume_t": m.total_volume_t, "amount_cny": m.total_amount_cny})
+
+
+def _split(rng, total: int, n: int, floor: int = 1) -> np.ndarray:
+    """Split an integer volume into n integer parts of at least `floor`, lognormal sizes."""
+    w = rng.lognormal(0, 0.9, n)
+    extra = total - floor * n
+    parts = np.floor(w / w.sum() * extra).astype(np.int64)
+    parts[: extra - parts.sum()] += 1
+    return parts + floor
+
+
+def _priced(rng, vols: np.ndarray, amount: float, sd: float, lo: float, hi: float) -> np.ndarray:
+    """Prices on the 0.01 tick, within limits where possible, whose VWAP equals amount / volume."""
+    vwap = amount / vols.sum()
+    p = np.clip(vwap * np.exp(rng.normal(0, sd, len(vols))), lo, hi)
+    p = np.round(p + (amount - (vols * p).sum()) / vols.sum(), 2)
+    return np.maximum(p, 0.01)
+
+
+def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame, list]:
+    """Individual trades that reproduce each real day's volume and turnover by method."""
+    ent_acc = accounts[accounts.kind == "entity"].set_index("enterprise_id").account_id
+    inst = accounts[accounts.kind == "institution"]
+    pos = alloc.merge(ver, on=["enterprise_id", "year"])
+    pos["surplus"] = pos.allocated_t - pos.verified_t
+    surplus = pos.pivot(index="enterprise_id", columns="year", values="surplus").reindex(ent.enterprise_id)
+    acc_ids = ent_acc.reindex(ent.enterprise_id).to_numpy()
+    weights = {}
+    for y in range(2021, 2027):
+        s = surplus[min(max(y - 1, 2019), 2025)].fillna(0).to_numpy()
+        sell = np.maximum(s, 0) + np.abs(s).mean() * 0.05
+        buy = np.maximum(-s, 0) + np.abs(s).mean() * 0.05
+        weights[y] = (sell / sell.sum(), buy / buy.sum())
+
+    # Planted (h): round trips within a group, and off-market block trades between group members.
+    groups = ent.groupby("group_name").indices
+    pairs = []
+    for g, idx in groups.items():
+        free = [int(i) for i in idx if int(i) not in taken]
+        if len(free) >= 2:
+            pairs.append(free)
+    rng.shuffle(pairs)
+    block_days = np.flatnonzero((m.block_volume_t >= 500_000).to_numpy() & (m.date >= "2022-01-01").to_numpy())
+    planted: dict[int, list] = {}
+    labels = []
+    n_rt, n_off = ctx.n(4), ctx.n(3)
+    for k, members in enumerate(pairs[: n_rt + n_off]):
+        a, b = (int(x) for x in rng.choice(members, 2, replace=False))
+        taken.update((a, b))
+        d1 = int(rng.choice(block_days))
+        if k < n_rt:
+            later = [d for d in range(d1 + 1, min(d1 + 6, len(m))) if m.block_volume_t.iat[d] >= 400_000]
+            if not later:
+                continue
+            d2 = later[0]
+            vol = int(rng.uniform(100_000, 0.4 * min(m.block_volume_t.iat[d1], m.block_volume_t.iat[d2])))
+            v2 = int(vol * rng.uniform(0.97, 1.03))
+            p1 = m.block_amount_cny.iat[d1] / m.block_volume_t.iat[d1] * rng.uniform(0.99, 1.01)
+            p2 = m.block_amount_cny.iat[d2] / m.block_volume_t.iat[d2] * rng.uniform(0.99, 1.01)
+            planted.setdefault(d1, []).append((vol, round(p1, 2), acc_ids[b], acc_ids[a]))
+            planted.setdefault(d2, []).append((max(v2, 100_000), round(p2, 2), acc_ids[a], acc_ids[b]))
+            pattern, days = "trade_round_trip", (d1, d2)
+        else:
+            vol = int(rng.uniform(100_000, 0.3 * m.block_volume_t.iat[d1]))
+            ref = m.prev_close.iat[d1] if not math.isnan(m.prev_close.iat[d1]) else m.close.iat[d1]
+            price = round(ref * rng.uniform(0.71, 0.76), 2)
+            planted.setdefault(d1, []).append((vol, price, acc_ids[b], acc_ids[a]))
+            pattern, days = "off_market_block", (d1,)
+        for d in days:
+            for e in (a, b):
+                labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], pattern, "confirmed"))
+
+    sessions_am = (9 * 3600 + 1800, 11 * 3600 + 1800)
+    sessions_pm = (13 * 3600, 15 * 3600)
+    inst_open = pd.to_datetime(inst.opened_at).to_numpy()
+    out = []
+    mean_listing = 6000.0 / ctx.scale
+    for d in range(len(m)):
+        day = m.date.iat[d]
+        year = int(day[:4])
+        prev = m.prev_close.iat[d] if not math.isnan(m.prev_close.iat[d]) else m.open.iat[d]
+        if prev is None or math.isnan(prev):
+            prev = m.close.iat[d - 1] if d else 50.0
+        sell_w, buy_w = weights[min(year, 2026)]
+        day_ts = np.datetime64(day)
+        inst_ok = inst.account_id.to_numpy()[inst_open <= day_ts]
+        chunks = []
+        lv, la = int(m.listing_volume_t.iat[d]), float(m.listing_amount_cny.iat[d])
+        if lv > 0:
+            n = max(1, int(round(lv / mean_listing)), math.ceil(lv / 60_000))
+            n = min(n, lv)
+            vols = _split(rng, lv, n)
+            while vols.max() >= 100_000:  # listing orders are below 100,000 t (domain.md §5.2)
+                n += 1
+                vols = _split(rng, lv, n)
+            chunks.append(("listing", vols, _priced(rng, vols, la, 0.012, prev * 0.9, prev * 1.1)))
+        bv, ba = int(m.block_volume_t.iat[d]), float(m.block_amount_cny.iat[d])
+        for vol, price, buyer, seller in planted.get(d, []):
+            if bv - vol >= 100_000 or bv - vol == 0:
+                chunks.append(("block", np.array([vol]), np.array([price]), buyer, seller))
+                bv -= vol
+                ba -= vol * price
+        if bv > 0:
+            n = max(1, min(bv // 100_000, math.ceil(bv / rng.uniform(150_000, 800_000) * ctx.scale)))
+            vols = _split(rng, bv, int(n), floor=min(100_000, bv))
+            chunks.append(("block", vols, _priced(rng, vols, ba, 0.03, prev * 0.7, prev * 1.3)))
+        av, aa = int(m.auction_volume_t.iat[d]), float(m.auction_amount_cny.iat[d])
+        if av > 0:
+            vols = _split(rng, av, min(3, av))
+            chunks.append(("auction", vols, np.round(np.full(len(vols), aa / av), 2)))
+        k = 0
+        for chunk in chunks:
+            method, vols, prices = chunk[:3]
+            n = len(vols)
+            if len(chunk) == 5:
+                buyers, sellers = np.array([chunk[3]]), np.array([chunk[4]])
+            else:
+                sellers = acc_ids[rng.choice(len(acc_ids), n, p=sell_w)]
+                buyers = acc_ids[rng.choice(len(acc_ids), n, p=buy_w)]
+                if len(inst_ok):
+                    swap = rng.random(n) < 0.06
+                    buyers = np.where(swap, rng.choice(inst_ok, n), buyers)
+                same = buyers == sellers
+                while same.any():
+                    buyers[same] = acc_ids[rng.choice(len(acc_ids), int(same.sum()), p=buy_w)]
+                    same = buyers == sellers
+            if method == "listing":
+                am = rng.random(n) < 0.5
+                secs = np.where(am, rng.integers(*sessions_am, n), rng.integers(*sessions_pm, n))
+            elif method == "block":
+                secs = rng.integers(*sessions_pm, n)
+            else:
+                secs = np.full(n, 10 * 3600)
+            ts = day_ts.astype("datetime64[s]") + secs.astype("timedelta64[s]")
+            vintage = f"CEA{max(2019, year - 1)}" if year >= 2022 else "CEA2019-2020"
+            for i in range(n):
+                k += 1
+                out.append((f"T{day.replace('-', '')}-{k:05d}", ts[i], method, buyers[i], sellers[i],
+                            int(vols[i]), float(prices[i]), vintage))
+    trades = pd.DataFrame(out, columns=["trade_id", "ts", "method", "buyer_account", "seller_account",
+                                        "volume_t", "price_cny", "vintage"])
+    trades["ts"] = pd.to_datetime(trades.ts).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return trades, labels
+
+
+# ---------------------------------------------------------------- files
+
+def write(out: Path, scale: float = 1.0, seed: int = 2022, fmt: str = "parquet") -> dict[str, int]:
+    """Write every contract table to `out` (one file per table) and return row counts."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = generate(scale, seed)
+    con = duckdb.connect()
+    try:
+        for name, df in tables.items():
+            con.register("frame", df)
+            target = out / f"{name}.{fmt}"
+            option = "(FORMAT parquet)" if fmt == "parquet" else "(FORMAT csv, HEADER true)"
+            con.execute(f"COPY (SELECT * FROM frame) TO '{target.as_posix()}' {option}")
+            con.unregister("frame")
+    finally:
+        con.close()
+    summary = {name: len(df) for name, df in tables.items()}
+    summary["injected enterprises"] = int(tables["case_labels"].query("outcome == 'confirmed'").enterprise_id.nunique())
+    return summary

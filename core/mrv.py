@@ -1,0 +1,86 @@
+"""MRV rules of the national ETS as parameters: one home for every regulatory
+constant that the generator, the queries and the detection rules share.
+
+Each value cites ../shared/reference/domain.md (section, source id); values the
+domain file marks "unconfirmed" are marked so here too.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from functools import lru_cache
+
+from core.schema import REFERENCE_DIR
+
+CO2_PER_C = 44.0 / 12.0
+OXIDATION_DEFAULT = 0.99  # coal and gas (domain 2.2, unconfirmed)
+GJ_PER_TCE = 29.307  # derived (domain 3.1)
+
+# Default (high) carbon content that applies when a month has no valid measurement.
+# 2021 guideline 0.03356 tC/GJ; lowered to 0.03085 in the 2022 revision (domain 2.1, both unconfirmed).
+DEFAULT_CC_2021 = 0.03356
+DEFAULT_CC_2022 = 0.03085
+GAS_NCV = 389.31  # GJ per 10^4 Nm3 (domain 2.2, unconfirmed)
+GAS_CC = 0.01532  # tC/GJ (domain 2.2, unconfirmed)
+
+# Plausible band of measured coal carbon content (domain 3.1, unconfirmed).
+CC_BAND = (0.0255, 0.0280)
+
+# Monthly deposit (月度存证): from 2022 a month's data and its CMA/CNAS lab report are
+# due within 40 days of month end (domain 2.3, S16/S17). Earlier years were reported
+# annually: 2019 and 2020 data by 31 March of the next year, 2021 data by the
+# extended deadline of 30 September 2022 (domain 1.1, S20).
+MONTHLY_DEPOSIT_FROM = dt.date(2022, 1, 1)
+DEPOSIT_DAYS = 40
+ANNUAL_REPORT_DEADLINE = {2019: dt.date(2020, 3, 31), 2020: dt.date(2021, 3, 31), 2021: dt.date(2022, 9, 30)}
+
+# Compliance (surrender) deadlines per emission year (domain 2.3, S26/S28).
+COMPLIANCE_DUE = {
+    2019: dt.date(2021, 12, 31), 2020: dt.date(2021, 12, 31),
+    2021: dt.date(2023, 12, 31), 2022: dt.date(2023, 12, 31),
+    2023: dt.date(2024, 12, 31), 2024: dt.date(2025, 12, 31), 2025: dt.date(2026, 12, 31),
+}
+
+# Reference year-level facts the demo is calibrated on (domain 4): covered entities and
+# covered CO2 per year. 2024-2025 have no sourced power-only figure: held at the 2023 level.
+NATIONAL_EMISSIONS_T = {
+    2019: 4.5e9, 2020: 4.5e9, 2021: 5.1e9, 2022: 5.1e9, 2023: 5.2e9, 2024: 5.2e9, 2025: 5.2e9,
+}
+MEASURED_SHARE = {2019: 0.66, 2020: 0.75, 2021: 0.85, 2022: 0.93, 2023: 0.95, 2024: 0.96, 2025: 0.97}
+# 66% (2019) and 93% (2022) are sourced (domain 2.1, S21); the years between and after are interpolated/extended.
+
+
+def default_carbon_content(period: dt.date) -> float:
+    return DEFAULT_CC_2021 if period < dt.date(2022, 1, 1) else DEFAULT_CC_2022
+
+
+def month_end(period: dt.date) -> dt.date:
+    nxt = dt.date(period.year + (period.month == 12), period.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def deposit_deadline(period: dt.date) -> dt.date:
+    if period >= MONTHLY_DEPOSIT_FROM:
+        return month_end(period) + dt.timedelta(days=DEPOSIT_DAYS)
+    return ANNUAL_REPORT_DEADLINE[period.year]
+
+
+def deposit_deadline_sql(period_col: str = "period") -> str:
+    """The same rule as `deposit_deadline`, as a SQL expression over a DATE column."""
+    annual = " ".join(f"WHEN year({period_col}) = {y} THEN DATE '{d.isoformat()}'"
+                      for y, d in ANNUAL_REPORT_DEADLINE.items())
+    return (f"(CASE WHEN {period_col} >= DATE '{MONTHLY_DEPOSIT_FROM.isoformat()}' "
+            f"THEN last_day({period_col}) + INTERVAL {DEPOSIT_DAYS} DAY {annual} "
+            f"ELSE last_day({period_col}) + INTERVAL {DEPOSIT_DAYS} DAY END)::DATE")
+
+
+@lru_cache(maxsize=1)
+def benchmarks() -> dict[tuple[int, str], dict]:
+    """Allocation benchmarks by (year, unit_class) from data/reference/allocation_benchmarks.csv."""
+    with open(REFERENCE_DIR / "allocation_benchmarks.csv", encoding="utf-8") as f:
+        return {
+            (int(r["year"]), r["unit_class"]): {
+                "basis": r["basis"], "power": float(r["power_t_per_mwh"]), "heat": float(r["heat_t_per_gj"]),
+            }
+            for r in csv.DictReader(f)
+        }
