@@ -1,0 +1,47 @@
+"""Files uploaded in the browser -> the loader, through the app's own connection.
+
+The app process holds the database file, so no other process can write it while the
+app runs (GUIDE 3): imports go through here. One import at a time per process.
+"""
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+from core import loader
+
+_IMPORT_LOCK = threading.Lock()
+
+
+class ImportBusy(RuntimeError):
+    """Another session of this app is importing right now."""
+
+
+def import_uploads(con, uploads: list[tuple[str, bytes]], *, source: str) -> loader.LoadReport:
+    """Stage (file name, content) pairs named `<table>.<ext>` and load them all, or nothing.
+
+    Raises loader.LoadRejected listing every problem (nothing was changed), or ImportBusy."""
+    if not _IMPORT_LOCK.acquire(blocking=False):
+        raise ImportBusy()
+    try:
+        with tempfile.TemporaryDirectory(prefix="carbonwatch-upload-") as tmp:
+            files: dict[str, Path] = {}
+            duplicates = []
+            for i, (name, content) in enumerate(uploads):
+                path = Path(tmp) / str(i) / Path(name).name  # a browser's name never escapes the folder
+                path.parent.mkdir()
+                path.write_bytes(content)
+                table = path.stem.lower()
+                if table in files:
+                    duplicates.append(loader.Problem(
+                        path.name, None, None, None, "duplicate_file",
+                        f"two files for the {table} table: {files[table].name} and {path.name}",
+                        "keep exactly one file per table"))
+                else:
+                    files[table] = path
+            if duplicates:
+                raise loader.LoadRejected(duplicates)
+            return loader.load_files(con, files, source=source)
+    finally:
+        _IMPORT_LOCK.release()

@@ -1,0 +1,184 @@
+"""AppTest smoke tests: every page in both languages, the language switch, the navigation,
+the refusals (missing database, bad scope) and the import form."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import build_tiny_db
+from core import db, i18n, schema
+from core.ui.page import PAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 60
+
+# What each registered page must show: its title key and minimum element counts.
+EXPECT = {
+    "app.py": ("overview.title", {"metric": 6, "vega_lite_chart": 4}),
+    "pages/1_Data.py": ("data.title", {"dataframe": 2 + len(schema.TABLES), "file_uploader": 1,
+                                       "expander": len(schema.TABLES)}),
+}
+
+
+def open_page(path: str, lang: str | None = None) -> AppTest:
+    """Start from app.py like a user does, then switch to the page (GUIDE 4)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    if path != "app.py":
+        at.switch_page(path).run()
+    return at
+
+
+def elements(at: AppTest, kind: str) -> list:
+    return list(at.get(kind))
+
+
+def test_every_registered_page_has_expectations():
+    assert {p.path for p in PAGES} == set(EXPECT)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("path", list(EXPECT))
+def test_page_renders(app_db, path, lang):
+    at = open_page(path, lang)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    title_key, counts = EXPECT[path]
+    assert [t.value for t in at.title] == [i18n.t(title_key, lang)]
+    for kind, n in counts.items():
+        assert len(elements(at, kind)) >= n, f"{kind}: {len(elements(at, kind))} < {n}"
+    # the navigation is translated and every link carries the language
+    links = elements(at, "page_link")
+    assert [link.proto.label for link in links] == [i18n.t(p.label_key, lang) for p in PAGES]
+    assert all(link.proto.query_string == f"lang={lang}" for link in links)
+    assert at.sidebar.caption[-1].value == i18n.t("scope.national", lang)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_overview_figures_are_formatted_for_the_language(app_db, lang):
+    at = open_page("app.py", lang)
+    labels = [m.label for m in at.metric]
+    assert labels[:3] == [i18n.t(k, lang) for k in ("metric.enterprises", "metric.units", "metric.capacity")]
+    emissions = at.metric[3].value
+    assert emissions.endswith(("亿吨", "万吨") if lang == "zh" else ("Mt", "Gt", "kt"))
+    assert at.metric[4].value.endswith("%") and at.metric[5].value.endswith("%")
+    status = at.main.caption[-1].value
+    assert status.startswith("数据来源" if lang == "zh" else "Data:")
+
+
+def test_language_switch(app_db):
+    at = open_page("app.py", "en")
+    switch = at.sidebar.get("button_group")[0]
+    switch.set_value("zh").run()
+    assert at.query_params["lang"] == "zh"
+    assert at.title[0].value == i18n.t("overview.title", "zh")
+    assert all(link.proto.query_string == "lang=zh" for link in elements(at, "page_link"))
+
+
+@pytest.mark.parametrize("bad", ["fr", "zh'<script>", ""])
+def test_unknown_language_falls_back_to_english(app_db, bad):
+    at = open_page("app.py", bad)
+    assert not at.exception
+    assert at.title[0].value == i18n.t("overview.title", "en")
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("path", list(EXPECT))
+def test_missing_database_is_explained_not_created(tmp_path, monkeypatch, path, lang):
+    missing = tmp_path / "nowhere" / "carbonwatch.duckdb"
+    monkeypatch.setenv(db.ENV_VAR, str(missing))
+    at = open_page(path, lang)
+    assert not at.exception
+    (err,) = at.error
+    assert i18n.t("db.missing.title", lang) in err.value and "make run" in err.value and str(missing) in err.value
+    assert not at.metric and not elements(at, "vega_lite_chart")
+    assert [t.value for t in at.title] == [i18n.t(EXPECT[path][0], lang)]  # the frame still renders
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_misconfigured_scope_shows_nothing(app_db, monkeypatch):
+    monkeypatch.setenv("CARBONWATCH_SCOPE", "37,3x")
+    at = open_page("app.py", "zh")
+    assert not at.exception
+    assert "CARBONWATCH_SCOPE" in at.error[0].value
+    assert not at.metric and not elements(at, "vega_lite_chart")
+
+
+def test_provincial_deployment_sees_its_province_only(app_db, monkeypatch):
+    from core import queries
+
+    con = db.connect(app_db)
+    try:
+        top = queries.emissions_by_province(con, db.Scope.national()).iloc[0]
+        expected = queries.national_headline(con, db.Scope.of([top["province_code"]])).iloc[0]
+    finally:
+        con.close()
+    monkeypatch.setenv("CARBONWATCH_SCOPE", top["province_code"])
+    at = open_page("app.py", "zh")
+    assert not at.exception
+    assert at.metric[0].value == i18n.fmt_int(expected["enterprises"], "zh")
+    assert at.sidebar.caption[-1].value == i18n.t("scope.provinces", "zh", provinces=top["name_zh"])
+
+
+# --- the import form, on a private copy of a tiny database ---------------------------------------
+
+@pytest.fixture
+def writable_db(tmp_path, monkeypatch) -> Path:
+    path = build_tiny_db(tmp_path / "tiny.duckdb")
+    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.delenv("CARBONWATCH_SCOPE", raising=False)
+    return path
+
+
+def _upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
+    at.file_uploader[0].set_value([(name, content, "text/csv") for name, content in files])
+    at.button[0].click()  # the form's submit button
+    return at.run()
+
+
+def _table_with(at: AppTest, header_key: str):
+    """The one dataframe on the page having the translated column header `header_key`."""
+    headers = {i18n.t(header_key, lang) for lang in i18n.LANGS}
+    (df,) = [d.value for d in at.dataframe if headers & set(d.value.columns)]
+    return df
+
+
+def _counts(at: AppTest) -> dict:
+    df = _table_with(at, "col.rows")
+    rows = next(c for c in df.columns if c in {i18n.t("col.rows", lang) for lang in i18n.LANGS})
+    return dict(zip(df.iloc[:, 0], df[rows]))
+
+
+def test_import_rejects_bad_files_and_changes_nothing(writable_db):
+    at = open_page("pages/1_Data.py", "zh")
+    before = _counts(at)
+    bad = b"enterprise_id,name,province_code,sector\nE9,Delta,99,power\nE10,Epsilon,37,shipping\n"
+    _upload(at, [("enterprises.csv", bad)])
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith("未做任何更改")
+    problems = _table_with(at, "col.hint")
+    assert {"文件", "行号", "字段", "取值", "规则", "修改建议"} <= set(problems.columns)
+    assert set(problems["字段"]) >= {"province_code", "sector"}
+    assert _counts(at.run()) == before
+
+
+def test_import_loads_good_files_and_refreshes_counts(writable_db):
+    at = open_page("pages/1_Data.py", "en")
+    assert _counts(at)["enterprises"] == 3
+    good = b"enterprise_id,name,province_code,sector\nE9,Delta Power,370000,power\nE1,Alpha Power Renamed,37,power\n"
+    _upload(at, [("enterprises.csv", good)])
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("Imported 1 file(s): 1 rows inserted, 1 updated")
+    assert _counts(at)["enterprises"] == 4
+
+
+def test_import_refuses_two_files_for_one_table(writable_db):
+    at = open_page("pages/1_Data.py", "en")
+    row = b"enterprise_id,name,province_code,sector\nE9,Delta,37,power\n"
+    _upload(at, [("enterprises.csv", row), ("Enterprises.CSV", row)])
+    assert at.error and "Nothing was changed" in at.error[0].value
+    assert "duplicate_file" in set(_table_with(at, "col.hint")["Rule"])
