@@ -741,10 +741,22 @@ def _foreign_key_probes(s: _Staged, staged: dict[str, _Staged], failed: set[str]
         if rt in failed:
             continue  # its file could not be read: checking against it would only add noise
         c = _q(col.name)
-        parents = [f"SELECT {_q(rc)} FROM {_q(rt)}"]
-        if rt in staged:
-            parents.append(f"SELECT {_q(rc)} FROM {staged[rt].rel} WHERE {_q(rc)} IS NOT NULL")
-        bad = f"{c} IS NOT NULL AND {c} NOT IN ({' UNION ALL '.join(parents)})"
+
+        def parents(where: str = "") -> str:
+            rows = [f"SELECT {_q(rc)} FROM {_q(rt)} WHERE TRUE{where}"]
+            if rt in staged:
+                rows.append(f"SELECT {_q(rc)} FROM {staged[rt].rel} WHERE {_q(rc)} IS NOT NULL{where}")
+            return " UNION ALL ".join(rows)
+
+        bad = f"{c} IS NOT NULL AND {c} NOT IN ({parents()})"
+        if col.ref_kind:
+            # kinds come from schema.py (trusted values), never from a file
+            of_kind = parents(f" AND kind = {_lit(col.ref_kind)}")
+            probes.append(_Probe(
+                "agency_kind", col.name, f"{c} IN ({parents()}) AND {c} NOT IN ({of_kind})",
+                f"{col.name} names an agency that is not a {col.ref_kind}",
+                _const(f"use the agency_id of a {col.ref_kind} (agencies.kind = '{col.ref_kind}'); this id belongs "
+                       f"to another kind of agency"), _text(col)))
         if rt == "provinces":
             probes.append(_Probe("unknown_province", col.name, bad, "unknown province code",
                                  _const(schema.TYPE_HINTS["province"]), _text(col)))

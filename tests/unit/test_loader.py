@@ -543,6 +543,10 @@ DEFECTS = [
      "trades.csv", 2, "seller_account", "foreign_key"),
     ("fk_unknown_lab", _set("monthly_reports", 1, "lab_id", "AG-LAB-9"), "monthly_reports.csv", 1, "lab_id",
      "foreign_key"),
+    ("lab_is_a_verifier", _set("monthly_reports", 1, "lab_id", "AG-VER-1"), "monthly_reports.csv", 1, "lab_id",
+     "agency_kind"),
+    ("consultant_is_a_lab", _set("enterprises", 1, "consultant_id", "AG-LAB-1"), "enterprises.csv", 1,
+     "consultant_id", "agency_kind"),
     ("self_trade", _set("trades", 1, "seller_account", "ACC-SD"), "trades.csv", 1, "seller_account", "self_trade"),
     ("negative_volume", _set("trades", 3, "volume_t", "-20000"), "trades.csv", 3, "volume_t", "range"),
     ("price_in_fen", _set("trades", 1, "price_cny", "5850"), "trades.csv", 1, "price_cny", "price_unit"),
@@ -628,15 +632,28 @@ def test_reference_columns_can_change_where_nothing_points_at_the_row(loaded):
     assert con.execute("SELECT province_code FROM agencies WHERE agency_id = 'AG-CONS-2'").fetchone() == ("32",)
 
 
-def test_reference_change_of_a_referenced_row_is_refused_clearly(loaded):
+def test_corrected_references_of_referenced_rows_reload(loaded):
+    """Regulators correct master data: a unit's owner, an enterprise's consultant or province."""
     con, folder = loaded
-    before = dump(con)
-    set_cell(folder, "units", 1, "enterprise_id", "91320000MA1M00002Y")  # U-SD-1 has monthly reports
-    err = rejected(con, folder)
-    (p,) = err.problems
-    assert (p.file, p.row, p.column, p.rule) == ("units.csv", 1, "enterprise_id", "reference_change")
-    assert "monthly_reports" in p.message and p.hint
-    assert dump(con) == before
+    set_cell(folder, "units", 1, "enterprise_id", "91320000MA1M00002Y")  # U-SD-1 already has monthly reports
+    set_cell(folder, "enterprises", 2, "consultant_id", "AG-CONS-1")
+    set_cell(folder, "enterprises", 3, "province_code", "65")
+    report = loader.load_folder(con, folder)
+    assert report.tables["units"] == (0, 5) and report.tables["enterprises"] == (0, 3)
+    assert con.execute("SELECT enterprise_id FROM units WHERE unit_id = 'U-SD-1'").fetchone() == ("91320000MA1M00002Y",)
+    assert con.execute("SELECT consultant_id FROM enterprises WHERE enterprise_id = '91320000MA1M00002Y'"
+                       ).fetchone() == ("AG-CONS-1",)
+    assert con.execute("SELECT province_code FROM enterprises WHERE enterprise_id = '91660000MA7600003Z'"
+                       ).fetchone() == ("65",)
+    # the monthly reports stay attached to the unit
+    assert con.execute("SELECT count(*) FROM monthly_reports WHERE unit_id = 'U-SD-1'").fetchone()[0] > 0
+
+
+def test_fact_tables_keep_database_enforced_references(loaded):
+    con, _ = loaded
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO trades VALUES ('T-X', TIMESTAMP '2024-01-02 10:00:00', 'listing', 'NOPE', "
+                    "'ACC-SD', 10, 90, NULL)")
 
 
 def test_missing_or_empty_folder(con, tmp_path):
