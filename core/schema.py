@@ -412,9 +412,35 @@ CREATE TABLE IF NOT EXISTS load_log (
 )"""
 
 
+# What the detection engine stores (core/runs.py): one row per run, its scores per unit-month,
+# the rule hits and the risk components per enterprise-year. A run is keyed by a hash of its
+# inputs (detectors, features, parameters, scope, data version), so the same inputs are read
+# back instead of refitted. No foreign keys: runs are derived data, dropped with their run.
+ANALYSIS_DDL = [
+    """CREATE TABLE IF NOT EXISTS model_runs (
+        run_id VARCHAR PRIMARY KEY, created_at TIMESTAMP NOT NULL, level VARCHAR NOT NULL,
+        detectors VARCHAR NOT NULL, features VARCHAR NOT NULL, params VARCHAR NOT NULL,
+        scope VARCHAR NOT NULL, data_version VARCHAR NOT NULL, n_rows BIGINT NOT NULL,
+        duration_s DOUBLE NOT NULL, failed VARCHAR NOT NULL, agreement VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS model_scores (
+        run_id VARCHAR NOT NULL, enterprise_id VARCHAR NOT NULL, unit_id VARCHAR, period DATE NOT NULL,
+        score DOUBLE NOT NULL CHECK (isfinite(score)), percentile DOUBLE NOT NULL CHECK (percentile BETWEEN 0 AND 1),
+        detector_scores DOUBLE[] NOT NULL, explanation VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS rule_hits (
+        run_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+        enterprise_id VARCHAR NOT NULL, period VARCHAR NOT NULL, unit_id VARCHAR, evidence VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS risk_components (
+        run_id VARCHAR NOT NULL, enterprise_id VARCHAR NOT NULL, year INTEGER NOT NULL,
+        rules DOUBLE NOT NULL CHECK (rules BETWEEN 0 AND 1), model DOUBLE NOT NULL CHECK (model BETWEEN 0 AND 1),
+        motive DOUBLE NOT NULL CHECK (motive BETWEEN 0 AND 1), context DOUBLE NOT NULL CHECK (context BETWEEN 0 AND 1),
+        n_rules INTEGER NOT NULL, max_severity VARCHAR, reasons VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, enterprise_id, year))""",
+]
+
+
 def ddl() -> list[str]:
     """CREATE statements in dependency order (parents before children)."""
-    stmts = [PROVINCES_DDL, *[s for s in LOAD_LOG_DDL.split(";") if s.strip()]]
+    stmts = [PROVINCES_DDL, *[s for s in LOAD_LOG_DDL.split(";") if s.strip()], *ANALYSIS_DDL]
     for t in TABLES:
         cols = [_column_ddl(t, c) for c in t.columns]
         cols.append(f"PRIMARY KEY ({', '.join(t.key)})")

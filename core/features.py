@@ -1,0 +1,194 @@
+"""Features of the detection engine, per unit-month, per plant-month of lab results, and per
+enterprise-year, computed from the named queries in core.queries.
+
+Every deviation is robust (median and MAD), so the few falsified months cannot hide
+themselves by moving the reference they are compared with:
+- peer deviation: robust z within the peer group (allocation class x capacity band x grid
+  region x year), the comparison a provincial reviewer makes first;
+- own-history deviation: relative to the unit's (or plant's) own median over all its months;
+- consistency: the lab's as-received values brought back to a dry basis with the reported
+  total moisture should be as stable as the coal itself (domain.md §2.2 basis conversion);
+- report-date signals: one test date for many months, consecutive report numbers;
+- copy fingerprints: identical lab results in different months or at different plants.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core import queries
+from core.db import Scope
+
+MIN_HOURS = 100  # months below this are outages or start-ups: kept, but not used as a reference
+MAD_TO_SD = 1.4826
+LAB_COLUMNS = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "moisture_ad_pct", "hydrogen_pct",
+               "sulfur_pct", "ncv_dry", "c_dry"]
+# A copied report repeats every result on it, not just the headline values: seven fields together
+# make chance coincidences between honest plants negligible (four collide by chance at national scale).
+FINGERPRINT = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "moisture_ad_pct", "hydrogen_pct",
+               "sulfur_pct"]
+PEER_KEYS = ["unit_class", "capacity_band", "grid_region", "year"]
+
+# Numeric features offered to the outlier detectors, with their meaning (shown on screen).
+MODEL_FEATURES = {
+    "coal_rate_peer_z": "supply coal rate, robust z within peers",
+    "coal_rate_own_dev": "supply coal rate vs the unit's own median (relative)",
+    "intensity_peer_z": "tCO2 per MWh supplied, robust z within peers",
+    "cc_own_dev": "carbon content vs the plant's own median (relative)",
+    "cc_peer_z": "carbon content, robust z among measured plants of the year",
+    "ncv_dry_own_dev": "dry-basis NCV implied by the reported moisture vs own median (relative)",
+    "moisture_own_diff": "total moisture vs the plant's own median (points)",
+    "cc_mom": "carbon content change against the previous month (relative)",
+    "load_factor": "load factor",
+    "hours_share": "operating hours / hours in the month",
+}
+
+
+def robust_z(x: pd.Series, groups: list[pd.Series] | None = None, mask: pd.Series | None = None) -> pd.Series:
+    """(x - median) / (1.4826 MAD) within groups; the reference uses only rows in `mask`.
+    A zero MAD (constant group) falls back to 1 % of the median so the z stays finite."""
+    ref = x.where(mask) if mask is not None else x
+    if groups:
+        g = ref.groupby(groups, dropna=False)
+        med = g.transform("median")
+        mad = (ref - med).abs().groupby(groups, dropna=False).transform("median")
+    else:
+        med = pd.Series(ref.median(), index=x.index)
+        mad = pd.Series((ref - med).abs().median(), index=x.index)
+    scale = (mad * MAD_TO_SD).where(mad > 0, med.abs() * 0.01).replace(0, np.nan)
+    return (x - med) / scale
+
+
+def _own_median(x: pd.Series, key: pd.Series, mask: pd.Series | None = None) -> pd.Series:
+    ref = x.where(mask) if mask is not None else x
+    return ref.groupby(key).transform("median")
+
+
+@dataclass
+class Features:
+    unit_months: pd.DataFrame  # one row per deposited unit-month
+    plant_months: pd.DataFrame  # one row per enterprise-month with measured coal lab results
+    enterprise_years: pd.DataFrame
+    missing: pd.DataFrame  # unit-months missing inside a unit's deposit span
+    related_trades: pd.DataFrame
+
+    def model_matrix(self, columns: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+        """The unit-month matrix for the detectors: NaN -> 0 (no deviation), constant and
+        near-duplicate columns dropped (they break PCA and carry no information)."""
+        cols = list(columns or MODEL_FEATURES)
+        unknown = set(cols) - set(MODEL_FEATURES)
+        if unknown:
+            raise ValueError(f"unknown features: {', '.join(sorted(unknown))}")
+        X = self.unit_months[cols].astype(float).replace([np.inf, -np.inf], np.nan).fillna(0.0)
+        X = X.clip(-50, 50)  # a deviation beyond 50 robust SDs tells nothing more
+        keep = [c for c in cols if X[c].std() > 1e-12]
+        corr = X[keep].corr().abs() if len(keep) > 1 else pd.DataFrame()
+        kept: list[str] = []
+        for c in keep:
+            if all(corr.loc[c, k] < 0.999 for k in kept):
+                kept.append(c)
+        return X[kept].to_numpy(dtype=np.float64), kept
+
+
+def build(con, scope: Scope) -> Features:
+    um = queries.unit_month_inputs(con, scope)
+    um = _unit_month_features(um)
+    pm = _plant_month_features(um)
+    um = um.merge(pm[["enterprise_id", "period", "cc_own_dev", "cc_peer_z", "ncv_dry_own_dev",
+                      "moisture_own_diff", "cc_mom"]], on=["enterprise_id", "period"], how="left")
+    ey = _enterprise_year_features(queries.enterprise_year_inputs(con, scope), um, pm)
+    return Features(um, pm, ey, queries.missing_deposit_months(con, scope),
+                    queries.related_party_trades(con, scope))
+
+
+def _unit_month_features(um: pd.DataFrame) -> pd.DataFrame:
+    um = um.copy()
+    running = um.operating_hours >= MIN_HOURS
+    hours_in_month = pd.to_datetime(um.period).dt.days_in_month * 24
+    um["hours_share"] = um.operating_hours / hours_in_month
+    peers = [um[k] for k in PEER_KEYS]
+    um["coal_rate_peer_z"] = robust_z(um.coal_rate, peers, running)
+    um["intensity_peer_z"] = robust_z(um.intensity, peers, running)
+    um["coal_rate_own_median"] = _own_median(um.coal_rate, um.unit_id, running)
+    um["coal_rate_own_dev"] = um.coal_rate / um.coal_rate_own_median - 1
+    g = um[running].groupby(PEER_KEYS).coal_rate
+    stats = g.quantile([0.05, 0.5, 0.95]).unstack().set_axis(["coal_rate_p5", "coal_rate_p50", "coal_rate_p95"],
+                                                                 axis=1)
+    return um.merge(stats, left_on=PEER_KEYS, right_index=True, how="left")
+
+
+def _plant_month_features(um: pd.DataFrame) -> pd.DataFrame:
+    """Lab results are per plant and month (one composite coal sample): one row each."""
+    lab = um[(um.fuel_type == "coal") & (um.carbon_content_source == "measured")]
+    pm = (lab.sort_values(["enterprise_id", "period", "unit_id"])
+          .drop_duplicates(["enterprise_id", "period"])
+          [["enterprise_id", "province_code", "period", "year", "lab_id", "lab_report_no", "report_series",
+            "report_seq", "sample_date", "test_date", "report_date", *LAB_COLUMNS]]
+          .reset_index(drop=True))
+    e = pm.enterprise_id
+    pm["cc_own_median"] = _own_median(pm.carbon_content, e)
+    pm["cc_own_dev"] = pm.carbon_content / pm.cc_own_median - 1
+    pm["cc_peer_z"] = robust_z(pm.carbon_content, [pm.year])
+    pm["ncv_dry_own_median"] = _own_median(pm.ncv_dry, e)
+    pm["ncv_dry_own_dev"] = pm.ncv_dry / pm.ncv_dry_own_median - 1
+    pm["c_dry_own_dev"] = pm.c_dry / _own_median(pm.c_dry, e) - 1
+    pm["moisture_own_median"] = _own_median(pm.total_moisture_pct, e)
+    pm["moisture_own_diff"] = pm.total_moisture_pct - pm.moisture_own_median
+    prev = pm.groupby("enterprise_id").carbon_content.shift(1)
+    consecutive = pm.groupby("enterprise_id").period.diff().dt.days.between(27, 32)
+    pm["cc_mom"] = (pm.carbon_content / prev - 1).where(consecutive)
+    # How many months of the same plant and year were tested on this month's test date.
+    pm["same_test_date_months"] = pm.groupby(["enterprise_id", "year", "test_date"]).period.transform("nunique")
+    # Consecutive report numbers: this month's number is the previous month's + 1 (same lab series).
+    pm["seq_step"] = pm.groupby(["enterprise_id", "report_series"]).report_seq.diff()
+    pm["consecutive_no"] = (pm.seq_step == 1) & consecutive
+    pm["numbers_contradict_dates"] = pm.consecutive_no & (_other_reports_between(pm) > 0)
+    # Copy fingerprint: the same full set of lab results in another month or at another plant.
+    fp = pm[FINGERPRINT].round(6)
+    pm["fingerprint"] = fp.groupby(list(fp.columns), dropna=False).ngroup()
+    pm["copies"] = pm.groupby("fingerprint").period.transform("size") - 1
+    first = pm.sort_values(["period", "enterprise_id"]).drop_duplicates("fingerprint")
+    pm = pm.merge(first[["fingerprint", "enterprise_id", "period"]].rename(
+        columns={"enterprise_id": "copy_of_enterprise", "period": "copy_of_period"}), on="fingerprint", how="left")
+    return pm
+
+
+def _other_reports_between(pm: pd.DataFrame) -> np.ndarray:
+    """For each report, how many reports the same lab dated strictly between the plant's previous
+    report and this one. A lab numbers reports as it issues them, so consecutive numbers with
+    other clients' reports dated in between mean the numbers or the dates were rewritten."""
+    prev = pm.groupby(["enterprise_id", "report_series"]).report_date.shift(1)
+    out = np.zeros(len(pm), dtype=np.int64)
+    dates = pm.report_date.to_numpy("datetime64[D]")
+    for lab, idx in pm.groupby("lab_id").indices.items():
+        sorted_dates = np.sort(dates[idx])
+        cur, before = dates[idx], prev.to_numpy("datetime64[D]")[idx]
+        ok = ~np.isnat(before)
+        n = np.searchsorted(sorted_dates, cur, "left") - np.searchsorted(sorted_dates, before, "right")
+        out[idx] = np.where(ok, np.maximum(n, 0), 0)
+    return out
+
+
+def _enterprise_year_features(ey: pd.DataFrame, um: pd.DataFrame, pm: pd.DataFrame) -> pd.DataFrame:
+    ey = ey.copy()
+    ey["default_share"] = ey.default_unit_months / ey.coal_unit_months.where(ey.coal_unit_months > 0)
+    ey["verification_gap"] = (ey.deposited_t - ey.verified_t) / ey.deposited_t.where(ey.deposited_t > 0)
+    ey["allowance_position_t"] = ey.allocated_t - ey.verified_t
+    ey["deficit_share"] = (-ey.allowance_position_t / ey.allocated_t.where(ey.allocated_t > 0)).clip(lower=0)
+    lab = pm.groupby(["enterprise_id", "year"]).agg(
+        max_same_test_date=("same_test_date_months", "max"),
+        consecutive_numbers=("consecutive_no", "sum"),
+        numbers_contradict_dates=("numbers_contradict_dates", "sum"),
+        copied_months=("copies", lambda s: int((s > 0).sum())),
+        measured_months=("period", "nunique"),
+    ).reset_index()
+    late = um.groupby(["enterprise_id", "year"]).agg(
+        max_late_days=("late_days", "max"),
+        late_months=("late_days", lambda s: int((s > 0).sum())),
+    ).reset_index()
+    ey = ey.merge(lab, on=["enterprise_id", "year"], how="left").merge(late, on=["enterprise_id", "year"], how="left")
+    for c in ("max_same_test_date", "consecutive_numbers", "numbers_contradict_dates", "copied_months", "measured_months", "late_months"):
+        ey[c] = ey[c].fillna(0).astype(int)
+    return ey

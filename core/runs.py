@@ -1,0 +1,209 @@
+"""Assessment runs: features -> rules + detectors -> risk components, persisted.
+
+A run is identified by a hash of everything that determines its result (detectors,
+features, level, seed, scope, data version). Running the same inputs again reads the
+stored result back instead of refitting; a new load changes the data version and so
+the key. Everything a run produces is written in one transaction: the run row, the
+score of every scored row (ensemble, percentile, each detector on the comparable scale),
+explanations for the top rows, every rule hit, and the risk components per enterprise-year.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from core import db, detectors, features, risk, rules
+from core.db import Scope
+
+LEVELS = ("unit_month", "enterprise_year")
+EXPLAIN_TOP = 0.02  # explanations are stored for the top 2 % of rows by ensemble score
+# Enterprise-year aggregates of the unit-month features, for neighbour methods (LOF, KNN).
+AGGREGATES = {
+    "coal_rate_own_dev": "min", "coal_rate_peer_z": "min", "intensity_peer_z": "min", "cc_own_dev": "min",
+    "cc_peer_z": "min", "ncv_dry_own_dev": "max", "moisture_own_diff": "max", "cc_mom": "min",
+    "load_factor": "mean", "hours_share": "mean",
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    detectors: tuple[str, ...] = detectors.DEFAULT_ENSEMBLE
+    features: tuple[str, ...] = tuple(features.MODEL_FEATURES)
+    level: str = "unit_month"
+    seed: int = 0
+    scope: Scope = field(default_factory=Scope.national)
+
+    def __post_init__(self):
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+        unknown = set(self.detectors) - set(detectors.REGISTRY)
+        if unknown or not self.detectors:
+            raise ValueError(f"unknown or no detectors: {', '.join(sorted(unknown)) or '(none)'}")
+        unknown = set(self.features) - set(features.MODEL_FEATURES)
+        if unknown or not self.features:
+            raise ValueError(f"unknown or no features: {', '.join(sorted(unknown)) or '(none)'}")
+
+    def scope_label(self) -> str:
+        return "national" if self.scope.provinces is None else ",".join(sorted(self.scope.provinces))
+
+    def key(self, data_version: str) -> str:
+        payload = json.dumps({"d": sorted(self.detectors), "f": sorted(self.features), "l": self.level,
+                              "s": self.seed, "scope": self.scope_label(), "v": data_version}, sort_keys=True)
+        return hashlib.sha1(payload.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Run:
+    run_id: str
+    config: RunConfig
+    created_at: datetime
+    duration_s: float
+    n_rows: int
+    failed: dict
+    agreement: dict
+    from_store: bool
+
+
+_FEATURES: dict[tuple, features.Features] = {}
+
+
+def get_features(con, scope: Scope) -> features.Features:
+    """Features of the current data, memoised per connection, data version and scope."""
+    key = (id(con), db.data_version(con), scope)
+    if key not in _FEATURES:
+        _FEATURES.clear()  # one data version at a time: the frames are large
+        _FEATURES[key] = features.build(con, scope)
+    return _FEATURES[key]
+
+
+def find(con, run_id: str) -> Run | None:
+    row = db.fetch_df(con, "SELECT * FROM model_runs WHERE run_id = ?", [run_id])
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    cfg_scope = Scope.national() if r.scope == "national" else Scope.of(r.scope.split(","))
+    params = json.loads(r.params)
+    cfg = RunConfig(tuple(r.detectors.split(",")), tuple(r.features.split(",")), r.level, params["seed"], cfg_scope)
+    return Run(r.run_id, cfg, r.created_at, float(r.duration_s), int(r.n_rows), json.loads(r.failed),
+               json.loads(r.agreement), True)
+
+
+def latest_assessment(con) -> Run | None:
+    """The default national run of the current data, if it has been made."""
+    return find(con, RunConfig().key(db.data_version(con)))
+
+
+def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float], None] | None = None,
+        force: bool = False) -> Run:
+    """Make (or read back) the run for `config` on the current data."""
+    config = config or RunConfig()
+    say = progress or (lambda msg, frac: None)
+    version = db.data_version(con)
+    run_id = config.key(version)
+    if not force:
+        stored = find(con, run_id)
+        if stored is not None:
+            say("stored", 1.0)
+            return stored
+    t0 = time.perf_counter()
+    say("features", 0.05)
+    f = get_features(con, config.scope)
+    say("rules", 0.25)
+    hits = rules.evaluate(f)
+    X, names, keys = _matrix(f, config)
+
+    def on_detector(name, i, n):
+        say(f"detector:{name}", 0.3 + 0.6 * i / max(n, 1))
+
+    result = detectors.score_matrix(X, config.detectors, seed=config.seed, progress=on_detector)
+    say("risk", 0.92)
+    pct = result.percentile()
+    unit_score = result.ensemble if config.level == "unit_month" else _spread(f, keys, result.ensemble)
+    comp = risk.components(f, hits, unit_score)
+    scores = _score_rows(keys, result, pct, X, names)
+    duration = time.perf_counter() - t0
+    say("saving", 0.97)
+    info = Run(run_id, config, datetime.now().replace(microsecond=0), duration, len(X), result.failed,
+               {"spearman": result.agreement.round(4).to_dict(), "top1pct_overlap": result.top_overlap.round(4).to_dict(),
+                "seconds": {k: round(v, 3) for k, v in result.seconds.items()}, "features": names,
+                "detectors": result.detectors, "notes": result.notes}, False)
+    _save(con, info, version, scores, hits, comp)
+    say("done", 1.0)
+    return info
+
+
+def _matrix(f: features.Features, config: RunConfig):
+    if config.level == "unit_month":
+        X, names = f.model_matrix(list(config.features))
+        keys = f.unit_months[["enterprise_id", "unit_id", "period"]].reset_index(drop=True)
+        return X, names, keys
+    agg = {c: AGGREGATES[c] for c in config.features}
+    ey = f.unit_months.groupby(["enterprise_id", "year"]).agg(agg).reset_index()
+    frame = features.Features(ey, f.plant_months, f.enterprise_years, f.missing, f.related_trades)
+    X, names = frame.model_matrix(list(config.features))
+    keys = ey[["enterprise_id"]].assign(unit_id=None, period=pd.to_datetime(ey.year.astype(str) + "-01-01"))
+    return X, names, keys
+
+
+def _spread(f: features.Features, keys: pd.DataFrame, score: np.ndarray) -> np.ndarray:
+    """Enterprise-year scores carried to each of its unit-months (for the risk components)."""
+    k = keys.assign(year=keys.period.dt.year, score=score)[["enterprise_id", "year", "score"]]
+    return f.unit_months[["enterprise_id", "year"]].merge(k, how="left").score.fillna(0).to_numpy()
+
+
+def _score_rows(keys, result, pct, X, names) -> pd.DataFrame:
+    out = keys.copy()
+    out["score"] = result.ensemble
+    out["percentile"] = pct
+    out["detector_scores"] = list(np.column_stack([result.scores[d] for d in result.detectors]).round(4))
+    top = np.flatnonzero(pct >= 1 - EXPLAIN_TOP)
+    out["explanation"] = None
+    out.loc[top, "explanation"] = [json.dumps(e) for e in detectors.explain(X, names, top)]
+    return out
+
+
+def _save(con, info: Run, version: str, scores: pd.DataFrame, hits: pd.DataFrame, comp: pd.DataFrame) -> None:
+    cur = con.cursor()
+    cfg = info.config
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        for table in ("model_scores", "rule_hits", "risk_components", "model_runs"):
+            cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [info.run_id])
+        cur.execute("INSERT INTO model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            info.run_id, info.created_at, cfg.level, ",".join(cfg.detectors), ",".join(cfg.features),
+            json.dumps({"seed": cfg.seed, "ensemble": "mean of robust-standardised scores"}), cfg.scope_label(),
+            version, info.n_rows, info.duration_s, json.dumps(info.failed), json.dumps(info.agreement)])
+        frame = scores.assign(run_id=info.run_id)[["run_id", "enterprise_id", "unit_id", "period", "score",
+                                                   "percentile", "detector_scores", "explanation"]]
+        cur.register("frame", frame)
+        cur.execute("INSERT INTO model_scores SELECT * FROM frame")
+        cur.unregister("frame")
+        hit_frame = hits.assign(run_id=info.run_id)[["run_id", *rules.HIT_COLUMNS]]
+        cur.register("frame", hit_frame)
+        cur.execute("INSERT INTO rule_hits SELECT * FROM frame")
+        cur.unregister("frame")
+        cur.register("frame", comp.assign(run_id=info.run_id)[["run_id", *comp.columns]])
+        cur.execute("INSERT INTO risk_components SELECT * FROM frame")
+        cur.unregister("frame")
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+
+
+def ranked(con, run_id: str, weights: dict | None = None, scope: Scope | None = None) -> pd.DataFrame:
+    """Every enterprise of a run, highest risk first (its worst year), in `scope`."""
+    comp = db.fetch_df(con, "SELECT c.* EXCLUDE (run_id), e.province_code FROM risk_components c "
+                            "JOIN enterprises e USING (enterprise_id) WHERE run_id = ?", [run_id])
+    if scope is not None and scope.provinces is not None:
+        comp = comp[comp.province_code.isin(scope.provinces)]
+    return risk.by_enterprise(comp, weights)
