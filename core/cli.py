@@ -1,7 +1,9 @@
 """Command line: `python -m core.cli {load,demo} ...`.
 
     python -m core.cli load DIR [--db PATH]
-    python -m core.cli demo [--scale S] [--seed N] [--out DIR] [--db PATH] [--format parquet|csv]
+    python -m core.cli demo [--scale S] [--seed N] [--out DIR] [--db PATH] [--format parquet|csv] [--no-assess]
+    python -m core.cli score [--db PATH] [--detectors a,b] [--out ranked.csv]
+    python -m core.cli evaluate [--db PATH] [--detectors a,b] [--budget 0.05]
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from core import db
+from core import db, detectors, evaluate, risk, runs
 
 
 def _print_load_report(report) -> None:
@@ -69,7 +71,84 @@ def cmd_demo(args) -> int:
         con.close()
     print(f"loaded into {path} in {time.perf_counter() - t1:.1f} s (total {time.perf_counter() - t0:.1f} s)")
     _print_load_report(report)
+    if args.assess:
+        t2 = time.perf_counter()
+        con = db.connect(path)
+        try:
+            run = runs.run(con)
+        finally:
+            con.close()
+        print(f"assessed (run {run.run_id}: rules + {', '.join(run.config.detectors)}) in "
+              f"{time.perf_counter() - t2:.1f} s")
     return 0
+
+
+def _open(path, read_only=False):
+    try:
+        return db.connect(path, read_only=read_only)
+    except (db.DatabaseBusy, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _config(args) -> "runs.RunConfig":
+    dets = tuple(d.strip() for d in args.detectors.split(",") if d.strip()) if args.detectors else None
+    try:
+        return runs.RunConfig(detectors=dets) if dets else runs.RunConfig()
+    except ValueError as e:
+        print(f"error: {e}; known detectors: {', '.join(detectors.REGISTRY)}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def cmd_score(args) -> int:
+    config = _config(args)
+    con = _open(args.db)
+    try:
+        t0 = time.perf_counter()
+        run = runs.run(con, config, progress=lambda msg, frac: print(f"  {frac:4.0%} {msg}", file=sys.stderr))
+        ranked = runs.ranked(con, run.run_id)
+    finally:
+        con.close()
+    out = ranked.assign(top_reasons=[risk.describe_reasons(r, "en") for r in ranked.reasons])[
+        ["enterprise_id", "risk_score", "band", "year", "top_reasons"]].rename(columns={"year": "worst_year"})
+    source = "read back from storage" if run.from_store else f"computed in {run.duration_s:.1f} s"
+    print(f"run {run.run_id} ({source}; {time.perf_counter() - t0:.2f} s); bands: "
+          + ", ".join(f"{b} {n}" for b, n in out.band.value_counts().items()), file=sys.stderr)
+    if args.out:
+        out.to_csv(args.out, index=False)
+        print(f"wrote {len(out):,} enterprises to {args.out}", file=sys.stderr)
+    else:
+        out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    config = _config(args)
+    con = _open(args.db)
+    try:
+        run = runs.run(con, config)
+        try:
+            ev = evaluate.evaluate(con, run, budget=args.budget)
+        except LookupError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+    finally:
+        con.close()
+    print(f"run {run.run_id}: {ev.n_enterprises:,} enterprises, {ev.n_positive} confirmed cases, "
+          f"review budget {ev.budget:.0%} = {ev.budget_k} enterprises")
+    print(ev.table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print()
+    print("recall within the review budget, per pattern (risk composite):")
+    print(ev.per_pattern.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    # Dev-only (AppTest, Playwright from requirements-dev.txt); imported here so that the
+    # product's command line never loads Streamlit or a browser driver.
+    from tests.bench import harness
+
+    return harness.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +167,31 @@ def build_parser() -> argparse.ArgumentParser:
     pd_.add_argument("--db", help="database file (default: $CARBONWATCH_DB or data/carbonwatch.duckdb)")
     pd_.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     pd_.add_argument("--append", action="store_true", help="load into an existing database instead of replacing it")
+    pd_.add_argument("--no-assess", dest="assess", action="store_false",
+                     help="skip the risk assessment run after loading")
     pd_.set_defaults(func=cmd_demo)
+
+    for name, func, text in (("score", cmd_score, "rank every enterprise by risk (rules + detectors), highest first"),
+                             ("evaluate", cmd_evaluate, "measure the ranking against case_labels")):
+        ps = sub.add_parser(name, help=text)
+        ps.add_argument("--db", help="database file (default: $CARBONWATCH_DB or data/carbonwatch.duckdb)")
+        ps.add_argument("--detectors", help=f"comma-separated, default {','.join(detectors.DEFAULT_ENSEMBLE)}")
+        if name == "score":
+            ps.add_argument("--out", help="CSV file for the ranking (default: standard output)")
+        else:
+            ps.add_argument("--budget", type=float, default=0.05, help="review budget, share of enterprises")
+        ps.set_defaults(func=func)
+
+    pb = sub.add_parser("bench", help="time pages, browser, memory and queries against the raw engines (dev only)")
+    pb.add_argument("--scale", type=float, default=1.0, help="demo scale of the bench database (built once per scale)")
+    pb.add_argument("--seed", type=int, default=2022)
+    pb.add_argument("--repeats", type=int, default=5, help="warm runs / navigations / query pairs per median")
+    pb.add_argument("--cold-repeats", type=int, default=3, help="cold page runs (caches cleared) per median")
+    pb.add_argument("--sessions", type=int, default=5, help="concurrent browser sessions for the memory peak")
+    pb.add_argument("--no-browser", action="store_true", help="skip the Playwright parts")
+    pb.add_argument("--dir", help="where bench databases are kept (default: tests/bench/artifacts)")
+    pb.add_argument("--json", help="also write the results to this JSON file")
+    pb.set_defaults(func=cmd_bench)
     return p
 
 

@@ -10,11 +10,14 @@ Ensemble, documented: each detector's raw scores are robust-standardised
 (the "average of standardised scores" of Aggarwal & Sathe, Outlier Ensembles, 2017).
 Standardising puts detectors of very different raw scales on one footing; averaging
 keeps the variance low; the robust scale and the clip stop one detector's heavy tail
-from deciding alone. The default members cover the kinds of outliers we meet:
-IForest (global, multivariate), ECOD and HBOS (extreme values of single features),
-PCA without eigenvalue weighting (rows that break the correlation between features,
-e.g. coal burned against power supplied). Neighbour methods (KNN, LOF) see local
-outliers but cost O(n^2): they run on enterprise-level aggregates or within peer groups.
+from deciding alone. The default members each cover a kind of outlier the others miss
+(tests/unit/test_detectors.py plants all three): IForest (global, multivariate), ECOD
+(extreme values of single features), PCA weighted by eigenvalues and safe on collinear
+data (rows that break a linear relation, e.g. coal burned against power supplied) and a
+Gaussian mixture (rows in low-density regions, non-linear relations). HBOS and COPOD
+duplicate ECOD's view; ECOD and HBOS saturate on single-feature extremes (an empirical
+tail cannot tell 9 sigma from 4). Neighbour methods (KNN, LOF) see local outliers but cost
+O(n^2): they run on enterprise-level aggregates or within peer groups.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ import pandas as pd
 MAD_TO_SD = 1.4826
 CLIP = (-5.0, 30.0)
 NEIGHBOUR_LIMIT = 60_000  # rows above which a neighbour method must run per group
+PCA_EIGEN_FLOOR = 1e-3  # eigenvalues below 0.1 % of the total variance are raised to it
 
 
 def _iforest(seed):
@@ -52,8 +56,32 @@ def _hbos(seed):
 
 def _pca(seed):
     from pyod.models.pca import PCA
-    # weighted=True divides by tiny eigenvalues: +inf on collinear features (GUIDE §3)
-    return PCA(weighted=False, standardization=True, random_state=seed)
+
+    class SafePCA(PCA):
+        """PyOD's PCA contract (fit, decision_scores_, decision_function, threshold_, labels_), scored
+        as the classic eigenvalue-weighted distance sum_j (x . v_j)^2 / lambda_j on standardised data
+        (Shyu et al. 2003). Weighting is what makes PCA see rows that break a correlation; PyOD's
+        weighted=True divides by eigenvalues that are zero on collinear features (emissions = activity
+        x factor) and returns +inf (GUIDE §3), and weighted=False reduces to the row's norm. Here the
+        eigenvalues are floored at 0.1 % of the total variance: finite, and exact collinearity
+        (whose projections are rounding noise) contributes nothing."""
+
+        def fit(self, X, y=None):
+            super().fit(X, y)  # weighted=False: PyOD's own scores stay finite, then replaced
+            self.decision_scores_ = self._weighted(self.scaler_.transform(np.asarray(X, dtype=float)))
+            self._process_decision_scores()
+            return self
+
+        def decision_function(self, X):
+            return self._weighted(self.scaler_.transform(np.asarray(X, dtype=float)))
+
+        def _weighted(self, Z):
+            lam = self.detector_.explained_variance_
+            lam = np.maximum(lam, PCA_EIGEN_FLOOR * lam.sum())
+            proj = (Z - self.detector_.mean_) @ self.components_.T
+            return np.sum(proj ** 2 / lam, axis=1)
+
+    return SafePCA(weighted=False, standardization=True, random_state=seed)
 
 
 def _cblof(seed):
@@ -94,13 +122,13 @@ REGISTRY: dict[str, Detector] = {d.name: d for d in (
     Detector("ecod", _ecod, "medium", False, "extreme values", "ECOD (empirical CDF)", "ECOD经验累积分布"),
     Detector("copod", _copod, "medium", False, "extreme values", "COPOD (copula)", "COPOD联结函数"),
     Detector("hbos", _hbos, "fast", False, "extreme values", "HBOS (histograms)", "HBOS直方图"),
-    Detector("pca", _pca, "fast", True, "dependency-breaking", "PCA (reconstruction)", "PCA主成分重构"),
+    Detector("pca", _pca, "fast", False, "dependency-breaking", "PCA (eigenvalue-weighted)", "PCA主成分（特征值加权）"),
     Detector("cblof", _cblof, "fast", True, "cluster", "CBLOF (clusters)", "CBLOF聚类"),
     Detector("gmm", _gmm, "medium", True, "density", "Gaussian mixture", "高斯混合"),
     Detector("knn", _knn, "neighbour", True, "local", "k nearest neighbours", "K近邻"),
     Detector("lof", _lof, "neighbour", True, "local", "Local Outlier Factor", "局部离群因子"),
 )}
-DEFAULT_ENSEMBLE = ("iforest", "ecod", "hbos", "pca")
+DEFAULT_ENSEMBLE = ("iforest", "ecod", "pca", "gmm")
 
 
 @dataclass

@@ -136,11 +136,11 @@ def copied_lab_values(f: Features) -> pd.DataFrame:
     """Within one plant the repeats are flagged (the first month is the original); between plants
     every plant sharing the report is flagged, as nothing tells which one holds the original."""
     pm = f.plant_months
-    sel = pm[pm.copies > 0].copy()
-    shared = sel.groupby("fingerprint").enterprise_id.transform("nunique") > 1
-    first = (sel.copy_of_enterprise == sel.enterprise_id) & (sel.copy_of_period == sel.period)
-    sel = sel[shared | ~first]
-    other = sel[["fingerprint", "enterprise_id", "period"]].rename(
+    copied = pm[pm.copies > 0]
+    shared = copied.groupby("fingerprint").enterprise_id.transform("nunique") > 1
+    first = (copied.copy_of_enterprise == copied.enterprise_id) & (copied.copy_of_period == copied.period)
+    sel = copied[shared | ~first]
+    other = copied[["fingerprint", "enterprise_id", "period"]].rename(
         columns={"enterprise_id": "other_enterprise", "period": "other_period"})
     pairs = sel.merge(other, on="fingerprint")
     pairs = pairs[(pairs.other_enterprise != pairs.enterprise_id) | (pairs.other_period != pairs.period)]
