@@ -177,16 +177,16 @@ def _enterprise_year_features(ey: pd.DataFrame, um: pd.DataFrame, pm: pd.DataFra
     ey["verification_gap"] = (ey.deposited_t - ey.verified_t) / ey.deposited_t.where(ey.deposited_t > 0)
     ey["allowance_position_t"] = ey.allocated_t - ey.verified_t
     ey["deficit_share"] = (-ey.allowance_position_t / ey.allocated_t.where(ey.allocated_t > 0)).clip(lower=0)
-    lab = pm.groupby(["enterprise_id", "year"]).agg(
+    lab = pm.assign(copied=pm.copies > 0).groupby(["enterprise_id", "year"]).agg(
         max_same_test_date=("same_test_date_months", "max"),
         consecutive_numbers=("consecutive_no", "sum"),
         numbers_contradict_dates=("numbers_contradict_dates", "sum"),
-        copied_months=("copies", lambda s: int((s > 0).sum())),
+        copied_months=("copied", "sum"),
         measured_months=("period", "nunique"),
     ).reset_index()
-    late = um.groupby(["enterprise_id", "year"]).agg(
+    late = um.assign(late=um.late_days > 0).groupby(["enterprise_id", "year"]).agg(
         max_late_days=("late_days", "max"),
-        late_months=("late_days", lambda s: int((s > 0).sum())),
+        late_months=("late", "sum"),
     ).reset_index()
     ey = ey.merge(lab, on=["enterprise_id", "year"], how="left").merge(late, on=["enterprise_id", "year"], how="left")
     for c in ("max_same_test_date", "consecutive_numbers", "numbers_contradict_dates", "copied_months", "measured_months", "late_months"):

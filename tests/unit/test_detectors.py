@@ -145,3 +145,25 @@ def test_same_seed_same_scores():
     X, _ = planted(n=800)
     a, b = score_matrix(X, seed=3), score_matrix(X, seed=3)
     assert np.array_equal(a.ensemble, b.ensemble)
+
+
+def test_model_matrix_is_finite_with_missing_infinite_constant_and_duplicate_columns():
+    import pandas as pd
+
+    from core import features
+
+    n = 500
+    rng = np.random.default_rng(2)
+    um = pd.DataFrame({c: rng.normal(size=n) for c in features.MODEL_FEATURES})
+    um.loc[::7, "cc_own_dev"] = np.nan  # default-value months have no lab results
+    um.loc[3, "coal_rate_peer_z"] = np.inf  # a zero-supply month
+    um["load_factor"] = 0.7  # constant
+    um["hours_share"] = um.coal_rate_own_dev * 2  # collinear duplicate
+    f = features.Features(um, None, None, None, None)
+    X, kept = f.model_matrix()
+    assert np.isfinite(X).all()
+    assert "load_factor" not in kept and "hours_share" not in kept
+    r = score_matrix(X)
+    assert np.isfinite(r.ensemble).all() and not r.failed
+    with pytest.raises(ValueError, match="unknown features"):
+        f.model_matrix(["coal_rate_peer_z", "nope"])
