@@ -137,4 +137,4 @@ def describe_reasons(reasons: str, lang: str, k: int = 3) -> str:
         parts.append(f"配额缺口{r['deficit_share']:.0%}" if zh else f"allowance deficit {r['deficit_share']:.0%}")
     if r.get("context") and len(parts) < k:
         parts.append("服务机构的其他客户多被标记" if zh else "its agencies' other clients are often flagged")
-    return "; ".join(parts) if parts else ("无" if zh else "none")
+    return ("；" if zh else "; ").join(parts) if parts else ("无" if zh else "none")

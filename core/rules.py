@@ -90,10 +90,10 @@ def _months_list(s: pd.Series) -> str:
 def _per_year(pm: pd.DataFrame, mask: pd.Series, stats: dict) -> pd.DataFrame:
     """Enterprise-years with at least MIN_MONTHS months matching `mask`, with summary evidence."""
     sel = pm[mask]
-    if sel.empty:
-        return sel.assign(period=[])
     g = sel.groupby(["enterprise_id", "year"])
     out = g.agg(n_months=("period", "nunique"), months=("period", _months_list), **stats).reset_index()
+    if out.empty:  # keep the summary columns so callers can filter an empty result
+        out = pd.DataFrame(columns=["enterprise_id", "year", "n_months", "months", *stats])
     out = out[out.n_months >= MIN_MONTHS]
     return out.assign(period=out.year.astype(str))
 

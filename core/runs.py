@@ -133,7 +133,8 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
     info = Run(run_id, config, datetime.now().replace(microsecond=0), duration, len(X), result.failed,
                {"spearman": result.agreement.round(4).to_dict(), "top1pct_overlap": result.top_overlap.round(4).to_dict(),
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()}, "features": names,
-                "detectors": result.detectors, "notes": result.notes}, False)
+                "detectors": result.detectors, "notes": result.notes,
+                "repaired": result.repaired}, False)
     _save(con, info, version, scores, hits, comp)
     say("done", 1.0)
     return info

@@ -181,3 +181,13 @@ def test_evaluation_needs_labels(small, small_run, tmp_path):
     con = db.connect(tmp_path / "empty.duckdb")
     with pytest.raises(LookupError, match="case_labels"):
         evaluate.evaluate(con, small_run)
+
+
+def test_rules_on_a_scope_where_nothing_matches(small):
+    """A small province may have no hit for a rule: every rule still returns an empty frame."""
+    one = small.execute("SELECT province_code FROM enterprises GROUP BY 1 ORDER BY count(*) LIMIT 1").fetchone()[0]
+    f = features.build(small, Scope.of([one]))
+    hits = rules.evaluate(f)
+    assert list(hits.columns) == rules.HIT_COLUMNS
+    empty = f.plant_months.iloc[0:0]
+    assert rules._per_year(empty, empty.period.notna(), {"lab_id": ("lab_id", "first")}).empty
