@@ -1,13 +1,17 @@
-# CarbonWatch: `make run` serves the app, `make test` runs the tests.
-# Both create .venv and install the exact pins on first use.
+# CarbonWatch: `make run` serves the app, `make test` runs the tests, `make e2e` the browser
+# journeys, `make bench` the benchmarks. All create .venv and install the exact pins on first use.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DB     ?= data/carbonwatch.duckdb
 PORT   ?= 8501
 SCALE  ?= 1
+# Debian's Chromium, driven by Playwright through executable_path (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+export CARBONWATCH_CHROMIUM := $(CHROMIUM)
+BENCH_DIR ?= tests/bench/artifacts
 
-.PHONY: run test demo venv clean-db
+.PHONY: run test e2e bench chromium demo venv clean-db
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CarbonWatch needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -27,8 +31,27 @@ demo: $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	CARBONWATCH_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
+# Unit, AppTest and browser tests. The journeys run when Chromium is present and are skipped with
+# the reason otherwise; under CI (CI set) Chromium is installed first so that they always run.
 test: $(VENV)/.installed
-	$(PY) -m pytest -q -n 2 tests
+	@if [ -n "$$CI" ]; then $(MAKE) --no-print-directory chromium; fi
+	CARBONWATCH_E2E=$${CI:+require} $(PY) -m pytest -q -rs -n 2 --dist loadgroup tests
+
+# Browser journeys only; they must run (Chromium is installed with apt when missing).
+# Screenshots: tests/e2e/artifacts/.
+e2e: $(VENV)/.installed chromium
+	CARBONWATCH_E2E=require $(PY) -m pytest -q -rs tests/e2e
+
+# Benchmarks at 1x and 10x national scale: a table on stdout and $(BENCH_DIR)/bench-scale*.json.
+# Demo databases are built once per scale and seed in $(BENCH_DIR) and reused.
+bench: $(VENV)/.installed
+	@$(MAKE) --no-print-directory chromium || echo "make bench: no Chromium, the browser parts are skipped"
+	$(PY) -m core.cli bench --scale 1 --dir $(BENCH_DIR) --json $(BENCH_DIR)/bench-scale1.json
+	$(PY) -m core.cli bench --scale 10 --dir $(BENCH_DIR) --json $(BENCH_DIR)/bench-scale10.json
+
+# Installs Debian's chromium and fonts-noto-cjk with apt-get when missing (needs root), else says why not.
+chromium:
+	@sh tests/e2e/install_chromium.sh $(CHROMIUM)
 
 clean-db:
 	rm -f $(DB) $(DB).wal

@@ -1,0 +1,121 @@
+"""Browser journeys: a real `streamlit run` server and Debian's Chromium (GUIDE 4).
+
+Skipped with a reason when Chromium is missing, unless CARBONWATCH_E2E=require (`make e2e`,
+and `make test` under CI, which installs it first). Every journey leaves a full-page screenshot
+in tests/e2e/artifacts/. All tests share one server and run on one xdist worker (xdist_group).
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from core import i18n
+from core.ui.page import PAGES
+from tests.e2e import browser
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="session")
+def chromium_ready() -> None:
+    reason = browser.chromium_missing()
+    if reason:
+        if os.environ.get("CARBONWATCH_E2E") == "require":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def server(chromium_ready, demo_db, tmp_path_factory):
+    """One server for the session, on its own copy of the demo database and a free port; its log
+    is kept beside the screenshots."""
+    with browser.AppServer(browser.copy_db(demo_db, tmp_path_factory.mktemp("e2e_db"))) as s:
+        yield s
+        browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (browser.ARTIFACTS / "streamlit-server.log").write_text(s.log(tail=1_000_000), encoding="utf-8")
+
+
+@pytest.fixture
+def fresh_server(server, tmp_path_factory):
+    """A server that has run no script yet: the session's one if untouched, else a new one."""
+    if server.pages_opened == 0:
+        yield server
+        return
+    with browser.AppServer(browser.copy_db(server.db_path, tmp_path_factory.mktemp("e2e_fresh"))) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_ready):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = browser.launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = browser.new_context(chromium)
+    yield context.new_page()
+    context.close()
+
+
+def nav_labels(page) -> list[str]:
+    return page.get_by_test_id("stPageLink-NavLink").get_by_test_id("stMarkdownContainer").all_inner_texts()
+
+
+def heading(page) -> str:
+    return page.locator("h1").first.inner_text().strip()
+
+
+def assert_rendered_in(page, lang: str) -> None:
+    """No exception or error box, the navigation translated, the heading in the language."""
+    assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").all_inner_texts()
+    assert page.get_by_test_id("stAlertContentError").count() == 0, \
+        page.get_by_test_id("stAlertContentError").all_inner_texts()
+    assert nav_labels(page) == [i18n.t(p.label_key, lang) for p in PAGES]
+    assert bool(CJK.search(heading(page))) == (lang == "zh"), heading(page)
+
+
+# Defined first so that, run in file order, it gets the session server untouched.
+def test_deep_link_with_query_parameters_is_the_first_request(fresh_server, page):
+    assert fresh_server.pages_opened == 0
+    browser.open_page(page, fresh_server, "pages/1_Data.py", lang="zh")
+    browser.screenshot(page, "deep_link_data_zh")
+    assert page.url == fresh_server.url("pages/1_Data.py", lang="zh")
+    assert heading(page) == i18n.t("data.title", "zh")
+    assert_rendered_in(page, "zh")
+    # the nav links carry the language to the next page
+    assert page.get_by_role("link", name=i18n.t("nav.overview", "zh")).get_attribute("href").endswith("?lang=zh")
+
+
+def test_language_switch_turns_the_overview_chinese_and_back(server, page):
+    from playwright.sync_api import expect
+
+    browser.open_page(page, server, "app.py", lang="en")
+    assert heading(page) == i18n.t("overview.title", "en")
+    switch = page.get_by_test_id("stSidebar").get_by_test_id("stButtonGroup")
+    for lang in ("zh", "en"):
+        switch.get_by_role("radio", name=i18n.LANG_NAMES[lang]).click()
+        # wait for what the new run shows before waiting for the run to end (see wait_for_render)
+        expect(page).to_have_url(re.compile(rf"[?&]lang={lang}(&|$)"))
+        expect(page.locator("h1").first).to_have_text(i18n.t("overview.title", lang))
+        browser.wait_for_render(page)
+        assert_rendered_in(page, lang)
+        assert page.get_by_test_id("stMetric").count() >= 6
+        if lang == "zh":
+            browser.screenshot(page, "language_switch_overview_zh")
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("path", [p.path for p in PAGES])
+def test_every_page_renders_without_an_exception(server, page, path, lang):
+    browser.open_page(page, server, path, lang=lang)
+    browser.screenshot(page, f"page_{browser.url_path(path).strip('/') or 'Overview'}_{lang}")
+    assert_rendered_in(page, lang)
