@@ -171,12 +171,45 @@ def in_year(by_year: pd.DataFrame, year: int, column: str):
     return None if hit.empty else hit.iloc[0]
 
 
+def enterprise_directory(con, scope: Scope) -> pd.DataFrame:
+    """enterprise_id, name, province_code, province_zh, province_en of every enterprise in scope
+    (to put names on the engine's results, which carry ids only)."""
+    cte, params = _scoped(scope)
+    sql = f"""
+        {cte}
+        SELECT e.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en
+        FROM se JOIN enterprises e USING (enterprise_id) JOIN provinces pr ON pr.code = se.province_code
+        ORDER BY e.enterprise_id"""
+    return fetch_df(con, sql, params)
+
+
+def flagged_rows(con, scope: Scope, run_id: str, *, min_score: float = float("-inf"), min_percentile: float = -1.0,
+                 limit: int = 300) -> pd.DataFrame:
+    """The rows of a stored run above a threshold (ensemble score >= min_score and percentile >
+    min_percentile), highest score first, at most `limit`: enterprise_id, name, province_code,
+    province_zh, province_en, unit_id, period, score, percentile, detector_scores (list, in the run's
+    detector order), explanation (JSON or null), flagged (how many rows pass the threshold in all)."""
+    cte, params = _scoped(scope)
+    sql = f"""
+        {cte}
+        SELECT s.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en,
+               s.unit_id, s.period, s.score, s.percentile, s.detector_scores, s.explanation,
+               count(*) OVER () AS flagged
+        FROM model_scores s JOIN se USING (enterprise_id) JOIN enterprises e USING (enterprise_id)
+        JOIN provinces pr ON pr.code = se.province_code
+        WHERE s.run_id = ? AND s.score >= ? AND s.percentile > ?
+        ORDER BY s.score DESC, s.enterprise_id, s.unit_id NULLS FIRST, s.period
+        LIMIT ?"""
+    return fetch_df(con, sql, [*params, run_id, float(min_score), float(min_percentile), int(limit)])
+
+
+# Reads of a stored run (flagged_rows) take the run id and are cached by core/ui/lab.py.
 # The cache wrapper in core/ui calls queries by name: scoped ones get the scope, the
 # others (load metadata, row counts) are national by nature.
 SCOPED = {
     f.__name__: f
     for f in (national_headline, emissions_by_year, measured_share_by_year, deposit_timeliness_by_year,
-              emissions_by_province)
+              emissions_by_province, enterprise_directory)
 }
 UNSCOPED = {f.__name__: f for f in (data_status, table_counts, load_history)}
 

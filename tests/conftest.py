@@ -29,6 +29,24 @@ def demo_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def assessed_demo_db(demo_db, tmp_path_factory) -> Path:
+    """A copy of the demo database with the default assessment stored, as `core.cli demo` leaves
+    it: the app's pages read stored runs. A copy, so engine tests keep an unassessed demo_db."""
+    import shutil
+
+    from core import runs
+
+    path = tmp_path_factory.mktemp("assessed_db") / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    con = db.connect(path)
+    try:
+        runs.run(con)
+    finally:
+        con.close()
+    return path
+
+
 # --- a tiny database whose emissions are computed by hand in the tests -----------------------
 # Three enterprises in two provinces: Shandong (37) has a coal and a gas unit, Jiangsu (32) one
 # coal unit. 2022 is complete (12 months for every unit); 2023 has January only.
@@ -112,8 +130,8 @@ def _fresh_streamlit_caches(request):
 
 
 @pytest.fixture
-def app_db(demo_db, monkeypatch) -> Path:
-    """Point the app at the session's demo database, with the national scope."""
-    monkeypatch.setenv(db.ENV_VAR, str(demo_db))
+def app_db(assessed_demo_db, monkeypatch) -> Path:
+    """Point the app at the session's assessed demo database, with the national scope."""
+    monkeypatch.setenv(db.ENV_VAR, str(assessed_demo_db))
     monkeypatch.delenv("CARBONWATCH_SCOPE", raising=False)
-    return demo_db
+    return assessed_demo_db

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from core import i18n
+from core.ui.tables import detector_label
 
 DARK, LIGHT, ACCENT = "#1f4e79", "#9fb7cf", "#b42318"
 # One colour per regional grid, the same in every language (tableau10 hues).
@@ -113,3 +114,32 @@ def emissions_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
                      alt.Tooltip("enterprises:N", title=i18n.t("axis.enterprises", lang))],
         )
     )
+
+
+def detector_matrix(matrix: pd.DataFrame, lang: str, value_title: str, *, diverging: bool = False) -> alt.Chart:
+    """A detector x detector heatmap with the value written in each cell. `matrix` is indexed by
+    the row detector, its columns the detector compared with (as core.runs stores the agreement);
+    diverging=True for correlations (-1 to 1), else a share (0 to 1)."""
+    names = [detector_label(n, lang) for n in matrix.index]
+    others = [detector_label(n, lang) for n in matrix.columns]
+    long = pd.DataFrame([(detector_label(a, lang), detector_label(b, lang), float(matrix.loc[a, b]))
+                         for a in matrix.index for b in matrix.columns], columns=["detector", "other", "value"])
+    long["text"] = long["value"].map(lambda v: f"{v:.2f}")
+    scale = (alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True) if diverging
+             else alt.Scale(scheme="blues", domain=[0, 1]))
+    base = alt.Chart(long, height=alt.Step(44)).encode(
+        x=alt.X("other:N", sort=others, title=i18n.t("axis.compared", lang),
+                axis=alt.Axis(orient="bottom", labelAngle=-35, labelAlign="right", labelBaseline="top",
+                              labelLimit=150, labelOverlap=False)),
+        y=alt.Y("detector:N", sort=names, title=i18n.t("axis.detector", lang),
+                axis=alt.Axis(labelLimit=160, labelOverlap=False)),
+        tooltip=[alt.Tooltip("detector:N", title=i18n.t("axis.detector", lang)),
+                 alt.Tooltip("other:N", title=i18n.t("axis.compared", lang)),
+                 alt.Tooltip("text:N", title=value_title)],
+    )
+    cells = base.mark_rect(stroke="white").encode(color=alt.Color("value:Q", scale=scale, title=value_title,
+                                                                  legend=None))
+    strong = alt.datum.value > 0.6 if not diverging else (alt.datum.value > 0.6) | (alt.datum.value < -0.6)
+    text = base.mark_text(fontSize=13).encode(
+        text="text:N", color=alt.condition(strong, alt.value("white"), alt.value("#1a1a1a")))
+    return alt.layer(cells, text)

@@ -9,7 +9,7 @@ st.navigation).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -30,6 +30,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("app.py", "nav.overview", ":material/monitoring:"),
     PageSpec("pages/1_Data.py", "nav.data", ":material/database:"),
+    PageSpec("pages/2_Anomaly_Lab.py", "nav.lab", ":material/troubleshoot:"),
 )
 
 _LANG_WIDGET = "lang_switch"
@@ -47,6 +48,13 @@ class Page:
 
     def t(self, key: str, **kwargs) -> str:
         return i18n.t(key, self.lang, **kwargs)
+
+    def within(self, scope: Scope) -> "Page":
+        """The same page narrowed to `scope`, which must lie inside this page's scope: a narrower
+        view can be asked for, a wider one never granted."""
+        if not _inside(scope, self.scope):
+            raise PermissionError("the requested scope is wider than the user's access scope")
+        return replace(self, scope=scope)
 
     def query(self, name: str, **params) -> pd.DataFrame:
         """A named query from core.queries for this page's scope, cached until the data changes."""
@@ -124,6 +132,12 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
     if not Path(path).exists():  # never create an empty database behind the user's back
         raise FileNotFoundError(path)
     return db.connect(path)
+
+
+def _inside(inner: Scope, outer: Scope) -> bool:
+    if outer.provinces is None:
+        return True
+    return inner.provinces is not None and inner.provinces <= outer.provinces
 
 
 def _scope_key(scope: Scope) -> tuple[str, ...] | None:

@@ -19,6 +19,8 @@ EXPECT = {
     "app.py": ("overview.title", {"metric": 6, "vega_lite_chart": 4}),
     "pages/1_Data.py": ("data.title", {"dataframe": 2 + len(schema.TABLES), "file_uploader": 1,
                                        "expander": len(schema.TABLES)}),
+    "pages/2_Anomaly_Lab.py": ("lab.title", {"metric": 8, "vega_lite_chart": 2, "dataframe": 4, "multiselect": 3,
+                                             "download_button": 2}),
 }
 
 
