@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from pathlib import Path
 
 import duckdb
@@ -255,10 +254,6 @@ def _units(ctx: _Ctx, ent: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- monthly physics
 
-class _Monthly:
-    """Unit x month arrays (U x T) of activity, fuel quality and lab dates."""
-
-
 def _noise(ctx: _Ctx, U: int, E: int) -> dict:
     r = ctx.rng("monthly-noise")
     T = ctx.T
@@ -286,7 +281,6 @@ def _noise(ctx: _Ctx, U: int, E: int) -> dict:
 
 def _activity(ctx: _Ctx, u: pd.DataFrame, nz: dict, year_mult: np.ndarray) -> dict:
     """Hours, generation, supply and heat per unit-month for given yearly output multipliers."""
-    T = ctx.T
     season = SEASON[ctx.p_month - 1][None, :] * np.where(
         u.wet_south.to_numpy()[:, None] & np.isin(ctx.p_month, [6, 7, 8, 9])[None, :], 0.9, 1.0)
     yi = ctx.p_year - YEARS[0]
@@ -389,7 +383,6 @@ def generate(scale: float = 1.0, seed: int = 2022) -> dict[str, pd.DataFrame]:
     u = _units(ctx, ent)
     E, U, T = len(ent), len(u), ctx.T
     e_of_u = u.e.to_numpy()
-    is_gas_u = (u.unit_class == "gas").to_numpy()
     ent_gas = ent.fuel.to_numpy() == "gas"
 
     ag = _agencies(ctx, ent, prov)
@@ -523,7 +516,6 @@ def generate(scale: float = 1.0, seed: int = 2022) -> dict[str, pd.DataFrame]:
     target = pd.Series({y: mrv.NATIONAL_EMISSIONS_T[y] for y in YEARS}) * ctx.scale
     year_mult = year_mult * (target / by_year).to_numpy()
     act, fe = emissions_for(year_mult)
-    ctx.year_mult = year_mult  # kept for inspection: should stay close to the published growth
 
     # ----- lab values per enterprise-month (copied values applied here)
     qual = {k: fe[k] for k in ("ncv", "cc", "c_ar", "mt", "mad", "h", "s")}

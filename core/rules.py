@@ -252,7 +252,7 @@ def _trade_rule(kind: str) -> Callable[[Features], pd.DataFrame]:
         t = f.related_trades
         sel = t[t.kind == kind].copy()
         sel["period"] = _ym(sel.ts_1)
-        sel["counterparty"] = np.where(sel.enterprise_id.isin([]), None, sel.account_a + " ↔ " + sel.account_b)
+        sel["counterparty"] = sel.account_a + " ↔ " + sel.account_b
         cols = ["trade_1", "trade_2", "counterparty", "volume_1", "volume_2", "price_1", "price_2", "ref_close"]
         return _hits(sel, cols)
     check.__name__ = kind
