@@ -494,6 +494,610 @@ STRINGS: dict[str, dict[str, str]] = {
     "pattern.late_deposit": {"en": "Monthly data deposited late", "zh": "月度数据逾期存证"},
     "pattern.missing_deposit": {"en": "Monthly data never deposited", "zh": "月度数据未存证"},
     "pattern.spot_check": {"en": "Random spot check", "zh": "随机抽查"},
+    # --- global filters -------------------------------------------------------------
+    "nav.province": {"en": "Province", "zh": "省级视图"},
+    "nav.enterprise": {"en": "Enterprise dossier", "zh": "企业档案"},
+    "filters.title": {"en": "Filters", "zh": "筛选条件"},
+    "filters.period": {"en": "Period", "zh": "时间范围"},
+    "filters.provinces": {"en": "Provinces", "zh": "省份"},
+    "filters.unit_classes": {"en": "Unit classes", "zh": "机组类别"},
+    "filters.capacity": {"en": "Unit capacity", "zh": "机组装机容量"},
+    "filters.groups": {"en": "Groups", "zh": "所属集团"},
+    "filters.consultants": {"en": "Consultants", "zh": "咨询机构"},
+    "filters.labs": {"en": "Laboratories", "zh": "检测机构"},
+    "filters.verifiers": {"en": "Verifiers", "zh": "核查机构"},
+    "filters.bands": {"en": "Risk bands", "zh": "风险等级"},
+    "filters.rules": {"en": "Rules fired", "zh": "触发规则"},
+    "filters.all": {"en": "All", "zh": "全部"},
+    "filters.clear": {"en": "Clear filters", "zh": "清除筛选"},
+    "filters.ignored": {"en": "Ignored filter `{param}={value}`: {reason}", "zh": "已忽略筛选条件 `{param}={value}`：{reason}"},
+    "filters.outside_scope": {"en": "Province {code} is outside your access scope and was left out.",
+                              "zh": "省份 {code} 不在您的数据访问范围内，已忽略。"},
+    "filters.no_run": {"en": "No assessment has been run on this data, so risk-band and rule filters match nothing. "
+                             "Run `python -m core.cli score` or the Anomaly Lab's default run.",
+                       "zh": "当前数据尚未完成风险评估，风险等级和规则筛选无结果。请运行 `python -m core.cli score` "
+                             "或在异常检测实验室运行默认评估。"},
+    "unit_class.coal_above_300mw": {"en": "Coal, above 300 MW", "zh": "300MW等级以上常规燃煤机组"},
+    "unit_class.coal_300mw_below": {"en": "Coal, 300 MW and below", "zh": "300MW等级及以下常规燃煤机组"},
+    "unit_class.coal_unconventional": {"en": "Unconventional coal (gangue, CFB)", "zh": "燃煤矸石、煤泥、水煤浆等非常规燃煤机组"},
+    "unit_class.gas": {"en": "Gas", "zh": "燃气机组"},
+    "filters.item.period": {"en": "period {lo} – {hi}", "zh": "时间 {lo}至{hi}"},
+    "filters.item.capacity": {"en": "unit capacity {lo} – {hi} MW", "zh": "机组容量 {lo}–{hi} MW"},
+    "filters.none": {"en": "Filters: none", "zh": "筛选条件：无"},
+    "filters.active": {"en": "Filters: {items}", "zh": "筛选条件：{items}"},
+    # --- overview: risk map, top risks, intermediaries, market, summary ---------------
+    "headline.flagged": {"en": "High-risk enterprises {year}", "zh": "{year}年高风险企业"},
+    "headline.critical": {"en": "of which critical {year}", "zh": "{year}年其中严重"},
+    "headline.emissions": {"en": "Emissions {year}", "zh": "{year}年排放量"},
+    "headline.measured": {"en": "Carbon content measured {year}", "zh": "{year}年实测含碳量占比"},
+    "headline.on_time": {"en": "Deposited on time {year}", "zh": "{year}年按时存证率"},
+    "headline.price": {"en": "CEA price {month}", "zh": "{month}碳价"},
+    "headline.vs_year": {"en": "vs {year}", "zh": "较{year}年"},
+    "headline.vs_month": {"en": "vs {month}", "zh": "较{month}"},
+    "headline.flagged.help": {
+        "en": "Enterprises whose risk score that year is in the critical (≥ 50) or high (≥ 30) band: "
+              "100 × (0.6 rules + 0.2 model + 0.1 motive + 0.1 context), from the stored assessment {run}.",
+        "zh": "当年风险分处于严重（≥50）或高（≥30）等级的企业数：风险分 = 100 ×（0.6 规则 + 0.2 模型 + 0.1 动机 + "
+              "0.1 关联），来自已保存的评估 {run}。"},
+    "headline.emissions.help": {
+        "en": "Sum over monthly reports of fuel × NCV × carbon content × oxidation rate × 44/12.",
+        "zh": "按月度报告逐条计算后加总：燃料消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12。"},
+    "headline.price.help": {
+        "en": "Volume-weighted average price of the month on the national market (CEA): turnover / volume, "
+              "from the published daily figures.",
+        "zh": "全国碳市场（CEA）当月成交量加权均价：成交额 / 成交量，来自公开的每日行情。"},
+    "unit.price": {"en": "CNY {value}/t", "zh": "{value}元/吨"},
+    "agency.lab": {"en": "laboratory", "zh": "检测机构"},
+    "agency.consultant": {"en": "consultant", "zh": "咨询机构"},
+    "agency.verifier": {"en": "verifier", "zh": "核查机构"},
+    "summary.none": {"en": "No assessment is stored for this data yet, so no enterprise is rated.",
+                     "zh": "当前数据尚无已保存的风险评估，暂无企业风险评级。"},
+    "summary.flagged": {
+        "en": "{n} of {total} enterprises ({share}) are at high or critical risk in the period, most in {where}",
+        "zh": "所选期间{total}家企业中有{n}家（{share}）处于高或严重风险，主要分布在{where}"},
+    "summary.trend": {"en": "; {this} in {year} against {before} in {prev}",
+                      "zh": "；{year}年{this}家，{prev}年{before}家"},
+    "summary.reason": {"en": "the commonest leading reason is {rule}", "zh": "最常见的首要原因是“{rule}”"},
+    "summary.agency": {
+        "en": "the {kind} {name} has {k} flagged clients of {clients} ({share} against {base} overall)",
+        "zh": "{kind}{name}的{clients}家客户中有{k}家被标记（{share}，总体为{base}）"},
+    "overview.coverage": {
+        "en": "Coverage: {enterprises} enterprises, {units} units, {capacity}; monthly reports {first} – {last}.",
+        "zh": "覆盖范围：{enterprises}家企业，{units}台机组，装机{capacity}；月度报告{first}至{last}。"},
+    "overview.method.1": {
+        "en": "Emissions: every monthly report, fuel × NCV × carbon content × oxidation rate (0.99 if not reported) × 44/12.",
+        "zh": "排放量：逐条月度报告计算，燃料消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率（未报告时取0.99）× 44/12。"},
+    "overview.method.2": {
+        "en": "Risk per enterprise and year = 100 × (0.6 rules + 0.2 model + 0.1 motive + 0.1 context); bands: "
+              "critical ≥ 50, high ≥ 30, medium ≥ 12. An enterprise's risk is its worst year in the period.",
+        "zh": "企业年度风险分 = 100 ×（0.6 规则 + 0.2 模型 + 0.1 动机 + 0.1 关联）；等级：严重 ≥50，高 ≥30，中 ≥12。"
+              "企业风险取所选期间最高年份。"},
+    "overview.method.3": {
+        "en": "Rules: 17 checks with published bases (e.g. lab reports within 40 days, carbon content within the "
+              "physical band, one test date for many months). Model: PyOD ensemble (IForest, ECOD, PCA, GMM) over "
+              "peer-relative features.",
+        "zh": "规则：17项有依据的核查规则（如检测报告40天时限、含碳量物理区间、多月共用一个检测日期）。"
+              "模型：基于同类机组相对特征的 PyOD 组合模型（IForest、ECOD、PCA、GMM）。"},
+    "overview.method.4": {
+        "en": "Intermediaries: share of an agency's clients at high or critical risk against the share over all "
+              "enterprises in the view.",
+        "zh": "服务机构：其客户中高或严重风险企业的占比，与视图内全部企业占比对比。"},
+    "overview.method.5": {
+        "en": "Market: the exchange's published daily figures (CEA); price = turnover / volume by month.",
+        "zh": "碳市场：交易所公开的每日行情（CEA）；月均价 = 成交额 / 成交量。"},
+    "overview.method.6": {
+        "en": "Caveats: a flag is a reason to look, not a finding; scores depend on the data as deposited and "
+              "on the stored assessment; the demo data are synthetic, calibrated on national totals.",
+        "zh": "说明：风险标记是核查线索而非结论；分值取决于存证数据和已保存的评估；演示数据为按全国总量校准的模拟数据。"},
+    "overview.summary": {"en": "In brief", "zh": "要点"},
+    "overview.map.title": {"en": "Where the risk is", "zh": "风险分布"},
+    "overview.map.caption": {
+        "en": "One tile per province, placed roughly geographically (not a map). Colour: enterprises at high or "
+              "critical risk in the period. Click a tile to open the province.",
+        "zh": "每个省级行政区一个方块，按大致地理位置排列（非地图）。颜色表示所选期间高或严重风险企业数。点击方块进入该省。"},
+    "overview.top.title": {"en": "Ten highest-risk enterprises", "zh": "风险最高的十家企业"},
+    "overview.top.caption": {
+        "en": "Worst year in the period, default weights; select a row to open the enterprise's dossier.",
+        "zh": "取所选期间风险最高的年份，默认权重；选中一行查看企业档案。"},
+    "overview.agencies.title": {"en": "Intermediaries with the most flagged clients", "zh": "被标记客户最多的服务机构"},
+    "overview.agencies.caption": {
+        "en": "Clients in the period at high or critical risk, against the share over all enterprises ({base}). "
+              "Select a row to filter every page to that intermediary's clients.",
+        "zh": "所选期间处于高或严重风险的客户数，及其占比与全部企业占比（{base}）的对比。选中一行可将各页面筛选为该机构的客户。"},
+    "overview.risk_trend.title": {"en": "High and critical risk, by year", "zh": "历年高风险与严重风险企业数"},
+    "overview.risk_trend.caption": {
+        "en": "Each enterprise counted once a year, in the band of that year's score.",
+        "zh": "每家企业每年按当年风险分所属等级计数一次。"},
+    "overview.market.title": {"en": "Carbon market (CEA)", "zh": "全国碳市场（CEA）"},
+    "overview.market.caption": {
+        "en": "Monthly volume (bars) and volume-weighted price (line) from the exchange's published daily figures.",
+        "zh": "月度成交量（柱）与成交量加权均价（线），来自交易所公开的每日行情。"},
+    "overview.export": {"en": "Briefing", "zh": "简报导出"},
+    "overview.export.pptx": {"en": "PowerPoint briefing", "zh": "PowerPoint 简报"},
+    "overview.export.xlsx": {"en": "Excel tables", "zh": "Excel 数据表"},
+    "overview.export.help": {
+        "en": "At most 8 slides with native charts and tables, and the tables behind them, in the current language, "
+              "scope and filters.",
+        "zh": "不超过8页、含可编辑原生图表和表格的简报，以及其背后的数据表；使用当前语言、数据范围和筛选条件。"},
+    "overview.no_run": {
+        "en": "No assessment is stored for this data yet: risk figures are empty. Run `python -m core.cli score` "
+              "or the default run in the Anomaly Lab.",
+        "zh": "当前数据尚无已保存的风险评估，风险数据为空。请运行 `python -m core.cli score` 或在异常检测实验室运行默认评估。"},
+    "col.main_reason": {"en": "Main reason", "zh": "首要原因"},
+    "col.open": {"en": "Open", "zh": "打开"},
+    "col.kind": {"en": "Kind", "zh": "类型"},
+    "col.agency": {"en": "Intermediary", "zh": "机构"},
+    "col.clients": {"en": "Clients", "zh": "客户数"},
+    "col.flagged_clients": {"en": "Flagged", "zh": "被标记"},
+    "col.flagged_share": {"en": "Share flagged", "zh": "标记占比"},
+    "map.flagged": {"en": "High-risk enterprises", "zh": "高风险企业"},
+    "map.enterprises": {"en": "Enterprises", "zh": "企业数"},
+    "map.max_risk": {"en": "Highest risk", "zh": "最高风险分"},
+    "map.emissions": {"en": "Emissions in the period", "zh": "所选期间排放量"},
+    "axis.month": {"en": "Month", "zh": "月份"},
+    "axis.price": {"en": "Price", "zh": "价格"},
+    "axis.volume": {"en": "Volume", "zh": "成交量"},
+    "axis.amount": {"en": "Turnover", "zh": "成交额"},
+    "axis.volume_unit": {"en": "Volume ({unit})", "zh": "成交量（{unit}）"},
+    "axis.price_unit": {"en": "Price (CNY/t)", "zh": "价格（元/吨）"},
+    "map.outside": {"en": "outside your scope", "zh": "不在数据范围内"},
+    # --- province page --------------------------------------------------------------
+    "province.title": {"en": "Province view", "zh": "省级视图"},
+    "province.intro": {
+        "en": "One province's enterprises ranked by risk, how their scores are spread and in which months rules "
+              "fired. Select an enterprise to open its dossier.",
+        "zh": "本省重点排放单位的风险排名、风险分分布以及规则触发的月份。选中一家企业即可打开其企业档案。",
+    },
+    "province.heading": {"en": "{name} ({code})", "zh": "{name}（代码 {code}）"},
+    "province.pick": {"en": "Province", "zh": "省份"},
+    "province.pick.placeholder": {"en": "Choose a province", "zh": "请选择省份"},
+    "province.pick.option": {"en": "{name} · {flagged} flagged of {enterprises}",
+                             "zh": "{name} · {enterprises}家中{flagged}家高风险"},
+    "province.pick.help": {
+        "en": "Provinces in your scope, most flagged enterprises (critical or high band) first. The choice is kept "
+              "in the page address (?province=37), so the link can be shared.",
+        "zh": "您数据范围内的省份，按高风险（严重或高等级）企业数从多到少排列。所选省份写入网址（?province=37），"
+              "可直接分享链接。",
+    },
+    "province.choose": {"en": "Choose a province above to see its enterprises.",
+                        "zh": "请在上方选择省份，查看该省的重点排放单位。"},
+    "province.invalid": {
+        "en": "“{value}” is not a province you can open. Expected a 2-digit province code in your scope, e.g. "
+              "?province={example}; valid codes: {valid}.",
+        "zh": "“{value}”不是可打开的省份。应为您数据范围内的2位省级行政区代码，例如 ?province={example}；"
+              "有效代码：{valid}。",
+    },
+    "province.outside": {
+        "en": "Province {code} ({name}) is outside your access scope ({scope}) and is not shown: a shared link "
+              "grants no access.",
+        "zh": "省份 {code}（{name}）不在您的数据访问范围（{scope}）内，不予显示：分享的链接不授予访问权限。",
+    },
+    "province.no_run": {
+        "en": "No risk assessment has been stored for this data yet, so enterprises have no risk score or band. "
+              "Make one with `python -m core.cli score` (or the Anomaly Lab's default run), then reload this page.",
+        "zh": "当前数据尚未保存风险评估结果，企业暂无风险分和风险等级。请运行 `python -m core.cli score`"
+              "（或在异常检测实验室运行默认评估）后刷新本页。",
+    },
+    "province.basis.national": {"en": "national", "zh": "全国"},
+    "province.basis.scope": {"en": "your scope's", "zh": "您数据范围内"},
+    "province.metric.enterprises": {"en": "Key emitting entities", "zh": "重点排放单位"},
+    "province.metric.enterprises.help": {
+        "en": "Enterprises of the province with units the filters keep; {assessed} have a risk score in the period.",
+        "zh": "本省符合筛选条件、拥有机组的企业；其中{assessed}家在所选期间有风险分。",
+    },
+    "province.metric.flagged": {"en": "Flagged (critical + high)", "zh": "高风险企业（严重+高）"},
+    "province.metric.flagged.help": {
+        "en": "{rate} of the province's enterprises are in the critical or high band in their worst year of the "
+              "period; {basis} rate: {base}.",
+        "zh": "本省{rate}的企业在所选期间风险最高年份处于严重或高等级；{basis}比例为{base}。",
+    },
+    "province.metric.emissions": {"en": "Emissions in the period", "zh": "所选期间排放量"},
+    "province.metric.emissions.help": {
+        "en": "Monthly reports of the filtered period summed by the accounting formula "
+              "(fuel × NCV × carbon content × oxidation rate × 44/12).",
+        "zh": "按核算公式（燃料消耗量×低位发热量×单位热值含碳量×碳氧化率×44/12）汇总所选期间的月度存证。",
+    },
+    "province.metric.rank": {"en": "Rank by flagged enterprises", "zh": "高风险企业数排名"},
+    "province.metric.rank.value": {"en": "{rank} of {n}", "zh": "第{rank}／{n}"},
+    "province.metric.rank.help": {
+        "en": "Among the {n} provinces in your scope with enterprises, by the number of flagged enterprises "
+              "(1 = most; ties share a rank).",
+        "zh": "在您数据范围内有企业的{n}个省份中，按高风险企业数排名（1为最多；并列同名次）。",
+    },
+    "province.metrics.caption": {
+        "en": "Filtered period; assessment run {run_id}. {formula}",
+        "zh": "所选期间；风险评估批次 {run_id}。{formula}",
+    },
+    "province.table": {"en": "Enterprises by risk", "zh": "企业风险排名"},
+    "province.search": {"en": "Search by name or ID", "zh": "按名称或统一社会信用代码搜索"},
+    "province.search.placeholder": {"en": "e.g. Huaneng or 9137…", "zh": "例如：华能 或 9137…"},
+    "province.bands": {"en": "Risk bands", "zh": "风险等级"},
+    "province.table.count": {"en": "{shown} of {n} enterprises shown.", "zh": "共{n}家企业，显示{shown}家。"},
+    "province.table.empty": {"en": "No enterprise of this province matches the filters.",
+                             "zh": "本省没有符合筛选条件的企业。"},
+    "province.table.select": {"en": "Select a row, or click “Open”, to open the enterprise's dossier.",
+                              "zh": "选中一行或点击“打开”，即可查看企业档案。"},
+    "province.table.caption": {
+        "en": "Risk score and band: the enterprise's worst year in the period (run {run_id}). Main reason: the first "
+              "rule, model or motive behind that score. Emissions: monthly reports in the period by the accounting "
+              "formula. Allowance position: allocation minus verified emissions of the latest verified year in the "
+              "period (negative = shortfall). Laboratory: the latest in the period; verifier: that of the latest "
+              "verified year. Flagged months: distinct months with a rule hit.",
+        "zh": "风险分和风险等级：企业在所选期间风险最高的年份（评估批次 {run_id}）。主要原因：该得分背后的首要规则、"
+              "模型或动机。排放量：按核算公式汇总所选期间的月度存证。配额盈缺：所选期间最近一个核查年度的分配配额减去"
+              "核查排放量（负数为缺口）。检测机构：所选期间最近一次的检测机构；核查机构：最近核查年度的核查机构。"
+              "触发规则月数：有规则触发的不同月份数。",
+    },
+    "province.col.reason": {"en": "Main reason", "zh": "主要原因"},
+    "province.col.emissions": {"en": "Emissions ({unit})", "zh": "排放量（{unit}）"},
+    "province.col.position": {"en": "Allowance position (t)", "zh": "配额盈缺（吨）"},
+    "province.col.position.help": {"en": "Allocated minus verified emissions, tonnes; negative = shortfall.",
+                                   "zh": "分配配额减核查排放量（吨）；负数为缺口。"},
+    "province.col.consultant": {"en": "Consultant", "zh": "咨询机构"},
+    "province.col.lab": {"en": "Laboratory", "zh": "检测机构"},
+    "province.col.verifier": {"en": "Verifier", "zh": "核查机构"},
+    "province.col.flagged_months": {"en": "Flagged months", "zh": "触发规则月数"},
+    "province.col.open": {"en": "Dossier", "zh": "企业档案"},
+    "province.open": {"en": "Open", "zh": "打开"},
+    "province.hist.title": {"en": "Distribution of risk scores", "zh": "风险分分布"},
+    "province.hist.caption": {
+        "en": "Enterprises per {width}-point bin of their worst-year risk score in the period (run {run_id}), "
+              "coloured by band; dashed lines: band thresholds ({bands}).",
+        "zh": "按所选期间风险最高年份的风险分，每{width}分一组统计企业数（评估批次 {run_id}），颜色表示风险等级；"
+              "虚线为等级阈值（{bands}）。",
+    },
+    "province.hist.empty": {"en": "No risk scores in this period.", "zh": "所选期间没有风险分。"},
+    "province.axis.risk_score": {"en": "Risk score (0–100)", "zh": "风险分（0–100）"},
+    "province.axis.bin": {"en": "Score range", "zh": "分数区间"},
+    "province.axis.enterprises": {"en": "Enterprises", "zh": "企业数"},
+    "province.axis.month": {"en": "Month", "zh": "月份"},
+    "province.axis.hits": {"en": "Rule hits", "zh": "规则触发次数"},
+    "province.axis.rules": {"en": "Rules", "zh": "规则"},
+    "province.axis.severity": {"en": "Most severe rule", "zh": "最高严重程度"},
+    "province.severity.critical": {"en": "Critical", "zh": "严重"},
+    "province.severity.high": {"en": "High", "zh": "高"},
+    "province.severity.medium": {"en": "Medium", "zh": "中"},
+    "province.severity.info": {"en": "Information", "zh": "提示"},
+    "province.heatmap.title": {"en": "When rules fired: the {n} highest-risk enterprises with hits",
+                               "zh": "规则触发月份：有触发记录、风险最高的{n}家企业"},
+    "province.heatmap.caption": {
+        "en": "One cell per enterprise and month with at least one monthly rule hit in the period (rule_hits of run "
+              "{run_id}; annual rules have no month and are left out); colour: the most severe rule that month. "
+              "Highest risk on top. Click a cell to open the enterprise's dossier.",
+        "zh": "每个色块为某企业在所选期间有按月规则触发的一个月份（评估批次 {run_id} 的 rule_hits 表；按年度判定的规则"
+              "没有月份，不在此列）；颜色表示当月最严重的规则等级。风险最高的企业在最上方。点击色块可打开企业档案。",
+    },
+    "province.heatmap.title.none": {"en": "When rules fired", "zh": "规则触发月份"},
+    "province.heatmap.empty": {"en": "No monthly rule hits for this province in the period.",
+                               "zh": "所选期间本省没有按月触发的规则。"},
+    # --- enterprise dossier ---------------------------------------------------------
+    "enterprise.title": {"en": "Enterprise dossier", "zh": "企业档案"},
+    "enterprise.intro": {
+        "en": "One enterprise's evidence on one page: its profile and risk, its units against their peers month "
+              "by month, the rules that fired and why, the model's view, the dates behind its lab reports and "
+              "deposits, verification, allowances and trades.",
+        "zh": "一页看清一家企业的全部证据：基本信息与风险、各机组逐月与同类机组对比、触发的规则及原因、模型评分、"
+              "检测报告与存证日期、核查、配额与交易。",
+    },
+    "enterprise.pick": {"en": "Enterprise", "zh": "企业"},
+    "enterprise.pick.placeholder": {"en": "Choose an enterprise (type a name or ID)", "zh": "选择企业（可输入名称或代码）"},
+    "enterprise.pick.caption": {
+        "en": "Enterprises in your scope and filters, highest risk first (worst year in the period, default weights).",
+        "zh": "您的数据范围和筛选条件内的企业，按风险从高到低排列（所选期间风险最高的年份，默认权重）。",
+    },
+    "enterprise.pick.empty": {"en": "No enterprise in your scope matches the filters.",
+                              "zh": "您的数据范围内没有符合筛选条件的企业。"},
+    "enterprise.pick.option": {"en": "{name} ({id}) – {band}", "zh": "{name}（{id}）– 风险{band}"},
+    "enterprise.pick.option_unrated": {"en": "{name} ({id}) – not rated", "zh": "{name}（{id}）– 未评级"},
+    "enterprise.not_found": {
+        "en": "No enterprise with this ID is available to you. Check the link, or choose an enterprise from the list.",
+        "zh": "没有可供您查看的该代码企业。请检查链接，或从列表中选择企业。",
+    },
+    "enterprise.choose_other": {"en": "Choose another enterprise", "zh": "选择其他企业"},
+    "enterprise.no_run": {
+        "en": "No assessment is stored for this data yet: the risk summary, rule hits and model scores are empty. "
+              "The reported data below is complete. Run `python -m core.cli score` or the Anomaly Lab's default run.",
+        "zh": "当前数据尚无已保存的风险评估：风险概要、规则命中和模型评分为空，以下报送数据完整。"
+              "请运行 `python -m core.cli score` 或在异常检测实验室运行默认评估。",
+    },
+    "enterprise.field.id": {"en": "Enterprise ID", "zh": "统一社会信用代码"},
+    "enterprise.field.province": {"en": "Province", "zh": "省份"},
+    "enterprise.field.city": {"en": "City", "zh": "城市"},
+    "enterprise.field.region": {"en": "Regional grid", "zh": "区域电网"},
+    "enterprise.field.group": {"en": "Group", "zh": "所属集团"},
+    "enterprise.field.consultant": {"en": "Consultant", "zh": "咨询机构"},
+    "enterprise.province_link": {"en": "All enterprises in {province}", "zh": "查看{province}全部企业"},
+    "enterprise.profile.caption": {"en": "Tables enterprises, agencies and provinces.",
+                                   "zh": "来自 enterprises、agencies、provinces 表。"},
+    "enterprise.units": {"en": "Units", "zh": "机组"},
+    "enterprise.units.caption": {
+        "en": "Table units. Allocation class, capacity band and the province's grid region define each unit's peers.",
+        "zh": "来自 units 表。机组的配额分配类别、容量档和所在省份的区域电网共同确定其同类机组。",
+    },
+    "enterprise.risk": {"en": "Risk", "zh": "风险"},
+    "enterprise.risk.in_year": {"en": "worst year, {year}", "zh": "{year}年最高"},
+    "enterprise.risk.rules": {"en": "Distinct rules fired that year: {n}", "zh": "当年触发的不同规则数：{n}"},
+    "enterprise.risk.component": {"en": "{component} (weight {weight})", "zh": "{component}（权重{weight}）"},
+    "enterprise.risk.reasons": {"en": "Top reasons: {reasons}", "zh": "主要原因：{reasons}"},
+    "enterprise.risk.none": {"en": "The stored assessment has no risk score for this enterprise in the period.",
+                             "zh": "已保存的评估在所选期间没有该企业的风险分。"},
+    "enterprise.risk.caption": {
+        "en": "Table risk_components of assessment {run}, worst year in the period. {formula} Each component "
+              "is 0–1.",
+        "zh": "来自评估 {run} 的 risk_components 表，取所选期间风险最高的年份。{formula}各分项取值0–1。",
+    },
+    "enterprise.risk.other_years": {"en": "Other years: {years}.", "zh": "其他年份：{years}。"},
+    "enterprise.monthly": {"en": "Month by month against peers", "zh": "逐月与同类机组对比"},
+    "enterprise.monthly.empty": {"en": "No monthly reports of this enterprise in the period.",
+                                 "zh": "所选期间该企业没有月度存证数据。"},
+    "enterprise.monthly.caption": {
+        "en": "Lines: this enterprise's units. Shaded: P5–P95 of the peers (same allocation class, capacity band "
+              "and grid region, same month, this enterprise excluded, within your access scope; drawn from at "
+              "least {min} peer unit-months); dashed: peer median. Red points: months with a rule hit in the "
+              "stored assessment (the tooltip lists the rules).",
+        "zh": "折线：本企业各机组。阴影：同类机组（配额分配类别、容量档、区域电网相同，同一月份，不含本企业，限于您的数据范围；"
+              "至少{min}个机组·月）的P5–P95区间；虚线：同类机组中位数。红点：已保存评估中有规则命中的月份（悬停可见规则编号）。",
+    },
+    "enterprise.monthly.source": {"en": "{formula} Table monthly_reports.{running}",
+                                  "zh": "{formula}来自 monthly_reports 表。{running}"},
+    "enterprise.monthly.running": {"en": " Peers: months in which they ran at least {hours} hours.",
+                                   "zh": "同类机组仅计运行至少{hours}小时的月份。"},
+    "enterprise.measure.coal_rate": {"en": "Supply coal rate (gce/kWh)", "zh": "供电煤耗（gce/kWh）"},
+    "enterprise.measure.carbon_content": {"en": "Carbon content per unit heat (tC/GJ)",
+                                          "zh": "单位热值含碳量（tC/GJ）"},
+    "enterprise.measure.ncv": {"en": "Net calorific value (GJ/t; gas GJ/10⁴ Nm³)",
+                               "zh": "低位发热量（GJ/t；燃气GJ/万Nm³）"},
+    "enterprise.measure.intensity": {"en": "Emission intensity (tCO₂/MWh supplied)", "zh": "单位供电碳排放（tCO₂/MWh）"},
+    "enterprise.measure.operating_hours": {"en": "Operating hours", "zh": "运行小时数"},
+    "enterprise.formula.coal_rate": {
+        "en": "Coal units: (fuel consumed × NCV − heat supplied ÷ {efficiency}) ÷ {gj_per_tce} GJ/tce ÷ electricity "
+              "supplied.",
+        "zh": "燃煤机组：（燃料消耗量 × 低位发热量 − 供热量 ÷ {efficiency}）÷ {gj_per_tce} GJ/tce ÷ 供电量。",
+    },
+    "enterprise.formula.carbon_content": {"en": "carbon_content as deposited (measured or default value).",
+                                          "zh": "按存证的 carbon_content（实测值或缺省值）。"},
+    "enterprise.formula.ncv": {"en": "ncv as deposited.", "zh": "按存证的 ncv（低位发热量）。"},
+    "enterprise.formula.intensity": {
+        "en": "Fuel consumed × NCV × carbon content × oxidation rate ({oxidation} if blank) × 44/12 ÷ electricity "
+              "supplied.",
+        "zh": "燃料消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率（缺省{oxidation}）× 44/12 ÷ 供电量。",
+    },
+    "enterprise.formula.operating_hours": {"en": "operating_hours as deposited.", "zh": "按存证的 operating_hours。"},
+    "enterprise.axis.month": {"en": "Month", "zh": "月份"},
+    "enterprise.axis.unit": {"en": "Unit", "zh": "机组"},
+    "enterprise.axis.value": {"en": "Value", "zh": "数值"},
+    "enterprise.axis.peer_group": {"en": "Peer group", "zh": "同类机组组别"},
+    "enterprise.axis.peer_band": {"en": "Peers P5–P95", "zh": "同类机组P5–P95"},
+    "enterprise.axis.peer_median": {"en": "Peer median", "zh": "同类机组中位数"},
+    "enterprise.axis.peers": {"en": "Peer unit-months", "zh": "同类机组·月数"},
+    "enterprise.axis.rules": {"en": "Rules fired", "zh": "触发规则"},
+    "enterprise.axis.score": {"en": "Ensemble score (robust SD)", "zh": "集成得分（稳健标准差）"},
+    "enterprise.axis.percentile": {"en": "Percentile", "zh": "百分位"},
+    "enterprise.axis.reporting_month": {"en": "Reported month", "zh": "报告月份"},
+    "enterprise.axis.date": {"en": "Date", "zh": "日期"},
+    "enterprise.axis.kind": {"en": "Date of", "zh": "日期类型"},
+    "enterprise.axis.same_date": {"en": "Months with this date", "zh": "同日期的月份数"},
+    "enterprise.axis.units": {"en": "Units", "zh": "机组数"},
+    "enterprise.axis.net": {"en": "Net bought ({unit})", "zh": "净买入（{unit}）"},
+    "enterprise.axis.bought": {"en": "Bought", "zh": "买入"},
+    "enterprise.axis.sold": {"en": "Sold", "zh": "卖出"},
+    "enterprise.axis.net_text": {"en": "Net", "zh": "净额"},
+    "enterprise.axis.trades": {"en": "Trades", "zh": "交易笔数"},
+    "enterprise.axis.model_floor": {"en": "model component starts ({z} SD)", "zh": "模型分项起算（{z}个标准差）"},
+    "enterprise.hits": {"en": "Rule hits and their evidence", "zh": "规则命中及证据"},
+    "enterprise.hits.count": {"en": "{n} rule hits in the period.", "zh": "所选期间共{n}条规则命中。"},
+    "enterprise.hits.none": {"en": "No rule fired for this enterprise in the period.",
+                             "zh": "所选期间该企业未触发任何规则。"},
+    "enterprise.hits.caption": {
+        "en": "Table rule_hits of assessment {run}: every rule that fired for this enterprise in the period (a "
+              "yearly rule when a month it names lies in the period), most severe first within each period. "
+              "Evidence: the values the rule fired on, in words.",
+        "zh": "来自评估 {run} 的 rule_hits 表：所选期间该企业触发的全部规则（按年判定的规则，其涉及的月份在所选期间内即列出），"
+              "同一期间按严重程度排列。证据：规则据以触发的数值。",
+    },
+    "enterprise.whole_plant": {"en": "whole plant", "zh": "全厂"},
+    "enterprise.model": {"en": "Model score history", "zh": "模型得分历史"},
+    "enterprise.model.none": {"en": "The stored assessment has no model scores for this enterprise in the period.",
+                              "zh": "已保存的评估在所选期间没有该企业的模型得分。"},
+    "enterprise.model.caption": {
+        "en": "Table model_scores of assessment {run}: the ensemble score of each unit-month (mean of the "
+              "detectors' robust-standardised scores, in robust SDs), percentile among all scored rows in the "
+              "tooltip. Dashed: {z} SD, where the model component of the risk starts.",
+        "zh": "来自评估 {run} 的 model_scores 表：各机组·月的集成得分（各检测算法稳健标准化得分的平均，单位为稳健标准差），"
+              "悬停可见其在全部评分记录中的百分位。虚线：{z}个标准差，即风险分中模型分项的起算点。",
+    },
+    "enterprise.model.explained": {"en": "Why its worst months stand out", "zh": "得分最高月份的异常原因"},
+    "enterprise.model.explained.caption": {
+        "en": "Stored explanations (the run keeps them for the top {top} of all rows): the features furthest from "
+              "their median, as value (median, robust z).",
+        "zh": "已保存的异常解释（评估仅为全部记录中得分前{top}的记录保存）：偏离中位数最远的特征，格式为 取值（中位数，稳健z）。",
+    },
+    "enterprise.model.unexplained": {
+        "en": "None of this enterprise's months is among the run's top {top}, so no explanation is stored.",
+        "zh": "该企业没有月份进入评估得分前{top}，因此没有保存异常解释。",
+    },
+    "enterprise.timeline": {"en": "Sample, test, report and deposit dates", "zh": "采样、检测、报告与存证日期"},
+    "enterprise.timeline.caption": {
+        "en": "Table monthly_reports: sample_date, test_date, report_date and submitted_at (deposit) of each "
+              "reported month, one row per month. Monthly testing draws a diagonal; coal tested in one batch "
+              "shows as a vertical column of test dates. Before 2022 the data were deposited with the annual "
+              "report, so deposit dates stack as well.",
+        "zh": "来自 monthly_reports 表：各报告月份的采样日期、检测日期、报告日期和存证时间（submitted_at），每月一行。"
+              "逐月检测呈对角线；一次性集中送检则表现为检测日期竖直排成一列。2022年以前数据随年度报告一并存证，"
+              "因此存证日期也会排成一列。",
+    },
+    "enterprise.timeline.shared": {"en": "Months sharing one test date: {items}.",
+                                   "zh": "共用同一检测日期的月份：{items}。"},
+    "enterprise.timeline.shared_item": {"en": "{n} months tested on {date}", "zh": "{n}个月均在{date}检测"},
+    "enterprise.timeline.own_dates": {"en": "Every reported month has its own test date.",
+                                      "zh": "每个报告月份的检测日期各不相同。"},
+    "enterprise.timeline.empty": {"en": "No dates reported in the period.", "zh": "所选期间没有报送日期。"},
+    "enterprise.date.sample": {"en": "Sampled", "zh": "采样"},
+    "enterprise.date.test": {"en": "Tested", "zh": "检测"},
+    "enterprise.date.report": {"en": "Lab report", "zh": "检测报告"},
+    "enterprise.date.deposit": {"en": "Deposited", "zh": "存证"},
+    "enterprise.verification": {"en": "Verification history", "zh": "核查记录"},
+    "enterprise.verification.caption": {
+        "en": "Table verifications (verifier names from agencies), years of the period.",
+        "zh": "来自 verifications 表（核查机构名称来自 agencies 表），所选期间涉及的年份。",
+    },
+    "enterprise.verification.none": {"en": "No verification in the period.", "zh": "所选期间没有核查记录。"},
+    "enterprise.allowances": {"en": "Allowance position by year", "zh": "历年配额盈缺"},
+    "enterprise.allowances.caption": {
+        "en": "Tables allocations, verifications and compliance: position = allocated − verified (negative: a "
+              "shortfall to buy); on time = surrendered on or before the due date.",
+        "zh": "来自 allocations、verifications、compliance 表：盈缺 = 分配配额 − 核查排放量（负值为需购买的缺口）；"
+              "按时 = 在截止日期当天或之前完成清缴。",
+    },
+    "enterprise.allowances.none": {"en": "No allocation, verification or surrender in the period.",
+                                   "zh": "所选期间没有配额分配、核查或清缴记录。"},
+    "enterprise.trades": {"en": "Trades of its accounts", "zh": "其账户的交易"},
+    "enterprise.trades.caption": {
+        "en": "Tables trades and accounts: trades in the period in which one of the enterprise's registry accounts "
+              "bought or sold; amount = volume × price; latest first.",
+        "zh": "来自 trades、accounts 表：所选期间本企业登记账户参与买入或卖出的交易；成交额 = 成交量 × 价格；按时间倒序。",
+    },
+    "enterprise.trades.none": {"en": "No trades of its accounts in the period.", "zh": "所选期间其账户没有交易。"},
+    "enterprise.trades.net": {"en": "Net volume by month", "zh": "每月净买入量"},
+    "enterprise.trades.net.caption": {
+        "en": "Tonnes bought − tonnes sold per month by the enterprise's accounts (table trades).",
+        "zh": "本企业账户每月买入量 − 卖出量（吨，trades 表）。",
+    },
+    "enterprise.col.period": {"en": "Period", "zh": "期间"},
+    "enterprise.col.year": {"en": "Year", "zh": "年份"},
+    "enterprise.col.unit": {"en": "Unit", "zh": "机组"},
+    "enterprise.col.unit_class": {"en": "Allocation class", "zh": "配额分配类别"},
+    "enterprise.col.capacity_mw": {"en": "Capacity (MW)", "zh": "装机容量（MW）"},
+    "enterprise.col.capacity_band": {"en": "Capacity band (MW)", "zh": "容量档（MW）"},
+    "enterprise.col.commissioning_year": {"en": "Commissioned", "zh": "投产年份"},
+    "enterprise.col.cooling": {"en": "Cooling", "zh": "冷却方式"},
+    "enterprise.col.chp": {"en": "Combined heat and power", "zh": "热电联产"},
+    "enterprise.col.rule": {"en": "Rule", "zh": "规则"},
+    "enterprise.col.severity": {"en": "Severity", "zh": "严重程度"},
+    "enterprise.col.evidence": {"en": "Evidence", "zh": "证据"},
+    "enterprise.col.score": {"en": "Ensemble score", "zh": "集成得分"},
+    "enterprise.col.percentile": {"en": "Percentile", "zh": "百分位"},
+    "enterprise.col.why": {"en": "Why", "zh": "异常原因"},
+    "enterprise.col.reported": {"en": "Reported", "zh": "报告排放量"},
+    "enterprise.col.verified": {"en": "Verified", "zh": "核查排放量"},
+    "enterprise.col.verifier": {"en": "Verifier", "zh": "核查机构"},
+    "enterprise.col.conclusion": {"en": "Conclusion", "zh": "核查结论"},
+    "enterprise.col.verified_at": {"en": "Verified on", "zh": "核查日期"},
+    "enterprise.col.allocated": {"en": "Allocated", "zh": "分配配额"},
+    "enterprise.col.surrendered": {"en": "Surrendered", "zh": "清缴量"},
+    "enterprise.col.position": {"en": "Position", "zh": "盈缺"},
+    "enterprise.col.due_date": {"en": "Due", "zh": "清缴截止日期"},
+    "enterprise.col.surrendered_at": {"en": "Surrendered on", "zh": "清缴日期"},
+    "enterprise.col.on_time": {"en": "On time", "zh": "按时清缴"},
+    "enterprise.col.trade_id": {"en": "Trade", "zh": "交易编号"},
+    "enterprise.col.ts": {"en": "Time", "zh": "成交时间"},
+    "enterprise.col.method": {"en": "Method", "zh": "交易方式"},
+    "enterprise.col.side": {"en": "Side", "zh": "方向"},
+    "enterprise.col.counterparty": {"en": "Counterparty", "zh": "交易对手"},
+    "enterprise.col.volume": {"en": "Volume", "zh": "成交量"},
+    "enterprise.col.price": {"en": "Price", "zh": "成交价"},
+    "enterprise.col.amount": {"en": "Amount", "zh": "成交额"},
+    "enterprise.price": {"en": "CNY {value}/t", "zh": "{value}元/吨"},
+    "enterprise.yes": {"en": "yes", "zh": "是"},
+    "enterprise.no": {"en": "no", "zh": "否"},
+    "enterprise.not_surrendered": {"en": "not surrendered", "zh": "未清缴"},
+    "enterprise.cooling.water": {"en": "water", "zh": "湿冷"},
+    "enterprise.cooling.air": {"en": "air", "zh": "空冷"},
+    "enterprise.conclusion.pass": {"en": "pass", "zh": "符合"},
+    "enterprise.conclusion.fail": {"en": "fail", "zh": "不符合"},
+    "enterprise.side.buy": {"en": "buy", "zh": "买入"},
+    "enterprise.side.sell": {"en": "sell", "zh": "卖出"},
+    "enterprise.method.listing": {"en": "listing agreement", "zh": "挂牌协议"},
+    "enterprise.method.block": {"en": "block agreement", "zh": "大宗协议"},
+    "enterprise.method.auction": {"en": "one-way auction", "zh": "单向竞价"},
+    "severity.critical": {"en": "critical", "zh": "严重"},
+    "severity.high": {"en": "high", "zh": "高"},
+    "severity.medium": {"en": "medium", "zh": "中"},
+    "severity.info": {"en": "info", "zh": "提示"},
+    # --- briefing export ------------------------------------------------------------
+    "briefing.title": {"en": "Carbon market supervision briefing", "zh": "碳排放数据监管简报"},
+    "briefing.data_as_of": {"en": "Data as of {date}", "zh": "数据截至{date}"},
+    "briefing.generated": {"en": "Generated {when}", "zh": "生成时间：{when}"},
+    "briefing.footer": {"en": "{scope} · {filters} · Data as of {date}", "zh": "{scope} · {filters} · 数据截至{date}"},
+    "briefing.page": {"en": "{n} / {total}", "zh": "第{n}页／共{total}页"},
+    "briefing.no_data": {"en": "No data for this scope and these filters.", "zh": "当前数据范围和筛选条件下无数据。"},
+    "briefing.total": {"en": "Total", "zh": "合计"},
+    "briefing.slide.headline": {"en": "Headline figures", "zh": "核心指标"},
+    "briefing.slide.provinces": {"en": "Risk by province", "zh": "分省风险分布"},
+    "briefing.slide.top_risks": {"en": "Highest-risk enterprises", "zh": "风险最高的企业"},
+    "briefing.slide.intermediaries": {"en": "Intermediaries: verifiers, labs and consultants",
+                                      "zh": "中介机构：核查、检测与咨询机构"},
+    "briefing.slide.market": {"en": "Carbon market: price and volume", "zh": "碳市场：价格与成交量"},
+    "briefing.slide.method": {"en": "Method and caveats", "zh": "方法与说明"},
+    "briefing.shown": {"en": "Top {shown} of {total}; the Excel export lists all.",
+                       "zh": "显示前{shown}项（共{total}项），完整名单见 Excel 导出。"},
+    "briefing.legend.title": {"en": "Band of the province's highest-risk enterprise",
+                              "zh": "省内风险最高企业的风险等级"},
+    "briefing.legend.no_data": {"en": "No data", "zh": "无数据"},
+    "briefing.legend.label": {"en": "Tile figures: flagged (critical + high) / enterprises",
+                              "zh": "方块数字：高风险企业数（严重＋高）／企业总数"},
+    "briefing.base_rate": {"en": "Base rate, share of all enterprises flagged critical or high: {rates}.",
+                           "zh": "基准比例（全部企业中严重或高风险企业的占比）：{rates}。"},
+    "briefing.market.totals": {
+        "en": "Over the period: volume {volume}, turnover {turnover}, volume-weighted average price {price}.",
+        "zh": "期间合计：成交量{volume}，成交额{turnover}，成交均价{price}。",
+    },
+    "briefing.chart.emissions": {"en": "Emissions by year ({unit})", "zh": "历年排放量（{unit}）"},
+    "briefing.chart.risk": {"en": "Risk score (0–100)", "zh": "风险分（0–100）"},
+    "briefing.chart.flagged_share": {"en": "Flagged share of clients", "zh": "高风险客户占比"},
+    "briefing.chart.base_rate": {"en": "Base rate (all enterprises)", "zh": "基准比例（全部企业）"},
+    "briefing.chart.vwap": {"en": "Monthly VWAP (CNY/t)", "zh": "月度成交均价（元/吨）"},
+    "briefing.chart.volume": {"en": "Monthly volume ({unit})", "zh": "月度成交量（{unit}）"},
+    "briefing.col.indicator": {"en": "Indicator", "zh": "指标"},
+    "briefing.col.value": {"en": "Value", "zh": "数值"},
+    "briefing.col.previous": {"en": "Previous", "zh": "上期"},
+    "briefing.col.change": {"en": "Change", "zh": "变化"},
+    "briefing.col.change_rel": {"en": "Change (%)", "zh": "变化率（%）"},
+    "briefing.col.unit": {"en": "Unit", "zh": "单位"},
+    "briefing.col.note": {"en": "Note", "zh": "说明"},
+    "briefing.col.year": {"en": "Year", "zh": "年份"},
+    "briefing.col.emissions_t": {"en": "Emissions (t)", "zh": "排放量（吨）"},
+    "briefing.col.emissions": {"en": "Emissions", "zh": "排放量"},
+    "briefing.col.flagged_enterprises": {"en": "Flagged enterprises (critical + high)",
+                                         "zh": "高风险企业数（严重＋高）"},
+    "briefing.col.province_code": {"en": "Province code", "zh": "省级行政区代码"},
+    "briefing.col.province": {"en": "Province", "zh": "省份"},
+    "briefing.col.enterprises": {"en": "Enterprises", "zh": "企业数"},
+    "briefing.col.max_risk": {"en": "Highest risk score (0–100)", "zh": "最高风险分（0–100）"},
+    "briefing.col.band": {"en": "Band", "zh": "风险等级"},
+    "briefing.col.rank": {"en": "Rank", "zh": "排名"},
+    "briefing.col.enterprise_id": {"en": "Enterprise ID", "zh": "企业代码"},
+    "briefing.col.enterprise": {"en": "Enterprise", "zh": "企业"},
+    "briefing.col.risk_score": {"en": "Risk score (0–100)", "zh": "风险分（0–100）"},
+    "briefing.col.reason": {"en": "Main reason", "zh": "主要原因"},
+    "briefing.col.kind": {"en": "Type", "zh": "类型"},
+    "briefing.col.agency_id": {"en": "Agency ID", "zh": "机构代码"},
+    "briefing.col.agency": {"en": "Agency", "zh": "机构"},
+    "briefing.col.clients": {"en": "Clients", "zh": "客户数"},
+    "briefing.col.flagged_clients": {"en": "Flagged clients", "zh": "高风险客户数"},
+    "briefing.col.flagged_share": {"en": "Flagged share of clients (%)", "zh": "高风险客户占比（%）"},
+    "briefing.col.base_rate": {"en": "Base rate, all enterprises (%)", "zh": "全部企业基准比例（%）"},
+    "briefing.col.month": {"en": "Month", "zh": "月份"},
+    "briefing.col.vwap": {"en": "VWAP (CNY/t)", "zh": "成交均价（元/吨）"},
+    "briefing.col.volume_t": {"en": "Volume (t)", "zh": "成交量（吨）"},
+    "briefing.col.turnover_cny": {"en": "Turnover (CNY)", "zh": "成交额（元）"},
+    "briefing.unit.tonnes": {"en": "t", "zh": "吨"},
+    "briefing.unit.cny": {"en": "CNY", "zh": "元"},
+    "briefing.unit.pct": {"en": "%", "zh": "百分比"},
+    "briefing.unit.int": {"en": "count", "zh": "个"},
+    "briefing.unit.price": {"en": "CNY/t", "zh": "元/吨"},
+    "briefing.about.generated": {"en": "Generated at", "zh": "生成时间"},
+    "briefing.about.data_as_of": {"en": "Data as of", "zh": "数据截至"},
+    "briefing.about.scope": {"en": "Scope", "zh": "数据范围"},
+    "briefing.about.filters": {"en": "Filters", "zh": "筛选条件"},
+    "briefing.about.summary": {"en": "Summary", "zh": "摘要"},
+    "briefing.sheet.about": {"en": "About", "zh": "说明"},
+    "briefing.sheet.headline": {"en": "Headline", "zh": "核心指标"},
+    "briefing.sheet.trend": {"en": "Trend", "zh": "历年趋势"},
+    "briefing.sheet.provinces": {"en": "Provinces", "zh": "分省"},
+    "briefing.sheet.top_risks": {"en": "Top risks", "zh": "高风险企业"},
+    "briefing.sheet.intermediaries": {"en": "Intermediaries", "zh": "中介机构"},
+    "briefing.sheet.market": {"en": "Market", "zh": "碳市场"},
 }
 
 

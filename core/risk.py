@@ -22,12 +22,15 @@ The weights are shown on screen and can be changed there; the defaults favour ev
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from core.features import Features
 from core.rules import RULES, SEVERITIES, SEVERITY_WEIGHT
+
+if TYPE_CHECKING:  # features imports queries, which imports this module for the score SQL
+    from core.features import Features
 
 DEFAULT_WEIGHTS = {"rules": 0.6, "model": 0.2, "motive": 0.1, "context": 0.1}
 COMPONENTS = tuple(DEFAULT_WEIGHTS)
@@ -109,6 +112,19 @@ def _reasons(r) -> str:
                        "model_period": str(r.period)[:7] if r.model > 0 else None,
                        "deficit_share": round(float(r.deficit_share), 4) if r.motive > 0 else None,
                        "context": round(float(r.context), 3) if r.context > 0 else None})
+
+
+def score_sql(alias: str, weights: dict | None = None) -> str:
+    """The composite as a SQL expression over a risk_components row aliased `alias` (the same
+    formula as `composite`; the weights are our own validated floats, not user text)."""
+    w = normalise_weights(weights)
+    return "100 * (" + " + ".join(f"{w[k]!r} * {alias}.{k}" for k in COMPONENTS) + ")"
+
+
+def band_sql(score: str) -> str:
+    """The band of a SQL score expression, by BANDS."""
+    cases = " ".join(f"WHEN {score} >= {lo!r} THEN '{name}'" for name, lo in BANDS[:-1])
+    return f"CASE {cases} ELSE '{BANDS[-1][0]}' END"
 
 
 def composite(comp: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:

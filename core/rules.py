@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 
 from core import mrv
-from core.features import Features
+
+if TYPE_CHECKING:  # features -> queries -> risk -> rules: the type is only needed for annotations
+    from core.features import Features
 
 SEVERITIES = ("critical", "high", "medium", "info")
 SEVERITY_WEIGHT = {"critical": 0.9, "high": 0.6, "medium": 0.25, "info": 0.05}

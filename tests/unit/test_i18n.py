@@ -1,5 +1,6 @@
 """Every UI string exists in both languages, and numbers read the way each audience expects."""
 import datetime as dt
+from pathlib import Path
 import re
 import string
 
@@ -78,3 +79,14 @@ def test_other_formatters():
     assert i18n.fmt_period("2023-04-01", "zh") == "2023年4月"
     assert i18n.fmt_period(d, "en") == "Apr 2023"
     assert i18n.fmt_datetime(dt.datetime(2023, 4, 15, 9, 30), "zh") == "2023年4月15日 09:30"
+
+
+def test_no_key_is_defined_twice():
+    """A dict literal keeps the last of two equal keys silently: one translation would vanish."""
+    import ast
+    import collections
+
+    tree = ast.parse((Path(i18n.__file__)).read_text(encoding="utf-8"))
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "STRINGS")
+    keys = [k.value for k in node.value.keys]
+    assert [k for k, c in collections.Counter(keys).items() if c > 1] == []

@@ -33,7 +33,7 @@ def test_blank_oxidation_rate_counts_as_099(tiny_con):
     """U1 has no oxidation rate: its months must use 0.99, not drop out or use 1.0."""
     fuel, consumed, ncv, cc, _ = TINY_MONTHLY["U1"]
     assert tiny_monthly_emissions("U1") == pytest.approx(consumed * ncv * cc * 0.99 * 44 / 12)
-    shandong = queries.emissions_by_province(tiny_con, Scope.of(["37"]), 2022)
+    shandong = queries.emissions_by_province(tiny_con, Scope.of(["37"]), year=2022)
     expected = 12 * (tiny_monthly_emissions("U1") + tiny_monthly_emissions("U2"))
     assert shandong["emissions_t"].item() == pytest.approx(expected, rel=1e-12)
 
@@ -95,7 +95,7 @@ def test_national_totals_equal_the_sum_over_provinces(demo_con):
 
     heads = []
     for code, emissions in national.set_index("province_code")["emissions_t"].items():
-        one = queries.emissions_by_province(demo_con, Scope.of([code]), year)
+        one = queries.emissions_by_province(demo_con, Scope.of([code]), year=year)
         assert list(one["province_code"]) == [code]
         assert one["emissions_t"].item() == pytest.approx(emissions, rel=1e-9)
         heads.append(queries.national_headline(demo_con, Scope.of([code])).iloc[0])
@@ -114,26 +114,28 @@ def test_two_provinces_add_up(demo_con):
     pd.testing.assert_series_equal(both, each, check_names=False, rtol=1e-9)
 
 
-@pytest.mark.parametrize("name, fn", SCOPED_CALLS, ids=[n for n, _ in SCOPED_CALLS])
-def test_an_empty_scope_sees_nothing(tiny_con, name, fn):
-    df = fn(tiny_con, Scope.of([]))
+def assert_sees_nothing(name: str, df: pd.DataFrame) -> None:
     if name == "national_headline":
         assert df.loc[0, ["enterprises", "units", "unit_months"]].tolist() == [0, 0, 0]
+    elif name == "risk_by_province":  # every tile is drawn; none in scope, none with data
+        assert len(df) == 32 and not df["in_scope"].any()
+        assert (df[["enterprises", "flagged"]] == 0).all().all() and df["emissions_t"].isna().all()
     else:
-        assert df.empty
+        assert df.empty, "a scope that grants nothing must match no province, not every province"
+
+
+@pytest.mark.parametrize("name, fn", SCOPED_CALLS, ids=[n for n, _ in SCOPED_CALLS])
+def test_an_empty_scope_sees_nothing(tiny_con, name, fn):
+    assert_sees_nothing(name, fn(tiny_con, Scope.of([])))
 
 
 @pytest.mark.parametrize("evil", INJECTIONS)
 @pytest.mark.parametrize("name, fn", SCOPED_CALLS, ids=[n for n, _ in SCOPED_CALLS])
 def test_injection_in_scope_codes_changes_nothing(tiny_con, name, fn, evil):
     before = queries.table_counts(tiny_con)
-    df = fn(tiny_con, Scope.of([evil]))
-    if name == "national_headline":
-        assert df.loc[0, ["enterprises", "units", "unit_months"]].tolist() == [0, 0, 0]
-    else:
-        assert df.empty, "a malicious code must match no province, not every province"
+    assert_sees_nothing(name, fn(tiny_con, Scope.of([evil])))
     # a code mixed in with a real one neither widens nor breaks the scope
-    mixed = queries.emissions_by_province(tiny_con, Scope.of(["32", evil]), 2022)
+    mixed = queries.emissions_by_province(tiny_con, Scope.of(["32", evil]), year=2022)
     assert set(mixed["province_code"]) == {"32"}
     pd.testing.assert_frame_equal(queries.table_counts(tiny_con), before)
 

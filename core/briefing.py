@@ -1,0 +1,702 @@
+"""The one-click leadership briefing: the same figures as a PowerPoint deck and an Excel workbook.
+
+The caller (a page) gathers the frames and writes the summary; this module only lays them out.
+Everything in the deck is native (text boxes, tables, charts, rectangles), never a picture, so
+staff can edit it and PowerPoint renders the Chinese itself. Every slide and every table sheet
+states the scope and the filters, because a slide copied into another deck loses its context.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+from dataclasses import dataclass, replace
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import OxmlElement
+from pptx.util import Inches, Pt
+
+from core import headline, i18n, risk
+from core.headline import fmt_change, fmt_value
+from core.i18n import t
+
+METHOD_LINES = 6  # i18n keys overview.method.1 ... 6
+BANDS = tuple(name for name, _ in risk.BANDS)  # critical, high, medium, low
+TOP_ROWS = 10  # rows a slide table can hold legibly; the workbook keeps them all
+# The columns each frame must have; a frame that lacks some (e.g. a bare pd.DataFrame() for "no
+# rows") gets them empty, so the no-data path never trips over a missing column.
+COLUMNS = {
+    "headline": ("label", "value", "previous", "kind", "note"),
+    "trend": ("year", "emissions_t", "flagged_enterprises"),
+    "provinces": ("province_code", "name", "tile_row", "tile_col", "enterprises", "flagged", "max_risk", "band",
+                  "emissions_t"),
+    "top_risks": ("rank", "enterprise_id", "name", "province", "risk_score", "band", "reason", "emissions_t"),
+    "intermediaries": ("kind", "agency_id", "name", "clients", "flagged_clients", "flagged_share", "base_rate"),
+    "market": ("month", "vwap_cny", "volume_t", "turnover_cny"),
+}
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything one briefing shows, already filtered to the user's scope and in one language."""
+    lang: str                 # "en" or "zh"
+    generated_at: dt.datetime
+    data_as_of: str           # formatted in lang, e.g. "Jul 2026" / "2026年7月"
+    scope_text: str           # in lang, e.g. "Scope: national"
+    filters_text: str         # in lang, e.g. "Filters: none"
+    summary: str              # two sentences in lang, written from the data by the caller
+    headline: pd.DataFrame    # label, value, previous, kind (tonnes|cny|pct|int|price), note
+    trend: pd.DataFrame       # year, emissions_t, flagged_enterprises
+    provinces: pd.DataFrame   # province_code, name, tile_row, tile_col, enterprises, flagged, max_risk, band, emissions_t
+    top_risks: pd.DataFrame   # rank, enterprise_id, name, province, risk_score, band, reason, emissions_t
+    intermediaries: pd.DataFrame  # kind, agency_id, name, clients, flagged_clients, flagged_share, base_rate
+    market: pd.DataFrame      # month, vwap_cny, volume_t, turnover_cny
+    method: tuple[str, ...]   # method and caveats, one line each
+
+
+def _complete(b: Briefing) -> Briefing:
+    """`b` with every frame holding at least its COLUMNS."""
+    frames = {name: getattr(b, name) for name in COLUMNS}
+    fixed = {name: df.reindex(columns=[*df.columns, *(c for c in COLUMNS[name] if c not in df.columns)])
+             for name, df in frames.items() if not set(COLUMNS[name]) <= set(df.columns)}
+    return replace(b, **fixed) if fixed else b
+
+
+def file_stem(b: Briefing) -> str:
+    """The download name without extension: carbonwatch-briefing-2026-11-24."""
+    return f"carbonwatch-briefing-{b.generated_at:%Y-%m-%d}"
+
+
+# --- values ------------------------------------------------------------------------------
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def _plain(v):
+    """A cell value as a plain Python object (numpy scalars and NaN are not what a sheet or a
+    chart wants): None for missing, datetime for timestamps."""
+    if _missing(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    return v.item() if hasattr(v, "item") else v
+
+
+def _text_of(v) -> str:
+    """A string column's value; pandas 3 gives NaN, not None, for a missing string."""
+    return "" if _missing(v) else str(v)
+
+
+def _fmt_change(value, previous, kind: str, lang: str) -> str:
+    """As the Overview shows it (core.headline), with a dash where there is nothing to compare."""
+    return fmt_change(value, previous, kind, lang) or i18n.MISSING
+
+
+def _fmt_score(v) -> str:
+    return i18n.MISSING if _missing(v) else f"{float(v):.1f}"
+
+
+def _band_label(band, lang: str) -> str:
+    band = _text_of(band)
+    return t(f"band.{band}", lang) if band in BANDS else t("briefing.legend.no_data", lang)
+
+
+def _footer_text(b: Briefing) -> str:
+    return t("briefing.footer", b.lang, scope=b.scope_text, filters=b.filters_text, date=b.data_as_of)
+
+
+def _ems(text: str) -> float:
+    """Width of `text` in ems: a CJK glyph is about one em wide, a Latin one about half."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+
+
+def _short(text: str, ems: float) -> str:
+    """`text` cut to about `ems` wide, so one long name or reason cannot push a table off the slide."""
+    if _ems(text) <= ems:
+        return text
+    while text and _ems(text) > ems - 1:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+# --- PowerPoint: geometry, fonts, colours ------------------------------------------------------
+
+SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, 16:9
+MARGIN = 0.5
+BODY_TOP, BODY_BOTTOM = 1.25, 6.85
+CONTENT_W = SLIDE_W - 2 * MARGIN
+# PowerPoint picks the East Asian typeface (a:ea) for CJK characters, the Latin one for the rest;
+# without an East Asian typeface Chinese may fall back to a font without the glyphs.
+EA_FONT = "Microsoft YaHei"
+LATIN_FONT = {"en": "Calibri", "zh": "Microsoft YaHei"}
+LANG_TAG = {"en": "en-US", "zh": "zh-CN"}
+
+INK = RGBColor(0x1A, 0x1A, 0x1A)
+GREY = RGBColor(0x59, 0x59, 0x59)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+BAND_FILL = {"critical": RGBColor(0xB4, 0x23, 0x18), "high": RGBColor(0xF0, 0x8C, 0x2B),
+             "medium": RGBColor(0xF5, 0xD0, 0x5E), "low": RGBColor(0x7F, 0xB7, 0x7E),
+             "": RGBColor(0xD9, 0xD9, 0xD9)}
+DARK_FILLS = {"critical", "high"}  # white text on these, dark text on the rest
+SERIES_FILL = (RGBColor(0x1F, 0x4E, 0x79), RGBColor(0x9F, 0xB7, 0xCF))
+
+
+def _style(font, lang: str, size: float | None = None, bold: bool | None = None, color=None) -> None:
+    """Font, East Asian typeface and language of one run (or a chart's default text)."""
+    font.name = LATIN_FONT[lang]
+    rpr = font._rPr  # python-pptx has no API for a:ea; the latin element it just made is its anchor
+    ea = rpr.find(qn("a:ea"))
+    if ea is None:
+        ea = OxmlElement("a:ea")
+        rpr.find(qn("a:latin")).addnext(ea)
+    ea.set("typeface", EA_FONT)
+    rpr.set("lang", LANG_TAG[lang])
+    if size is not None:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    if color is not None:
+        font.color.rgb = color
+
+
+def _style_frame(tf, lang: str, size: float, bold: bool | None = None, color=None) -> None:
+    for p in tf.paragraphs:
+        for r in p.runs:
+            _style(r.font, lang, size, bold, color)
+
+
+def _write(tf, lines, lang: str, size: float, bold: bool = False, color=INK, align=None) -> None:
+    """Replace a text frame's text with `lines`, one paragraph each."""
+    tf.word_wrap = True
+    for i, line in enumerate(lines):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        p.text = line
+        if align is not None:
+            p.alignment = align
+    _style_frame(tf, lang, size, bold, color)
+
+
+def _textbox(slide, box, lines, lang: str, size: float = 12, **kw):
+    left, top, width, height = box
+    shape = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
+    _write(shape.text_frame, lines, lang, size, **kw)
+    return shape
+
+
+def _no_data(slide, box, lang: str):
+    return _textbox(slide, box, [t("briefing.no_data", lang)], lang, size=16, color=GREY)
+
+
+def _new_slide(prs, title: str, lang: str, layout: int = 5):
+    """A slide from the default template's layout ("Title Only" by default), its title placeholder
+    moved to the 16:9 grid: a real title keeps the outline view and screen readers working."""
+    slide = prs.slides.add_slide(prs.slide_layouts[layout])
+    title_shape = slide.shapes.title
+    title_shape.left, title_shape.top = Inches(MARGIN), Inches(0.3)
+    title_shape.width, title_shape.height = Inches(CONTENT_W), Inches(0.85)
+    tf = title_shape.text_frame
+    tf.text = title
+    tf.paragraphs[0].alignment = PP_ALIGN.LEFT
+    _style_frame(tf, lang, 28, bold=True, color=INK)
+    return slide
+
+
+def _add_footer(slide, b: Briefing, n: int, total: int) -> None:
+    top = SLIDE_H - 0.5
+    _textbox(slide, (MARGIN, top, CONTENT_W - 1.6, 0.35), [_footer_text(b)], b.lang, size=9, color=GREY)
+    _textbox(slide, (SLIDE_W - MARGIN - 1.5, top, 1.5, 0.35), [t("briefing.page", b.lang, n=n, total=total)],
+             b.lang, size=9, color=GREY, align=PP_ALIGN.RIGHT)
+
+
+def _table(slide, box, header: list[str], rows: list[list[str]], widths: list[float], lang: str,
+           numeric: set[int] = frozenset(), size: float = 11):
+    """A native table; `numeric` columns are right-aligned so digits line up."""
+    left, top, width, _ = box
+    row_h = 0.3 + size / 72 * 0.4
+    shape = slide.shapes.add_table(len(rows) + 1, len(header), Inches(left), Inches(top),
+                                   Inches(width), Inches(row_h * (len(rows) + 1)))
+    table = shape.table
+    for j, w in enumerate(widths):
+        table.columns[j].width = Inches(w)
+    for i, values in enumerate([header, *rows]):
+        for j, value in enumerate(values):
+            cell = table.cell(i, j)
+            cell.margin_left = cell.margin_right = Inches(0.06)
+            cell.text = value
+            if j in numeric:
+                cell.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
+            _style_frame(cell.text_frame, lang, size, bold=(i == 0), color=WHITE if i == 0 else INK)
+    return shape
+
+
+def _chart(slide, box, kind, categories, series, lang: str, title: str, number_format: str = "General",
+           category_format: str | None = None):
+    """A native chart: `series` is [(name, values)]; missing values stay gaps, not zeros."""
+    data = CategoryChartData(number_format=number_format)
+    data.categories = categories
+    if category_format:
+        data.categories.number_format = category_format
+    for name, values in series:
+        data.add_series(name, [_plain(v) for v in values])
+    left, top, width, height = box
+    chart = slide.shapes.add_chart(kind, Inches(left), Inches(top), Inches(width), Inches(height), data).chart
+    _style(chart.font, lang, 10, color=INK)
+    chart.has_title = True
+    chart.chart_title.text_frame.text = title
+    _style_frame(chart.chart_title.text_frame, lang, 12, bold=True, color=INK)
+    chart.has_legend = len(series) > 1
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+    for plot_series, color in zip(chart.plots[0].series, SERIES_FILL):
+        fmt = plot_series.format
+        if kind == XL_CHART_TYPE.LINE:
+            fmt.line.color.rgb = color
+            fmt.line.width = Pt(2.25)
+            plot_series.smooth = False
+        else:
+            fmt.fill.solid()
+            fmt.fill.fore_color.rgb = color
+    return chart
+
+
+# --- PowerPoint: the slides ---------------------------------------------------------------------
+
+def _title_slide(prs, b: Briefing) -> None:
+    slide = _new_slide(prs, t("briefing.title", b.lang), b.lang)
+    slide.shapes.title.top, slide.shapes.title.height = Inches(1.4), Inches(1.1)
+    _style_frame(slide.shapes.title.text_frame, b.lang, 36, bold=True, color=INK)
+    _textbox(slide, (MARGIN, 2.7, CONTENT_W, 2.2), [b.summary], b.lang, size=20)
+    _textbox(slide, (MARGIN, 5.1, CONTENT_W, 0.9),
+             [t("briefing.data_as_of", b.lang, date=b.data_as_of),
+              t("briefing.generated", b.lang, when=i18n.fmt_datetime(b.generated_at, b.lang))],
+             b.lang, size=14, color=GREY)
+
+
+def _headline_rows(b: Briefing) -> list[list[str]]:
+    return [[_text_of(r.label), fmt_value(r.value, r.kind, b.lang), fmt_value(r.previous, r.kind, b.lang),
+             _fmt_change(r.value, r.previous, r.kind, b.lang), _text_of(r.note)]
+            for r in b.headline.itertuples(index=False)]
+
+
+def _headline_slide(prs, b: Briefing) -> None:
+    slide = _new_slide(prs, t("briefing.slide.headline", b.lang), b.lang)
+    table_box = (MARGIN, BODY_TOP, 7.6, 5.0)
+    if b.headline.empty:
+        _no_data(slide, table_box, b.lang)
+    else:
+        header = [t(f"briefing.col.{c}", b.lang) for c in ("indicator", "value", "previous", "change", "note")]
+        _table(slide, table_box, header, _headline_rows(b), [2.5, 1.3, 1.3, 1.0, 1.5], b.lang, numeric={1, 2, 3})
+    chart_box = (8.4, BODY_TOP, SLIDE_W - MARGIN - 8.4, 5.0)
+    if b.trend.empty:
+        _no_data(slide, chart_box, b.lang)
+        return
+    divisor, unit = i18n.tonnes_unit(b.trend.emissions_t.max(), b.lang)
+    _chart(slide, chart_box, XL_CHART_TYPE.COLUMN_CLUSTERED, [str(int(y)) for y in b.trend.year],
+           [(t("briefing.col.emissions", b.lang), b.trend.emissions_t / divisor)], b.lang,
+           t("briefing.chart.emissions", b.lang, unit=unit), number_format="#,##0.0")
+
+
+def _fit_pt(text: str, width_in: float, largest: float = 11, smallest: float = 6) -> float:
+    """A font size at which the longest word of `text` fits `width_in`, so a tile label does not
+    break inside a word."""
+    ems = max(_ems(w) for w in text.split() or [""]) or 1
+    return max(smallest, min(largest, round(width_in * 72 / ems * 2) / 2))  # whole half-points
+
+
+def _tile(slide, box, row, lang: str):
+    left, top, size = box
+    band = _text_of(row.band) if _text_of(row.band) in BANDS else ""
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(top), Inches(size), Inches(size))
+    shape.name = f"province {_text_of(row.province_code)}"
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = BAND_FILL[band]
+    shape.line.color.rgb = WHITE
+    shape.shadow.inherit = False
+    tf = shape.text_frame
+    tf.margin_left = tf.margin_right = tf.margin_top = tf.margin_bottom = Inches(0.03)
+    tf.vertical_anchor = MSO_ANCHOR.MIDDLE
+    name = _text_of(row.name)
+    pt = _fit_pt(name, size - 0.08)
+    counts = f"{i18n.fmt_int(row.flagged, lang)}/{i18n.fmt_int(row.enterprises, lang)}"
+    _write(tf, [name, counts], lang, pt, color=WHITE if band in DARK_FILLS else INK, align=PP_ALIGN.CENTER)
+    tf.paragraphs[0].runs[0].font.bold = True
+    tf.paragraphs[1].runs[0].font.size = Pt(max(6.0, pt - 1))
+    return shape
+
+
+def _legend(slide, b: Briefing, left: float) -> None:
+    width = SLIDE_W - MARGIN - left
+    _textbox(slide, (left, BODY_TOP, width, 0.6), [t("briefing.legend.title", b.lang)], b.lang, 12, bold=True)
+    bands = b.provinces.band.map(_text_of)
+    for i, band in enumerate((*BANDS, "")):
+        top = BODY_TOP + 0.75 + i * 0.45
+        swatch = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(top), Inches(0.3), Inches(0.3))
+        swatch.fill.solid()
+        swatch.fill.fore_color.rgb = BAND_FILL[band]
+        swatch.line.fill.background()
+        count = int((bands == band).sum()) if band else int((~bands.isin(BANDS)).sum())
+        _textbox(slide, (left + 0.4, top - 0.03, width - 0.4, 0.35), [f"{_band_label(band, b.lang)} ({count})"],
+                 b.lang, 11)
+    _textbox(slide, (left, BODY_TOP + 3.1, width, 0.9), [t("briefing.legend.label", b.lang)], b.lang, 10, color=GREY)
+
+
+def _province_slide(prs, b: Briefing) -> None:
+    """A tile grid (one equal square per province, placed roughly geographically): no basemap or
+    boundary file is needed, and each tile stays an editable shape."""
+    slide = _new_slide(prs, t("briefing.slide.provinces", b.lang), b.lang)
+    placed = b.provinces.dropna(subset=["tile_row", "tile_col"])
+    area_w, area_h = 9.0, BODY_BOTTOM - BODY_TOP - 0.1
+    if placed.empty:
+        _no_data(slide, (MARGIN, BODY_TOP, area_w, 1.0), b.lang)
+    else:
+        r0, c0 = int(placed.tile_row.min()), int(placed.tile_col.min())
+        n_rows, n_cols = int(placed.tile_row.max()) - r0 + 1, int(placed.tile_col.max()) - c0 + 1
+        pitch = min(area_w / n_cols, area_h / n_rows, 1.2)
+        x0 = MARGIN + (area_w - n_cols * pitch) / 2
+        for row in placed.itertuples(index=False):
+            left = x0 + (int(row.tile_col) - c0) * pitch
+            top = BODY_TOP + (int(row.tile_row) - r0) * pitch
+            _tile(slide, (left, top, pitch - 0.05), row, b.lang)
+    _legend(slide, b, MARGIN + area_w + 0.5)
+
+
+def _top_risk_slide(prs, b: Briefing) -> None:
+    slide = _new_slide(prs, t("briefing.slide.top_risks", b.lang), b.lang)
+    top = b.top_risks.head(TOP_ROWS)
+    if top.empty:
+        _no_data(slide, (MARGIN, BODY_TOP, CONTENT_W, 1.0), b.lang)
+        return
+    header = [t(f"briefing.col.{c}", b.lang) for c in ("rank", "enterprise", "province", "risk_score", "band",
+                                                        "reason", "emissions")]
+    # At 9 pt an em is 1/8 in: names and reasons are cut to about two lines of their columns.
+    rows = [[i18n.fmt_int(r.rank, b.lang), _short(_text_of(r.name), 28), _text_of(r.province),
+             _fmt_score(r.risk_score), _band_label(r.band, b.lang), _short(_text_of(r.reason), 34),
+             i18n.fmt_tonnes(r.emissions_t, b.lang)] for r in top.itertuples(index=False)]
+    _table(slide, (MARGIN, BODY_TOP, 8.4, 5.0), header, rows, [0.5, 2.0, 0.9, 0.8, 0.8, 2.4, 1.0], b.lang,
+           numeric={0, 3, 6}, size=9)
+    chart = _chart(slide, (9.1, BODY_TOP, SLIDE_W - MARGIN - 9.1, 5.0), XL_CHART_TYPE.BAR_CLUSTERED,
+                   [_short(_text_of(n), 10) for n in top.name], [(t("briefing.col.risk_score", b.lang), top.risk_score)],
+                   b.lang, t("briefing.chart.risk", b.lang), number_format="0")
+    chart.category_axis.reverse_order = True  # rank 1 at the top, as in the table
+    chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, 100
+    for point, band in zip(chart.plots[0].series[0].points, top.band.map(_text_of)):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = BAND_FILL[band if band in BANDS else ""]
+    if len(b.top_risks) > TOP_ROWS:
+        _textbox(slide, (MARGIN, BODY_BOTTOM - 0.35, 8.4, 0.35),
+                 [t("briefing.shown", b.lang, shown=TOP_ROWS, total=len(b.top_risks))], b.lang, 10, color=GREY)
+
+
+def _base_rates(b: Briefing) -> str:
+    """One base rate, or one per kind of intermediary when they differ."""
+    by_kind = b.intermediaries.groupby("kind", sort=False).base_rate.first()
+    if by_kind.nunique() <= 1:
+        return i18n.fmt_pct(by_kind.iloc[0], b.lang)
+    sep = "；" if b.lang == "zh" else "; "
+    return sep.join(f"{kind} {i18n.fmt_pct(rate, b.lang)}" for kind, rate in by_kind.items())
+
+
+def _intermediary_slide(prs, b: Briefing) -> None:
+    slide = _new_slide(prs, t("briefing.slide.intermediaries", b.lang), b.lang)
+    top = b.intermediaries.head(TOP_ROWS)
+    if top.empty:
+        _no_data(slide, (MARGIN, BODY_TOP, CONTENT_W, 1.0), b.lang)
+        return
+    header = [t(f"briefing.col.{c}", b.lang) for c in ("kind", "agency", "clients", "flagged_clients",
+                                                        "flagged_share")]
+    rows = [[_text_of(r.kind), _short(_text_of(r.name), 36), i18n.fmt_int(r.clients, b.lang),
+             i18n.fmt_int(r.flagged_clients, b.lang), i18n.fmt_pct(r.flagged_share, b.lang)]
+            for r in top.itertuples(index=False)]
+    _table(slide, (MARGIN, BODY_TOP, 7.2, 4.6), header, rows, [1.4, 2.8, 0.9, 1.1, 1.0], b.lang,
+           numeric={2, 3, 4}, size=10)
+    chart = _chart(slide, (8.0, BODY_TOP, SLIDE_W - MARGIN - 8.0, 4.9), XL_CHART_TYPE.BAR_CLUSTERED,
+                   [_short(_text_of(n), 10) for n in top.name],
+                   [(t("briefing.chart.flagged_share", b.lang), top.flagged_share),
+                    (t("briefing.chart.base_rate", b.lang), top.base_rate)],
+                   b.lang, t("briefing.chart.flagged_share", b.lang), number_format="0%")
+    chart.category_axis.reverse_order = True
+    notes = [t("briefing.base_rate", b.lang, rates=_base_rates(b))]
+    if len(b.intermediaries) > TOP_ROWS:
+        notes.append(t("briefing.shown", b.lang, shown=TOP_ROWS, total=len(b.intermediaries)))
+    _textbox(slide, (MARGIN, BODY_BOTTOM - 0.65, CONTENT_W, 0.6), notes, b.lang, 12)
+
+
+def _market_totals(b: Briefing) -> str:
+    volume, turnover = b.market.volume_t.sum(), b.market.turnover_cny.sum()
+    price = turnover / volume if volume else float("nan")
+    return t("briefing.market.totals", b.lang, volume=i18n.fmt_tonnes(volume, b.lang),
+             turnover=i18n.fmt_cny(turnover, b.lang), price=fmt_value(price, "price", b.lang))
+
+
+def _market_slide(prs, b: Briefing) -> None:
+    slide = _new_slide(prs, t("briefing.slide.market", b.lang), b.lang)
+    if b.market.empty:
+        _no_data(slide, (MARGIN, BODY_TOP, CONTENT_W, 1.0), b.lang)
+        return
+    months = [pd.Timestamp(m).date() for m in b.market.month]
+    month_format = r"yyyy\年m\月" if b.lang == "zh" else "mmm yyyy"
+    half = (CONTENT_W - 0.3) / 2
+    _chart(slide, (MARGIN, BODY_TOP, half, 4.8), XL_CHART_TYPE.LINE, months,
+           [(t("briefing.col.vwap", b.lang), b.market.vwap_cny)], b.lang, t("briefing.chart.vwap", b.lang),
+           number_format="#,##0.00", category_format=month_format)
+    divisor, unit = i18n.tonnes_unit(b.market.volume_t.max(), b.lang)
+    _chart(slide, (MARGIN + half + 0.3, BODY_TOP, half, 4.8), XL_CHART_TYPE.COLUMN_CLUSTERED, months,
+           [(t("briefing.col.volume_t", b.lang), b.market.volume_t / divisor)], b.lang,
+           t("briefing.chart.volume", b.lang, unit=unit), number_format="#,##0.0", category_format=month_format)
+    _textbox(slide, (MARGIN, BODY_TOP + 4.95, CONTENT_W, 0.5), [_market_totals(b)], b.lang, 12)
+
+
+def _method_slide(prs, b: Briefing) -> None:
+    """On the "Title and Content" layout, whose body placeholder gives real bullets."""
+    slide = _new_slide(prs, t("briefing.slide.method", b.lang), b.lang, layout=1)
+    body = slide.placeholders[1]
+    body.left, body.top = Inches(MARGIN), Inches(BODY_TOP)
+    body.width, body.height = Inches(CONTENT_W), Inches(BODY_BOTTOM - BODY_TOP - 0.1)
+    lines = list(b.method) or [t("briefing.no_data", b.lang)]
+    _write(body.text_frame, lines, b.lang, 16 if len(lines) <= 8 else 13 if len(lines) <= 12 else 11)
+
+
+SLIDES = (_title_slide, _headline_slide, _province_slide, _top_risk_slide, _intermediary_slide,
+          _market_slide, _method_slide)
+
+
+def to_pptx(b: Briefing) -> bytes:
+    """The briefing as a 16:9 deck of native, editable shapes; one slide per SLIDES entry."""
+    b = _complete(b)
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+    prs.core_properties.title = t("briefing.title", b.lang)
+    prs.core_properties.language = LANG_TAG[b.lang]
+    for add in SLIDES:
+        add(prs, b)
+    for n, slide in enumerate(prs.slides, 1):
+        _add_footer(slide, b, n, len(prs.slides))
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()
+
+
+# --- Excel ---------------------------------------------------------------------------------------
+
+# Number formats: whole tonnes and yuan, prices in fen, scores to one decimal, shares as percentages.
+NUM = {"tonnes": "#,##0", "cny": "#,##0", "int": "#,##0", "price": "#,##0.00", "pct": "0.0%",
+       "score": "0.0", "month": "yyyy-mm", "signed_pct": "+0.0%;-0.0%;0.0%"}
+BOLD = Font(bold=True)
+RULE = Border(top=Side(style="thin"))
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass(frozen=True)
+class _Col:
+    header: str
+    values: list
+    fmt: str | list[str | None] | None = None  # one format, or one per row
+    total: object = None                       # the Total row's value, when the column has one
+
+
+def _sheet_name(key: str, lang: str) -> str:
+    return _SHEET_FORBIDDEN.sub("", t(key, lang))[:31]
+
+
+def _display_width(v) -> int:
+    """Characters a value takes on screen; a CJK character is about two Latin ones wide."""
+    s = f"{v:,.2f}" if isinstance(v, float) else str(v if v is not None else "")
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+
+def _table_sheet(wb, b: Briefing, key: str, cols: list[_Col], with_total: bool = False) -> None:
+    """Row 1 states scope, filters and as-of; row 2 the headers; then the data and maybe a Total."""
+    ws = wb.create_sheet(_sheet_name(key, b.lang))
+    ws.cell(1, 1, _footer_text(b)).font = Font(italic=True, color="595959")
+    for j, col in enumerate(cols, 1):
+        ws.cell(2, j, col.header).font = BOLD
+    n = len(cols[0].values)
+    for j, col in enumerate(cols, 1):
+        for i, v in enumerate(col.values):
+            cell = ws.cell(3 + i, j, _plain(v))
+            fmt = col.fmt[i] if isinstance(col.fmt, list) else col.fmt
+            if fmt:
+                cell.number_format = fmt
+    if n == 0:
+        ws.cell(3, 1, t("briefing.no_data", b.lang))
+    elif with_total:
+        _total_row(ws, b, cols, 3 + n)
+    ws.freeze_panes = "A3"
+    if n:
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{2 + n}"
+    for j, col in enumerate(cols, 1):
+        widest = max(_display_width(v) for v in [col.header, col.total, *map(_plain, col.values)])
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, widest + 2))
+
+
+def _total_row(ws, b: Briefing, cols: list[_Col], row: int) -> None:
+    """Values, not formulas: openpyxl and other readers see the sums without Excel recalculating."""
+    ws.cell(row, 1, t("briefing.total", b.lang))
+    for j, col in enumerate(cols, 1):
+        if col.total is not None:
+            cell = ws.cell(row, j, _plain(col.total))
+            cell.number_format = col.fmt if isinstance(col.fmt, str) else "General"
+        ws.cell(row, j).font = BOLD
+        ws.cell(row, j).border = RULE
+
+
+def _about_sheet(wb, b: Briefing) -> None:
+    ws = wb.active
+    ws.title = _sheet_name("briefing.sheet.about", b.lang)
+    ws.cell(1, 1, t("briefing.title", b.lang)).font = Font(bold=True, size=14)
+    facts = [("briefing.about.generated", i18n.fmt_datetime(b.generated_at, b.lang)),
+             ("briefing.about.data_as_of", b.data_as_of), ("briefing.about.scope", b.scope_text),
+             ("briefing.about.filters", b.filters_text), ("briefing.about.summary", b.summary)]
+    for i, (key, value) in enumerate(facts, 3):
+        ws.cell(i, 1, t(key, b.lang)).font = BOLD
+        ws.cell(i, 2, value).alignment = Alignment(wrap_text=True, vertical="top")
+    row = 4 + len(facts)
+    ws.cell(row, 1, t("briefing.slide.method", b.lang)).font = BOLD
+    for i, line in enumerate(b.method or (t("briefing.no_data", b.lang),)):
+        ws.cell(row + i, 2, line).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 110
+
+
+def _h(key: str, b: Briefing) -> str:
+    return t(f"briefing.col.{key}", b.lang)
+
+
+def _headline_cols(b: Briefing) -> list[_Col]:
+    h = b.headline
+    kinds = list(h.kind.map(_text_of))
+    fmts = [NUM.get(k, "General") for k in kinds]
+    change = [None if _missing(v) or _missing(p) else float(v) - float(p) for v, p in zip(h.value, h.previous)]
+    # A share's relative change misleads (its change is already in the Change column, in points).
+    rel = [None if k == "pct" or _missing(v) or _missing(p) or float(p) == 0 else float(v) / float(p) - 1
+           for k, v, p in zip(kinds, h.value, h.previous)]
+    units = [t(f"briefing.unit.{k}", b.lang) if k in NUM else "" for k in kinds]
+    return [_Col(_h("indicator", b), list(h.label.map(_text_of))), _Col(_h("value", b), list(h.value), fmts),
+            _Col(_h("previous", b), list(h.previous), fmts), _Col(_h("change", b), change, fmts),
+            _Col(_h("change_rel", b), rel, NUM["signed_pct"]), _Col(_h("unit", b), units),
+            _Col(_h("note", b), list(h.note.map(_text_of)))]
+
+
+def _trend_cols(b: Briefing) -> list[_Col]:
+    # No total for flagged enterprises: one enterprise flagged in two years would count twice.
+    tr = b.trend
+    return [_Col(_h("year", b), list(tr.year)),
+            _Col(_h("emissions_t", b), list(tr.emissions_t), NUM["tonnes"], tr.emissions_t.sum()),
+            _Col(_h("flagged_enterprises", b), list(tr.flagged_enterprises), NUM["int"])]
+
+
+def _province_cols(b: Briefing) -> list[_Col]:
+    # No total for the highest risk score: a maximum is not a sum.
+    p = b.provinces
+    return [_Col(_h("province_code", b), list(p.province_code.map(_text_of))),
+            _Col(_h("province", b), list(p.name.map(_text_of))),
+            _Col(_h("enterprises", b), list(p.enterprises), NUM["int"], p.enterprises.sum()),
+            _Col(_h("flagged_enterprises", b), list(p.flagged), NUM["int"], p.flagged.sum()),
+            _Col(_h("max_risk", b), list(p.max_risk), NUM["score"]),
+            _Col(_h("band", b), [_band_label(x, b.lang) for x in p.band]),
+            _Col(_h("emissions_t", b), list(p.emissions_t), NUM["tonnes"], p.emissions_t.sum())]
+
+
+def _top_risk_cols(b: Briefing) -> list[_Col]:
+    r = b.top_risks
+    return [_Col(_h("rank", b), list(r["rank"]), NUM["int"]),
+            _Col(_h("enterprise_id", b), list(r.enterprise_id.map(_text_of))),
+            _Col(_h("enterprise", b), list(r.name.map(_text_of))),
+            _Col(_h("province", b), list(r.province.map(_text_of))),
+            _Col(_h("risk_score", b), list(r.risk_score), NUM["score"]),
+            _Col(_h("band", b), [_band_label(x, b.lang) for x in r.band]),
+            _Col(_h("reason", b), list(r.reason.map(_text_of))),
+            _Col(_h("emissions_t", b), list(r.emissions_t), NUM["tonnes"])]
+
+
+def _intermediary_cols(b: Briefing) -> list[_Col]:
+    m = b.intermediaries
+    return [_Col(_h("kind", b), list(m.kind.map(_text_of))),
+            _Col(_h("agency_id", b), list(m.agency_id.map(_text_of))),
+            _Col(_h("agency", b), list(m.name.map(_text_of))),
+            _Col(_h("clients", b), list(m.clients), NUM["int"]),
+            _Col(_h("flagged_clients", b), list(m.flagged_clients), NUM["int"]),
+            _Col(_h("flagged_share", b), list(m.flagged_share), NUM["pct"]),
+            _Col(_h("base_rate", b), list(m.base_rate), NUM["pct"])]
+
+
+def _market_cols(b: Briefing) -> list[_Col]:
+    # The period's price is turnover over volume (volume-weighted), not a sum of monthly prices.
+    m = b.market
+    volume, turnover = m.volume_t.sum(), m.turnover_cny.sum()
+    return [_Col(_h("month", b), [pd.Timestamp(x) for x in m.month], NUM["month"]),
+            _Col(_h("vwap", b), list(m.vwap_cny), NUM["price"], turnover / volume if volume else None),
+            _Col(_h("volume_t", b), list(m.volume_t), NUM["tonnes"], volume),
+            _Col(_h("turnover_cny", b), list(m.turnover_cny), NUM["cny"], turnover)]
+
+
+def to_xlsx(b: Briefing) -> bytes:
+    """The briefing's tables as a workbook in `b.lang`: an About sheet, then one sheet per table."""
+    b = _complete(b)
+    wb = Workbook()
+    _about_sheet(wb, b)
+    _table_sheet(wb, b, "briefing.sheet.headline", _headline_cols(b))
+    _table_sheet(wb, b, "briefing.sheet.trend", _trend_cols(b), with_total=True)
+    _table_sheet(wb, b, "briefing.sheet.provinces", _province_cols(b), with_total=True)
+    _table_sheet(wb, b, "briefing.sheet.top_risks", _top_risk_cols(b))
+    _table_sheet(wb, b, "briefing.sheet.intermediaries", _intermediary_cols(b))
+    _table_sheet(wb, b, "briefing.sheet.market", _market_cols(b), with_total=True)
+    wb.properties.title = t("briefing.title", b.lang)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- from the Overview's frames ----------------------------------------------------------------
+
+def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: str, figures: pd.DataFrame,
+             years: pd.DataFrame, risk_years: pd.DataFrame, enterprises: pd.DataFrame, provinces: pd.DataFrame,
+             agencies: pd.DataFrame, market: pd.DataFrame):
+    """The Briefing of what the Overview shows, from the same frames (core.queries)."""
+    zh = lang == "zh"
+    year = headline.headline_year(years)
+    flagged = headline.flagged_by_year(risk_years)
+    trend = years[["year", "computed_t"]].rename(columns={"computed_t": "emissions_t"}).merge(
+        flagged[["year", "flagged"]].rename(columns={"flagged": "flagged_enterprises"}), on="year", how="left")
+    trend["flagged_enterprises"] = trend["flagged_enterprises"].fillna(0).astype(int)
+    in_scope = provinces[provinces["in_scope"]]
+    band = in_scope.apply(lambda r: "" if not r["assessed"] else
+                          next((b for b, _ in risk.BANDS if r[b] > 0), "low"), axis=1) if len(in_scope) else []
+    prov = pd.DataFrame({
+        "province_code": in_scope["province_code"], "name": in_scope["name_zh" if zh else "name_en"],
+        "tile_row": in_scope["tile_row"].astype(int), "tile_col": in_scope["tile_col"].astype(int),
+        "enterprises": in_scope["enterprises"].astype(int), "flagged": in_scope["flagged"].astype(int),
+        "max_risk": in_scope["max_risk"], "band": band, "emissions_t": in_scope["emissions_t"].fillna(0.0)})
+    top = enterprises.dropna(subset=["risk_score"]).head(10)
+    top_risks = pd.DataFrame({
+        "rank": range(1, len(top) + 1), "enterprise_id": top["enterprise_id"], "name": top["name"],
+        "province": top["province_zh" if zh else "province_en"], "risk_score": top["risk_score"].round(1),
+        "band": top["band"], "reason": top["reasons"].map(lambda r: headline.main_reason(r, lang)),
+        "emissions_t": top["emissions_t"]})
+    shown = agencies[agencies["flagged_clients"] > 0].head(10)
+    inter = pd.DataFrame({
+        "kind": shown["kind"].map(lambda k: i18n.t(f"agency.{k}", lang)), "agency_id": shown["agency_id"],
+        "name": shown["name"].fillna(shown["agency_id"]), "clients": shown["clients"].astype(int),
+        "flagged_clients": shown["flagged_clients"].astype(int), "flagged_share": shown["flagged_share"],
+        "base_rate": shown["base_rate"]})
+    mk = market[["month", "vwap_cny", "volume_t", "amount_cny"]].rename(columns={"amount_cny": "turnover_cny"})
+    return Briefing(
+        lang=lang, generated_at=generated_at, data_as_of=i18n.fmt_period(as_of, lang),
+        scope_text=scope_text, filters_text=filters_text,
+        summary=headline.summary(enterprises, provinces, agencies, risk_years, year, lang),
+        headline=figures, trend=trend, provinces=prov.reset_index(drop=True),
+        top_risks=top_risks.reset_index(drop=True), intermediaries=inter.reset_index(drop=True),
+        market=mk.reset_index(drop=True), method=tuple(i18n.t(f"overview.method.{i}", lang) for i in range(1, METHOD_LINES + 1)))

@@ -1,0 +1,328 @@
+"""The global filters every page shares, as one frozen value that lives in the URL.
+
+A filtered view is a link: `Filters.to_query()` writes the filters as short query
+parameters, `Filters.parse()` reads them back and validates every value (a shared
+URL is untrusted input). Nothing here is ever formatted into SQL: `sql()` returns
+fragments with `?` placeholders and the values to bind, and core.queries splices
+the fragments into its scoped CTEs, so every page query honours the same filters.
+
+The period narrows reports, trades and risk years; the other filters select
+enterprises (and, for unit classes and capacity, the units that are counted).
+Risk band and rule filters refer to a stored assessment run, which the page sets
+(`with_run`): the band of an enterprise is that of its worst year in the period,
+with the default weights, as on every page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Mapping
+
+from core import risk, schema
+from core.rules import RULES
+
+# URL parameter -> field. Short names keep shared links readable.
+PARAMS = {
+    "from": "period_from", "to": "period_to", "prov": "provinces", "cls": "unit_classes",
+    "capmin": "capacity_min", "capmax": "capacity_max", "grp": "groups", "cons": "consultants",
+    "lab": "labs", "ver": "verifiers", "band": "bands", "rule": "rules",
+}
+LIST_SEP = ","
+MAX_ITEMS = 200  # more values than this in one filter is not a view anyone shares
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+# Identifiers (agencies) and free names (groups) are bound as parameters; this only keeps out
+# control characters and absurd lengths so an error message can quote the value safely.
+_TEXT = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
+BANDS = tuple(name for name, _ in risk.BANDS)
+
+
+@dataclass(frozen=True)
+class FilterProblem:
+    param: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.param}={self.value!r}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    period_from: dt.date | None = None  # first day of a month
+    period_to: dt.date | None = None    # first day of a month, inclusive
+    provinces: tuple[str, ...] = ()
+    unit_classes: tuple[str, ...] = ()
+    capacity_min: float | None = None   # MW, per unit
+    capacity_max: float | None = None
+    groups: tuple[str, ...] = ()
+    consultants: tuple[str, ...] = ()
+    labs: tuple[str, ...] = ()
+    verifiers: tuple[str, ...] = ()
+    bands: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    run_id: str | None = None  # the assessment bands and rules refer to; set by the page, never by the URL
+
+    # --- state ------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) in (None, ()) for f in fields(self) if f.name != "run_id")
+
+    def active(self) -> list[str]:
+        """The names of the fields that are set, in URL order."""
+        return [f for f in PARAMS.values() if getattr(self, f) not in (None, ())]
+
+    def with_run(self, run_id: str | None) -> "Filters":
+        return replace(self, run_id=run_id)
+
+    def cleared(self) -> "Filters":
+        return Filters(run_id=self.run_id)
+
+    @property
+    def year_from(self) -> int | None:
+        return self.period_from.year if self.period_from else None
+
+    @property
+    def year_to(self) -> int | None:
+        return self.period_to.year if self.period_to else None
+
+    def needs_run(self) -> bool:
+        return bool(self.bands or self.rules)
+
+    # --- URL ----------------------------------------------------------------------------------
+    def to_query(self) -> dict[str, str]:
+        """Query parameters for this view; empty filters write nothing."""
+        out: dict[str, str] = {}
+        for param, name in PARAMS.items():
+            v = getattr(self, name)
+            if v in (None, ()):
+                continue
+            if isinstance(v, dt.date):
+                out[param] = f"{v.year:04d}-{v.month:02d}"
+            elif isinstance(v, tuple):
+                out[param] = LIST_SEP.join(v)
+            else:
+                out[param] = f"{v:g}"
+        return out
+
+    @classmethod
+    def parse(cls, query: Mapping[str, object], known_provinces: set[str] | None = None
+              ) -> tuple["Filters", list[FilterProblem]]:
+        """Filters from URL parameters. Invalid values are dropped, each with a problem saying
+        which parameter, which value and why, so the page can tell the reader what it ignored."""
+        problems: list[FilterProblem] = []
+        values: dict[str, object] = {}
+        for param, name in PARAMS.items():
+            raw = query.get(param)
+            if raw is None:
+                continue
+            raw = raw[-1] if isinstance(raw, list) else raw
+            raw = str(raw).strip()
+            if not raw:
+                continue
+            try:
+                values[name] = _PARSERS[name](raw, known_provinces, problems, param)
+            except ValueError as e:
+                problems.append(FilterProblem(param, raw, str(e)))
+        f = cls(**{k: v for k, v in values.items() if v not in (None, ())})
+        if f.period_from and f.period_to and f.period_from > f.period_to:
+            problems.append(FilterProblem("from", f.to_query()["from"], "the period starts after it ends; swapped"))
+            f = replace(f, period_from=f.period_to, period_to=f.period_from)
+        if f.capacity_min is not None and f.capacity_max is not None and f.capacity_min > f.capacity_max:
+            problems.append(FilterProblem("capmin", f"{f.capacity_min:g}", "minimum above maximum; swapped"))
+            f = replace(f, capacity_min=f.capacity_max, capacity_max=f.capacity_min)
+        return f, problems
+
+    # --- SQL ----------------------------------------------------------------------------------
+    def enterprise_sql(self, e: str = "e") -> tuple[str, list]:
+        """A WHERE fragment over enterprises aliased `e` (and its parameters) selecting the
+        enterprises these filters keep."""
+        conds: list[str] = []
+        params: list = []
+
+        def add(sql: str, *p) -> None:
+            conds.append(sql)
+            params.extend(p)
+
+        if self.provinces:
+            add(f"list_contains(?::VARCHAR[], {e}.province_code)", list(self.provinces))
+        if self.groups:
+            add(f"list_contains(?::VARCHAR[], {e}.group_name)", list(self.groups))
+        if self.consultants:
+            add(f"list_contains(?::VARCHAR[], {e}.consultant_id)", list(self.consultants))
+        if self.unit_classes or self.capacity_min is not None or self.capacity_max is not None:
+            usql, up = self.unit_sql("fu")
+            add(f"EXISTS (SELECT 1 FROM units fu WHERE fu.enterprise_id = {e}.enterprise_id AND {usql})", *up)
+        if self.labs:
+            psql, pp = self.period_sql("fm.period")
+            add("EXISTS (SELECT 1 FROM monthly_reports fm JOIN units fu2 USING (unit_id) "
+                f"WHERE fu2.enterprise_id = {e}.enterprise_id AND list_contains(?::VARCHAR[], fm.lab_id) "
+                f"AND {psql})", list(self.labs), *pp)
+        if self.verifiers:
+            ysql, yp = self.year_sql("fv.year")
+            add("EXISTS (SELECT 1 FROM verifications fv WHERE fv.enterprise_id = "
+                f"{e}.enterprise_id AND list_contains(?::VARCHAR[], fv.verifier_id) AND {ysql})",
+                list(self.verifiers), *yp)
+        if self.needs_run():
+            if self.run_id is None:
+                add("FALSE")  # no assessment: nothing can be in a band or have fired a rule
+            else:
+                if self.bands:
+                    ysql, yp = self.year_sql("fc.year")
+                    add(f"(SELECT {risk.band_sql('max(' + risk.score_sql('fc') + ')')} FROM risk_components fc "
+                        f"WHERE fc.run_id = ? AND fc.enterprise_id = {e}.enterprise_id AND {ysql}) "
+                        "IN (SELECT unnest(?::VARCHAR[]))", self.run_id, *yp, list(self.bands))
+                if self.rules:
+                    ysql, yp = self.year_sql("TRY_CAST(left(fh.period, 4) AS INTEGER)")
+                    add("EXISTS (SELECT 1 FROM rule_hits fh WHERE fh.run_id = ? AND fh.enterprise_id = "
+                        f"{e}.enterprise_id AND list_contains(?::VARCHAR[], fh.rule_id) AND {ysql})",
+                        self.run_id, list(self.rules), *yp)
+        return (" AND ".join(conds) if conds else "TRUE"), params
+
+    def unit_sql(self, u: str = "u") -> tuple[str, list]:
+        """A WHERE fragment over units aliased `u`: the unit classes and capacity range."""
+        conds, params = [], []
+        if self.unit_classes:
+            conds.append(f"list_contains(?::VARCHAR[], {u}.unit_class)")
+            params.append(list(self.unit_classes))
+        if self.capacity_min is not None:
+            conds.append(f"{u}.capacity_mw >= ?")
+            params.append(float(self.capacity_min))
+        if self.capacity_max is not None:
+            conds.append(f"{u}.capacity_mw <= ?")
+            params.append(float(self.capacity_max))
+        return (" AND ".join(conds) if conds else "TRUE"), params
+
+    def period_sql(self, column: str) -> tuple[str, list]:
+        """`column` (a DATE month) inside the period range."""
+        conds, params = [], []
+        if self.period_from:
+            conds.append(f"{column} >= ?")
+            params.append(self.period_from)
+        if self.period_to:
+            conds.append(f"{column} <= ?")
+            params.append(self.period_to)
+        return (" AND ".join(conds) if conds else "TRUE"), params
+
+    def day_sql(self, column: str) -> tuple[str, list]:
+        """`column` (a DATE or TIMESTAMP) inside the months of the period range."""
+        conds, params = [], []
+        if self.period_from:
+            conds.append(f"{column} >= ?")
+            params.append(self.period_from)
+        if self.period_to:
+            conds.append(f"{column} < ?")
+            params.append(_next_month(self.period_to))
+        return (" AND ".join(conds) if conds else "TRUE"), params
+
+    def year_sql(self, column: str) -> tuple[str, list]:
+        """`column` (a year) inside the years the period range touches."""
+        conds, params = [], []
+        if self.period_from:
+            conds.append(f"{column} >= ?")
+            params.append(self.year_from)
+        if self.period_to:
+            conds.append(f"{column} <= ?")
+            params.append(self.year_to)
+        return (" AND ".join(conds) if conds else "TRUE"), params
+
+
+def describe(flt: Filters, lang: str, names: dict[str, str] | None = None) -> str:
+    """The filters in words, for captions and exported slides: "Filters: none" or
+    "Filters: period Jan 2023 – Dec 2023; Provinces: Shandong; Risk bands: High". `names` maps
+    ids (provinces, agencies) to display names."""
+    from core import i18n
+
+    if flt.is_empty():
+        return i18n.t("filters.none", lang)
+    names = names or {}
+    sep, items = ("、" if lang == "zh" else ", "), []
+    if flt.period_from or flt.period_to:
+        items.append(i18n.t("filters.item.period", lang, lo=i18n.fmt_period(flt.period_from, lang) if flt.period_from else "…",
+                            hi=i18n.fmt_period(flt.period_to, lang) if flt.period_to else "…"))
+    if flt.capacity_min is not None or flt.capacity_max is not None:
+        items.append(i18n.t("filters.item.capacity", lang, lo=f"{flt.capacity_min or 0:g}",
+                            hi="…" if flt.capacity_max is None else f"{flt.capacity_max:g}"))
+    label = {"unit_classes": lambda v: i18n.t(f"unit_class.{v}", lang), "bands": lambda v: i18n.t(f"band.{v}", lang)}
+    for field in ("provinces", "unit_classes", "groups", "consultants", "labs", "verifiers", "bands", "rules"):
+        values = getattr(flt, field)
+        if values:
+            show = label.get(field, lambda v: names.get(v, v))
+            colon = "：" if lang == "zh" else ": "
+            items.append(f"{i18n.t('filters.' + field, lang)}{colon}{sep.join(show(v) for v in values)}")
+    return i18n.t("filters.active", lang, items=("；" if lang == "zh" else "; ").join(items))
+
+
+NO_FILTERS = Filters()
+
+
+def _next_month(d: dt.date) -> dt.date:
+    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+# --- parsers: raw URL text -> value, raising ValueError with the reason -----------------------
+
+def _period(raw: str, *_):
+    m = _PERIOD.fullmatch(raw)
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2100:
+        raise ValueError("expected a month as YYYY-MM, e.g. 2023-06")
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _number(raw: str, *_):
+    try:
+        v = float(raw)
+    except ValueError:
+        raise ValueError("expected a number of MW, e.g. 300") from None
+    if not 0 <= v <= 10_000:
+        raise ValueError("expected a unit capacity between 0 and 10000 MW")
+    return v
+
+
+def _items(raw: str) -> list[str]:
+    items = list(dict.fromkeys(x.strip() for x in raw.split(LIST_SEP) if x.strip()))
+    if len(items) > MAX_ITEMS:
+        raise ValueError(f"more than {MAX_ITEMS} values")
+    return items
+
+
+def _choice(allowed, what: str):
+    def parse(raw: str, known, problems: list[FilterProblem], param: str):
+        ok, allowed_now = [], allowed(known) if callable(allowed) else allowed
+        for item in _items(raw):
+            if item in allowed_now:
+                ok.append(item)
+            else:
+                problems.append(FilterProblem(param, item, f"not a known {what}; ignored"))
+        return tuple(sorted(ok))
+    return parse
+
+
+def _text(what: str):
+    def parse(raw: str, known, problems: list[FilterProblem], param: str):
+        ok = []
+        for item in _items(raw):
+            if _TEXT.fullmatch(item):
+                ok.append(item)
+            else:
+                problems.append(FilterProblem(param, item[:40], f"not a valid {what}; ignored"))
+        return tuple(sorted(ok))
+    return parse
+
+
+def _provinces(known):
+    if known is None:
+        from core import access
+        known = set(access.province_names())
+    return known
+
+
+_PARSERS = {
+    "period_from": _period, "period_to": _period,
+    "provinces": _choice(_provinces, "province code (2 digits, e.g. 37)"),
+    "unit_classes": _choice(schema.UNIT_CLASSES, "unit class"),
+    "capacity_min": _number, "capacity_max": _number,
+    "groups": _text("group name"), "consultants": _text("consultant id"),
+    "labs": _text("laboratory id"), "verifiers": _text("verifier id"),
+    "bands": _choice(BANDS, "risk band (critical, high, medium, low)"),
+    "rules": _choice(set(RULES), "rule id (e.g. R01)"),
+}

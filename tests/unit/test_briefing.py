@@ -1,0 +1,363 @@
+"""The leadership briefing: a deck and a workbook that open, say what they cover, and hold the numbers."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Emu
+
+from core import briefing, i18n
+from core.i18n import t
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LANGS = pytest.mark.parametrize("lang", ["en", "zh"])
+SLIDE_KEYS = ("briefing.title", "briefing.slide.headline", "briefing.slide.provinces", "briefing.slide.top_risks",
+              "briefing.slide.intermediaries", "briefing.slide.market", "briefing.slide.method")
+SHEET_KEYS = ("briefing.sheet.about", "briefing.sheet.headline", "briefing.sheet.trend", "briefing.sheet.provinces",
+              "briefing.sheet.top_risks", "briefing.sheet.intermediaries", "briefing.sheet.market")
+
+
+def make_briefing(lang: str) -> briefing.Briefing:
+    """A small briefing by hand: four provinces (one critical, one low, one without data), twelve
+    risky enterprises (more than a slide shows), two intermediaries, twelve months of trading."""
+    zh = lang == "zh"
+    n = 12
+    return briefing.Briefing(
+        lang=lang,
+        generated_at=dt.datetime(2026, 11, 24, 9, 30),
+        data_as_of="2026年7月" if zh else "Jul 2026",
+        scope_text="数据范围：山东、江苏" if zh else "Scope: Shandong, Jiangsu",
+        filters_text="筛选条件：风险等级 高" if zh else "Filters: band high",
+        summary="排放量下降1.5%。四家企业为严重风险。" if zh else "Emissions fell 1.5%. Four enterprises are critical.",
+        headline=pd.DataFrame({
+            "label": ["排放量", "实测占比", "高风险企业", "成交额", "成交均价"] if zh
+            else ["Emissions", "Measured share", "Flagged enterprises", "Turnover", "Average price"],
+            "value": [4.53e9, 0.93, 12.0, 3.2e8, 95.3],
+            "previous": [4.6e9, 0.90, float("nan"), 3.0e8, 80.0],
+            "kind": ["tonnes", "pct", "int", "cny", "price"],
+            "note": ["", "", "", "", ""],
+        }),
+        trend=pd.DataFrame({"year": [2023, 2024, 2025], "emissions_t": [4.4e9, 4.6e9, 4.53e9],
+                            "flagged_enterprises": [10, 11, 12]}),
+        provinces=pd.DataFrame({
+            "province_code": ["11", "37", "32", "65"],
+            "name": ["北京", "山东", "江苏", "新疆"] if zh else ["Beijing", "Shandong", "Jiangsu", "Xinjiang"],
+            "tile_row": [1, 2, 3, 1], "tile_col": [6, 6, 7, 1],
+            "enterprises": [10, 300, 200, 50], "flagged": [0, 8, 3, 0],
+            "max_risk": [5.0, 80.0, 35.0, float("nan")], "band": ["low", "critical", "high", ""],
+            "emissions_t": [1.0e7, 9.0e8, 5.0e8, 0.0],
+        }),
+        top_risks=pd.DataFrame({
+            "rank": range(1, n + 1), "enterprise_id": [f"91370000MA{i:08d}" for i in range(n)],
+            "name": [f"{'华能' if zh else 'Huaneng '}{i}{'电厂' if zh else ' Power Plant'}" for i in range(n)],
+            "province": ["山东" if zh else "Shandong"] * n, "risk_score": [90.0 - 5 * i for i in range(n)],
+            "band": ["critical"] * 4 + ["high"] * 4 + ["medium"] * 4,
+            "reason": ["含碳量远低于同类机组" if zh else "Carbon content far below peers"] * n,
+            "emissions_t": [1.0e7 + i for i in range(n)],
+        }),
+        intermediaries=pd.DataFrame({
+            "kind": ["检测机构", "核查机构"] if zh else ["Lab", "Verifier"], "agency_id": ["A1", "A2"],
+            "name": ["甲检测", "乙核查"] if zh else ["Lab One", "Verifier Two"], "clients": [20, 30],
+            "flagged_clients": [8, 3], "flagged_share": [0.4, 0.1], "base_rate": [0.08, 0.08],
+        }),
+        market=pd.DataFrame({
+            "month": pd.date_range("2025-01-01", periods=12, freq="MS"),
+            "vwap_cny": [90.0 + i for i in range(12)],
+            "volume_t": [1.0e6 * (i + 1) for i in range(12)],
+            "turnover_cny": [(90.0 + i) * 1.0e6 * (i + 1) for i in range(12)],
+        }),
+        method=("风险分综合规则与模型。", "演示数据。") if zh else ("Risk combines rules and models.", "Demo data."),
+    )
+
+
+def empty_briefing(lang: str, bare: bool) -> briefing.Briefing:
+    """No rows anywhere: frames with the right columns, or bare pd.DataFrame()s."""
+    b = make_briefing(lang)
+    frames = {name: pd.DataFrame() if bare else getattr(b, name).iloc[0:0] for name in briefing.COLUMNS}
+    return dataclasses.replace(b, method=(), **frames)
+
+
+def deck(b):
+    return Presentation(io.BytesIO(briefing.to_pptx(b)))
+
+
+def workbook(b):
+    return openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b)))
+
+
+def slide_texts(slide) -> list[str]:
+    return [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+
+
+def table_cells(slide) -> list[str]:
+    return [c.text for s in slide.shapes if s.has_table for row in s.table.rows for c in row.cells]
+
+
+def charts(slide):
+    return [s.chart for s in slide.shapes if s.has_chart]
+
+
+def titles(lang: str) -> list[str]:
+    return [t(k, lang) for k in SLIDE_KEYS]
+
+
+# --- the deck ----------------------------------------------------------------------------------
+
+@LANGS
+def test_deck_is_16_9_with_the_slides_in_order(lang):
+    prs = deck(make_briefing(lang))
+    assert (round(Emu(prs.slide_width).inches, 2), round(Emu(prs.slide_height).inches, 2)) == (13.33, 7.5)
+    assert 6 <= len(prs.slides) <= 8
+    assert [s.shapes.title.text for s in prs.slides] == titles(lang)
+
+
+@LANGS
+def test_title_slide_carries_summary_as_of_and_generated_time(lang):
+    b = make_briefing(lang)
+    text = "\n".join(slide_texts(deck(b).slides[0]))
+    assert b.summary in text
+    assert b.data_as_of in text
+    assert i18n.fmt_datetime(b.generated_at, lang) in text
+
+
+@LANGS
+def test_every_slide_states_scope_filters_and_as_of(lang):
+    b = make_briefing(lang)
+    for slide in deck(b).slides:
+        text = "\n".join(slide_texts(slide))
+        assert b.scope_text in text and b.filters_text in text and b.data_as_of in text, slide.shapes.title.text
+
+
+@LANGS
+def test_headline_table_shows_formatted_values_and_changes(lang):
+    b = make_briefing(lang)
+    slide = deck(b).slides[1]
+    cells = table_cells(slide)
+    assert i18n.fmt_tonnes(4.53e9, lang) in cells
+    assert i18n.fmt_cny(3.2e8, lang) in cells
+    assert i18n.fmt_pct(4.53e9 / 4.6e9 - 1, lang, signed=True) in cells
+    assert t("unit.points", lang, value="+3.0") in cells  # a share changes in points
+    assert i18n.MISSING in cells  # no previous value: no change, not a made-up one
+    [trend] = charts(slide)
+    divisor, _ = i18n.tonnes_unit(b.trend.emissions_t.max(), lang)
+    assert list(trend.plots[0].series[0].values) == pytest.approx(list(b.trend.emissions_t / divisor))
+    assert list(trend.plots[0].categories) == ["2023", "2024", "2025"]
+
+
+def _tiles(slide, b):
+    """Shapes (not text boxes: the footer's scope may name a province too) labelled with each name."""
+    return {name: [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and name in s.text_frame.text]
+            for name in b.provinces.name}
+
+
+@LANGS
+def test_province_map_has_one_editable_tile_per_province_coloured_by_band(lang):
+    b = make_briefing(lang)
+    slide = deck(b).slides[2]
+    tiles = _tiles(slide, b)
+    assert all(len(shapes) == 1 for shapes in tiles.values()), tiles
+    colour = {name: shapes[0].fill.fore_color.rgb for name, shapes in tiles.items()}
+    by_band = dict(zip(b.provinces.band, b.provinces.name))
+    assert colour[by_band["critical"]] != colour[by_band["low"]]
+    assert len({colour[by_band[band]] for band in ("critical", "high", "low", "")}) == 4
+    # Placed by the grid: a province one row lower sits lower on the slide.
+    assert tiles[by_band["critical"]][0].top > tiles[by_band["low"]][0].top
+    legend = "\n".join(slide_texts(slide))
+    for band in briefing.BANDS:
+        assert t(f"band.{band}", lang) in legend
+    assert t("briefing.legend.no_data", lang) in legend
+
+
+@LANGS
+def test_top_risks_slide_has_a_native_table_of_ten_and_a_bar_chart(lang):
+    b = make_briefing(lang)
+    slide = deck(b).slides[3]
+    [table] = [s.table for s in slide.shapes if s.has_table]
+    assert len(table.rows) == 1 + briefing.TOP_ROWS
+    assert table.cell(1, 1).text == b.top_risks.name.iloc[0]
+    [chart] = charts(slide)
+    assert list(chart.plots[0].series[0].values) == pytest.approx(list(b.top_risks.risk_score.head(10)))
+    assert any(str(len(b.top_risks)) in text for text in slide_texts(slide))  # says the list is cut
+
+
+@LANGS
+def test_intermediary_slide_has_table_chart_and_base_rate(lang):
+    b = make_briefing(lang)
+    slide = deck(b).slides[4]
+    assert any(s.has_table for s in slide.shapes)
+    [chart] = charts(slide)
+    values = [list(s.values) for s in chart.plots[0].series]
+    assert values == [pytest.approx([0.4, 0.1]), pytest.approx([0.08, 0.08])]
+    assert i18n.fmt_pct(0.4, lang) in table_cells(slide)
+    assert any(i18n.fmt_pct(0.08, lang) in text for text in slide_texts(slide))
+
+
+@LANGS
+def test_market_charts_plot_the_frame(lang):
+    b = make_briefing(lang)
+    slide = deck(b).slides[5]
+    price, volume = charts(slide)
+    assert list(price.plots[0].series[0].values) == pytest.approx(list(b.market.vwap_cny))
+    divisor, unit = i18n.tonnes_unit(b.market.volume_t.max(), lang)
+    assert list(volume.plots[0].series[0].values) == pytest.approx(list(b.market.volume_t / divisor))
+    assert unit in volume.chart_title.text_frame.text
+    assert any(i18n.fmt_tonnes(b.market.volume_t.sum(), lang) in text for text in slide_texts(slide))
+
+
+@LANGS
+def test_method_slide_lists_every_line(lang):
+    b = make_briefing(lang)
+    text = "\n".join(slide_texts(deck(b).slides[6]))
+    assert all(line in text for line in b.method)
+
+
+def test_chinese_deck_is_chinese_and_names_an_east_asian_font():
+    prs = deck(make_briefing("zh"))
+    assert all(CJK.search(s.shapes.title.text) for s in prs.slides)
+    runs = [r for s in prs.slides for sh in s.shapes if sh.has_text_frame
+            for p in sh.text_frame.paragraphs for r in p.runs]
+    assert runs
+    for r in runs:
+        ea = r.font._rPr.find("{http://schemas.openxmlformats.org/drawingml/2006/main}ea")
+        assert ea is not None and ea.get("typeface") == briefing.EA_FONT, r.text
+
+
+@LANGS
+@pytest.mark.parametrize("bare", [False, True], ids=["typed", "bare"])
+def test_empty_frames_still_give_every_slide_with_a_no_data_note(lang, bare):
+    prs = deck(empty_briefing(lang, bare))
+    assert [s.shapes.title.text for s in prs.slides] == titles(lang)
+    no_data = t("briefing.no_data", lang)
+    for slide in list(prs.slides)[1:]:
+        assert any(no_data in text for text in slide_texts(slide)), slide.shapes.title.text
+        assert not charts(slide)
+
+
+# --- the workbook ------------------------------------------------------------------------------
+
+def _header_index(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[2] if c.value}
+
+
+def _total_row(ws, lang):
+    [row] = [r for r in ws.iter_rows(min_row=3) if r[0].value == t("briefing.total", lang)]
+    return row
+
+
+@LANGS
+def test_workbook_has_the_sheets_in_order(lang):
+    wb = workbook(make_briefing(lang))
+    assert wb.sheetnames == [t(k, lang) for k in SHEET_KEYS]
+    assert all(len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name) for name in wb.sheetnames)
+
+
+@LANGS
+def test_about_sheet_states_what_the_briefing_covers(lang):
+    b = make_briefing(lang)
+    values = [c.value for row in workbook(b)[t("briefing.sheet.about", lang)].iter_rows() for c in row]
+    for text in (t("briefing.title", lang), b.scope_text, b.filters_text, b.data_as_of, b.summary, *b.method):
+        assert text in values
+
+
+@LANGS
+def test_every_table_sheet_states_scope_and_filters_above_a_bold_frozen_header(lang):
+    b = make_briefing(lang)
+    wb = workbook(b)
+    for ws in wb.worksheets[1:]:
+        assert b.scope_text in ws["A1"].value and b.filters_text in ws["A1"].value
+        assert ws["A2"].font.bold and ws.freeze_panes == "A3"
+        assert ws.column_dimensions["A"].width >= 10
+
+
+@LANGS
+def test_province_totals_are_stored_sums(lang):
+    b = make_briefing(lang)
+    ws = workbook(b)[t("briefing.sheet.provinces", lang)]
+    col = _header_index(ws)
+    total = _total_row(ws, lang)
+    assert total[col[t("briefing.col.emissions_t", lang)] - 1].value == pytest.approx(b.provinces.emissions_t.sum())
+    assert total[col[t("briefing.col.enterprises", lang)] - 1].value == b.provinces.enterprises.sum()
+    assert total[col[t("briefing.col.flagged_enterprises", lang)] - 1].value == b.provinces.flagged.sum()
+
+
+@LANGS
+def test_market_and_trend_totals_are_stored_sums(lang):
+    b = make_briefing(lang)
+    wb = workbook(b)
+    ws = wb[t("briefing.sheet.market", lang)]
+    col, total = _header_index(ws), _total_row(ws, lang)
+    volume = total[col[t("briefing.col.volume_t", lang)] - 1].value
+    turnover = total[col[t("briefing.col.turnover_cny", lang)] - 1].value
+    assert volume == pytest.approx(b.market.volume_t.sum())
+    assert turnover == pytest.approx(b.market.turnover_cny.sum())
+    assert total[col[t("briefing.col.vwap", lang)] - 1].value == pytest.approx(turnover / volume)
+    ws = wb[t("briefing.sheet.trend", lang)]
+    col, total = _header_index(ws), _total_row(ws, lang)
+    assert total[col[t("briefing.col.emissions_t", lang)] - 1].value == pytest.approx(b.trend.emissions_t.sum())
+
+
+# The columns that hold numbers, by sheet (codes and IDs stay text: leading zeros matter).
+NUMERIC = {
+    "briefing.sheet.trend": ("year", "emissions_t", "flagged_enterprises"),
+    "briefing.sheet.provinces": ("enterprises", "flagged_enterprises", "emissions_t"),
+    "briefing.sheet.top_risks": ("rank", "risk_score", "emissions_t"),
+    "briefing.sheet.intermediaries": ("clients", "flagged_clients", "flagged_share", "base_rate"),
+    "briefing.sheet.market": ("vwap", "volume_t", "turnover_cny"),
+}
+
+
+@LANGS
+def test_numbers_are_stored_as_numbers_with_formats(lang):
+    b = make_briefing(lang)
+    wb = workbook(b)
+    for sheet, keys in NUMERIC.items():
+        ws = wb[t(sheet, lang)]
+        col = _header_index(ws)
+        for key in keys:
+            rows = [r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value != t("briefing.total", lang)]
+            cells = [ws.cell(r, col[t(f"briefing.col.{key}", lang)]) for r in rows]
+            assert cells and all(isinstance(c.value, (int, float)) for c in cells if c.value is not None), (sheet, key)
+    ws = wb[t("briefing.sheet.top_risks", lang)]
+    col = _header_index(ws)
+    scores = [ws.cell(r, col[t("briefing.col.risk_score", lang)]).value for r in range(3, 3 + len(b.top_risks))]
+    assert scores == pytest.approx(list(b.top_risks.risk_score))
+    assert ws.cell(3, col[t("briefing.col.emissions_t", lang)]).number_format == "#,##0"
+    ws = wb[t("briefing.sheet.headline", lang)]
+    share = ws.cell(4, _header_index(ws)[t("briefing.col.value", lang)])
+    assert share.value == pytest.approx(0.93) and "%" in share.number_format
+    month = wb[t("briefing.sheet.market", lang)].cell(3, 1)
+    assert isinstance(month.value, dt.datetime) and month.value.date() == dt.date(2025, 1, 1)
+
+
+@LANGS
+def test_headers_carry_their_units(lang):
+    wb = workbook(make_briefing(lang))
+    headers = set(_header_index(wb[t("briefing.sheet.provinces", lang)]))
+    assert ("排放量（吨）" if lang == "zh" else "Emissions (t)") in headers
+
+
+@LANGS
+@pytest.mark.parametrize("bare", [False, True], ids=["typed", "bare"])
+def test_empty_frames_give_a_workbook_with_no_data_notes(lang, bare):
+    wb = workbook(empty_briefing(lang, bare))
+    assert wb.sheetnames == [t(k, lang) for k in SHEET_KEYS]
+    for ws in wb.worksheets[1:]:
+        assert ws["A3"].value == t("briefing.no_data", lang)
+
+
+def test_chinese_workbook_is_chinese():
+    wb = workbook(make_briefing("zh"))
+    assert all(CJK.search(name) for name in wb.sheetnames)
+    ws = wb[t("briefing.sheet.provinces", "zh")]
+    assert all(CJK.search(h) for h in _header_index(ws))
+
+
+def test_file_stem_is_dated():
+    assert briefing.file_stem(make_briefing("en")) == "carbonwatch-briefing-2026-11-24"
