@@ -1,60 +1,98 @@
-"""Overview: coverage, emissions, and two data-quality signals of the national market."""
+"""Overview: the leadership briefing. Headline figures with their change, a summary written
+from the data, where the risk is (tile map), who to look at first, which intermediaries
+recur, the trends and the market; one click exports it as a deck and a workbook."""
 import streamlit as st
 
-from core import i18n, queries
-from core.ui import charts, page_setup
+from core import headline, i18n, queries
+from core.ui import charts, page_setup, tables
+from core.ui import filters as filter_ui
+from core.ui.export import briefing_buttons
 from core.ui.widgets import chart_block
 
 page = page_setup("overview.title")
 lang, t = page.lang, page.t
-st.caption(t("overview.intro"))
 
 head = page.query("national_headline").iloc[0]
 if not head["unit_months"]:
     st.info(t("overview.empty"))
     st.stop()
 years = page.query("emissions_by_year")
+risk_years = page.query("risk_by_year")
 measured = page.query("measured_share_by_year")
 deposits = page.query("deposit_timeliness_by_year")
-by_province = page.query("emissions_by_province")
+market = page.query("market_by_month")
+enterprises = page.query("enterprise_risk")
+provinces = page.query("risk_by_province")
+agencies = page.query("agency_flag_rates")
+year = headline.headline_year(years)
+if page.run_id is None:
+    st.warning(t("overview.no_run"), icon=":material/info:")
 
-# Headline: coverage, then the latest complete year against the one before.
-latest, prev = queries.latest_complete(years)
-year = int(latest["year"]) if latest is not None else int(years["year"].max())
-change = latest["computed_t"] / prev["computed_t"] - 1 if prev is not None else None
+# --- in brief: the summary, the headline figures, the export ------------------------------------
+with st.container(key="summary"):
+    st.markdown(f"**{t('overview.summary')}** · "
+                + headline.summary(enterprises, provinces, agencies, risk_years, year, lang))
+figures = headline.headline(years, risk_years, measured, deposits, market, lang)
+helps = [t("headline.flagged.help", run=page.run_id or "—"), None, t("headline.emissions.help"),
+         t("metric.measured.help"), t("metric.on_time.help"), t("headline.price.help")]
+cells = [c for _ in range(2) for c in st.columns(3)]
+for col, row, help_text in zip(cells, figures.itertuples(), helps):
+    col.metric(row.label, headline.fmt_value(row.value, row.kind, lang), help=help_text, border=True,
+               delta=headline.fmt_change(row.value, row.previous, row.kind, lang), delta_description=row.note,
+               delta_color="inverse" if row.kind == "int" else "off")
+st.caption(t("overview.coverage", enterprises=i18n.fmt_int(head["enterprises"], lang),
+             units=i18n.fmt_int(head["units"], lang), capacity=i18n.fmt_capacity_mw(head["capacity_mw"], lang),
+             first=i18n.fmt_period(head["first_period"], lang), last=i18n.fmt_period(head["last_period"], lang)))
+briefing_buttons(page, figures=figures, years=years, risk_years=risk_years, enterprises=enterprises,
+                 provinces=provinces, agencies=agencies, market=market)
 
-coverage = st.columns(3)
-coverage[0].metric(t("metric.enterprises"), i18n.fmt_int(head["enterprises"], lang), border=True,
-                   help=t("metric.enterprises.help", provinces=i18n.fmt_int(head["provinces"], lang)))
-coverage[1].metric(t("metric.units"), i18n.fmt_int(head["units"], lang), border=True,
-                   help=t("metric.units.help", unit_months=i18n.fmt_int(head["unit_months"], lang),
-                          first=i18n.fmt_period(head["first_period"], lang),
-                          last=i18n.fmt_period(head["last_period"], lang)))
-coverage[2].metric(t("metric.capacity"), i18n.fmt_capacity_mw(head["capacity_mw"], lang), border=True)
-quality = st.columns(3)
-quality[0].metric(t("metric.emissions", year=year),
-                  i18n.fmt_tonnes(latest["computed_t"] if latest is not None else None, lang),
-                  delta=i18n.fmt_pct(change, lang, signed=True) if change is not None else None, delta_color="off",
-                  delta_description=t("metric.vs", year=year - 1) if change is not None else None,
-                  help=t("metric.emissions.help", prev=year - 1), border=True)
-quality[1].metric(t("metric.measured", year=year), i18n.fmt_pct(queries.in_year(measured, year, "share"), lang),
-                  help=t("metric.measured.help"), border=True)
-quality[2].metric(t("metric.on_time", year=year), i18n.fmt_pct(queries.in_year(deposits, year, "share"), lang),
-                  help=t("metric.on_time.help"), border=True)
+# --- who to look at first ------------------------------------------------------------------------
+with st.container(key="top_risks"):
+    st.subheader(t("overview.top.title"))
+    top = enterprises.dropna(subset=["risk_score"]).head(10)
+    ev = tables.show(tables.top_risks(top, lang, lambda e: page.url("pages/4_Enterprise.py", enterprise=e)),
+                     columns=tables.top_risk_columns(lang), band_column=t("col.band"), on_select="rerun",
+                     selection_mode="single-row", key=page.key("top"))
+    st.caption(t("overview.top.caption"))
+    if ev["selection"]["rows"]:
+        page.go("pages/4_Enterprise.py", enterprise=top.iloc[ev["selection"]["rows"][0]]["enterprise_id"])
 
+# --- where, and through whom ---------------------------------------------------------------------
+map_col, agency_col = st.columns([6, 5], gap="large")
+with map_col, st.container(key="tile_map"):
+    st.subheader(t("overview.map.title"))
+    ev = st.altair_chart(charts.province_tiles(provinces, lang), on_select="rerun", selection_mode="tile",
+                         key=page.key("tiles"), width="stretch")
+    st.caption(t("overview.map.caption"))
+    picked = [p["province_code"] for p in ev["selection"].get("tile", []) if "province_code" in p]
+    if picked and page.scope.allows(picked[0]):
+        page.go("pages/3_Province.py", province=picked[0])
+with agency_col, st.container(key="agencies"):
+    st.subheader(t("overview.agencies.title"))
+    shown = agencies[agencies["flagged_clients"] > 0].head(10)
+    ev = tables.show(tables.agencies(shown, lang), columns=tables.agency_columns(lang), on_select="rerun",
+                     selection_mode="single-row", key=page.key("agencies"))
+    base = agencies["base_rate"].iloc[0] if len(agencies) else None
+    st.caption(t("overview.agencies.caption", base=i18n.fmt_pct(base, lang)))
+    if ev["selection"]["rows"]:
+        a = shown.iloc[ev["selection"]["rows"][0]]
+        field = {"lab": "labs", "consultant": "consultants", "verifier": "verifiers"}[a["kind"]]
+        filter_ui.narrow(page.filters, **{field: (a["agency_id"],)})
+        st.rerun()
+
+# --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")
 with left:
     chart_block(t("chart.emissions.title"), charts.emissions_by_year(years, lang),
                 t("chart.emissions.caption"), key="chart_emissions")
-    chart_block(t("chart.on_time.title"), charts.share_by_year(deposits, lang),
-                t("chart.on_time.caption"), key="chart_on_time")
-with right:
     chart_block(t("chart.measured.title"),
                 charts.share_by_year(measured, lang, reference=queries.published_measured_share()),
                 t("chart.measured.caption"), key="chart_measured")
-    chart_block(t("chart.province.title", year=int(by_province["year"].iloc[0]) if len(by_province) else year),
-                charts.emissions_by_province(by_province, lang),
-                t("chart.province.caption"), key="chart_province")
+with right:
+    chart_block(t("overview.risk_trend.title"), charts.risk_trend(risk_years, lang),
+                t("overview.risk_trend.caption"), key="chart_risk_trend")
+    chart_block(t("overview.market.title"), charts.market_strip(market, lang), t("overview.market.caption"),
+                key="chart_market")
 
 status = page.query("data_status")
 st.divider()

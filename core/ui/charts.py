@@ -13,6 +13,9 @@ from core import i18n
 from core.ui.tables import detector_label
 
 DARK, LIGHT, ACCENT = "#1f4e79", "#9fb7cf", "#b42318"
+# Risk bands (core.risk.BANDS), the same on every page, the map and the exported deck.
+BAND_COLOURS = {"critical": "#b42318", "high": "#f79009", "medium": "#fdd663", "low": "#d0e3c4"}
+NO_DATA = "#eaecf0"
 # One colour per regional grid, the same in every language (tableau10 hues).
 REGION_COLOURS = {
     "north": "#e15759", "northeast": "#76b7b2", "east": "#f28e2b", "central": "#4e79a7",
@@ -143,3 +146,347 @@ def detector_matrix(matrix: pd.DataFrame, lang: str, value_title: str, *, diverg
     text = base.mark_text(fontSize=13).encode(
         text="text:N", color=alt.condition(strong, alt.value("white"), alt.value("#1a1a1a")))
     return alt.layer(cells, text)
+
+
+# --- Overview: tile map, risk trend, market strip ---------------------------------------------
+TILE_HEIGHT = 46  # px per tile row; columns share the container's width
+TILE_PADDING = 5  # Vega's default view padding around the tiles
+
+# English tile labels that would not fit a tile; Chinese tiles use the one-character abbreviation.
+SHORT_EN = {"15": "Inner Mong.", "23": "Heilongjiang", "45": "Guangxi", "54": "Tibet", "64": "Ningxia",
+            "65": "Xinjiang", "66": "XPCC"}
+
+
+def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.Chart:
+    """The tile-grid map (GUIDE 3: no boundary map by default): one equal tile per province at
+    (tile_col, tile_row), coloured by enterprises at high or critical risk, labelled with the short
+    name and that count; provinces outside the scope or without enterprises are grey. The chart
+    fills its container's width (rows are TILE_HEIGHT px). `select`: a click selects the province
+    (param "tile", field province_code) for drill-down."""
+    zh = lang == "zh"
+    has_data = df["in_scope"] & (df["enterprises"] > 0)
+    data = df.assign(
+        label=df["abbr_zh"] if zh else df["province_code"].map(SHORT_EN).fillna(df["name_en"]),
+        name=df["name_zh" if zh else "name_en"],
+        flagged_n=df["flagged"].where(has_data),
+        count=df["flagged"].map(lambda v: i18n.fmt_int(v, lang)).where(has_data, ""),
+        enterprises_text=df["enterprises"].map(lambda v: i18n.fmt_int(v, lang)),
+        max_text=df["max_risk"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}"),
+        emissions_text=df["emissions_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+    )[["province_code", "tile_row", "tile_col", "label", "name", "flagged_n", "count", "enterprises_text",
+       "max_text", "emissions_text"]]
+    top = max(1, int(data["flagged_n"].max())) if data["flagged_n"].notna().any() else 1
+    base = alt.Chart(data).encode(
+        x=alt.X("tile_col:O", axis=None, scale=alt.Scale(paddingInner=0.06)),
+        y=alt.Y("tile_row:O", axis=None, scale=alt.Scale(paddingInner=0.08)),
+        tooltip=[alt.Tooltip("name:N", title=i18n.t("axis.province", lang)),
+                 alt.Tooltip("count:N", title=i18n.t("map.flagged", lang)),
+                 alt.Tooltip("enterprises_text:N", title=i18n.t("map.enterprises", lang)),
+                 alt.Tooltip("max_text:N", title=i18n.t("map.max_risk", lang)),
+                 alt.Tooltip("emissions_text:N", title=i18n.t("map.emissions", lang))],
+    )
+    colour = alt.condition("isValid(datum.flagged_n)",
+                           alt.Color("flagged_n:Q", title=i18n.t("map.flagged", lang),
+                                     scale=alt.Scale(domain=[0, top], range=["#fff4e5", ACCENT]),
+                                     legend=alt.Legend(orient="bottom", gradientLength=220)),
+                           alt.value(NO_DATA))
+    tiles = base.mark_rect(cornerRadius=4).encode(color=colour)
+    if select:
+        pick = alt.selection_point(name="tile", fields=["province_code"], on="click", clear="dblclick")
+        tiles = tiles.add_params(pick).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)))
+    dark_text = alt.condition(f"datum.flagged_n > {top / 2}", alt.value("white"), alt.value("#1a1a1a"))
+    label = base.mark_text(baseline="bottom", dy=-1, fontSize=13 if zh else 9.5, fontWeight="bold").encode(
+        text="label:N", color=dark_text)
+    count = base.mark_text(baseline="top", dy=3, fontSize=11).encode(text="count:N", color=dark_text)
+    rows = data["tile_row"].nunique()
+    return alt.layer(tiles, label, count).properties(width="container", height=rows * TILE_HEIGHT)
+
+
+def risk_trend(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Stacked bars per year of enterprises in the critical and high bands (the review workload)."""
+    shown = ["critical", "high"]
+    data = df[df["band"].isin(shown)].assign(
+        band_label=lambda d: d["band"].map(lambda b: i18n.t(f"band.{b}", lang)),
+        order=lambda d: d["band"].map(shown.index), year=lambda d: d["year"].astype(str))
+    labels = [i18n.t(f"band.{b}", lang) for b in shown]
+    return alt.Chart(data).mark_bar().encode(
+        x=_year_axis(lang),
+        y=alt.Y("enterprises:Q", title=i18n.t("axis.enterprises", lang), stack="zero"),
+        color=alt.Color("band_label:N", title=None, sort=labels,
+                        scale=alt.Scale(domain=labels, range=[BAND_COLOURS[b] for b in shown]),
+                        legend=alt.Legend(orient="bottom")),
+        order=alt.Order("order:Q", sort="ascending"),
+        tooltip=[alt.Tooltip("year:O", title=i18n.t("axis.year", lang)),
+                 alt.Tooltip("band_label:N", title=i18n.t("col.band", lang)),
+                 alt.Tooltip("enterprises:Q", title=i18n.t("axis.enterprises", lang), format=",")],
+    )
+
+
+def market_strip(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Monthly volume as bars and the volume-weighted price as a line, on two axes."""
+    divisor, unit = i18n.tonnes_unit(df["volume_t"].max() if len(df) else 0, lang)
+    data = df.assign(volume=df["volume_t"] / divisor,
+                     volume_text=df["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+                     price_text=df["vwap_cny"].map(lambda v: i18n.t("unit.price", lang, value=f"{v:,.2f}")
+                                                   if pd.notna(v) else i18n.MISSING),
+                     amount_text=df["amount_cny"].map(lambda v: i18n.fmt_cny(v, lang)))
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0))
+    tips = [alt.Tooltip("month:T", title=i18n.t("axis.month", lang), format="%Y-%m"),
+            alt.Tooltip("price_text:N", title=i18n.t("axis.price", lang)),
+            alt.Tooltip("volume_text:N", title=i18n.t("axis.volume", lang)),
+            alt.Tooltip("amount_text:N", title=i18n.t("axis.amount", lang))]
+    bars = alt.Chart(data).mark_bar(color=LIGHT).encode(
+        x=x, y=alt.Y("volume:Q", title=i18n.t("axis.volume_unit", lang, unit=unit)), tooltip=tips)
+    line = alt.Chart(data).mark_line(color=DARK, point=alt.OverlayMarkDef(size=18, color=DARK)).encode(
+        x=x, y=alt.Y("vwap_cny:Q", title=i18n.t("axis.price_unit", lang)), tooltip=tips)
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=200)
+
+
+# --- Province: risk distribution, flag heatmap ----------------------------------------------------
+
+SEVERITY_COLOURS = {"critical": BAND_COLOURS["critical"], "high": BAND_COLOURS["high"],
+                    "medium": BAND_COLOURS["medium"], "info": LIGHT}
+RISK_BIN = 5  # points of the 0-100 risk score per histogram bar
+
+
+def risk_histogram(df: pd.DataFrame, lang: str, width: int = RISK_BIN) -> alt.Chart:
+    """Enterprises per `width`-point bin of their risk score (queries.enterprise_risk), stacked by band,
+    with dashed rules at the band thresholds of core.risk.BANDS. Binned here: a few dozen bars
+    reach the browser, not one row per enterprise."""
+    from core import risk
+
+    bands = [name for name, _ in risk.BANDS]
+    labels = [i18n.t(f"band.{b}", lang) for b in bands]
+    scored = df.dropna(subset=["risk_score"])
+    lo = (scored["risk_score"].clip(0, 100 - 1e-9) // width * width).astype(int)
+    data = (pd.DataFrame({"lo": lo, "band": scored["band"]}).groupby(["lo", "band"]).size()
+            .rename("enterprises").reset_index())
+    data = data.assign(hi=data["lo"] + width, range=data["lo"].astype(str) + "–" + (data["lo"] + width).astype(str),
+                       band_label=data["band"].map(lambda b: i18n.t(f"band.{b}", lang)),
+                       order=data["band"].map(bands.index))
+    x_scale = alt.Scale(domain=[0, 100])
+    tallest = int(data.groupby("lo")["enterprises"].sum().max()) if len(data) else 1
+    y_scale = alt.Scale(domain=[0, max(2, round(tallest * 1.2))], nice=False)  # headroom for the labels
+    bars = alt.Chart(data).mark_bar(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("lo:Q", bin="binned", title=i18n.t("province.axis.risk_score", lang), scale=x_scale,
+                axis=alt.Axis(values=list(range(0, 101, 10)))),
+        x2="hi:Q",
+        y=alt.Y("enterprises:Q", title=i18n.t("province.axis.enterprises", lang), stack="zero", scale=y_scale,
+                axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("band_label:N", title=i18n.t("col.band", lang), sort=labels,
+                        scale=alt.Scale(domain=labels, range=[BAND_COLOURS[b] for b in bands]),
+                        legend=alt.Legend(orient="right")),
+        order=alt.Order("order:Q", sort="ascending"),
+        tooltip=[alt.Tooltip("range:N", title=i18n.t("province.axis.bin", lang)),
+                 alt.Tooltip("band_label:N", title=i18n.t("col.band", lang)),
+                 alt.Tooltip("enterprises:Q", title=i18n.t("province.axis.enterprises", lang), format=",")],
+    )
+    thresholds = pd.DataFrame({"at": [lo for _, lo in risk.BANDS[:-1]],
+                               "label": [f"{i18n.t(f'band.{b}', lang)} ≥ {lo:g}" for b, lo in risk.BANDS[:-1]]})
+    rules = alt.Chart(thresholds).mark_rule(strokeDash=[4, 3], color="#475467").encode(
+        x=alt.X("at:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=i18n.t("col.band", lang))])
+    text = alt.Chart(thresholds).mark_text(align="left", baseline="top", dx=3, dy=2, color="#475467",
+                                           fontSize=11).encode(x=alt.X("at:Q", scale=x_scale),
+                                                               y=alt.value(0), text="label:N")
+    return alt.layer(bars, rules, text).properties(height=300)
+
+
+def _month_format(lang: str) -> str:
+    return "%Y年%-m月" if lang == "zh" else "%b %Y"
+
+
+def flag_heatmap(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.Chart:
+    """Enterprise x month cells of queries.flag_heatmap, coloured by the most severe rule of the month,
+    highest-risk enterprise on top; `select`: a click selects the enterprise (param "cell", field
+    enterprise_id) for drill-down."""
+    from core.rules import SEVERITIES
+
+    name = df["name"].where(~_ambiguous(df), df["name"] + " · " + df["enterprise_id"].str[-6:])
+    order = name.iloc[df["risk_rank"].argsort(kind="stable")].drop_duplicates().tolist()
+    severities = [i18n.t(f"province.severity.{s}", lang) for s in SEVERITIES]
+    data = pd.DataFrame({
+        "enterprise_id": df["enterprise_id"], "name": name, "month": df["month"],
+        "month_text": df["month"].map(lambda m: i18n.fmt_period(m, lang)),
+        "hits": df["hits"].astype(int), "rules": df["rules"].map(lambda r: ", ".join(r)),
+        "severity": df["max_severity"].map(lambda s: i18n.t(f"province.severity.{s}", lang)),
+        "risk": df["risk_score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
+    })
+    cells = alt.Chart(data, height=alt.Step(18)).mark_rect(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("yearmonth(month):T", title=i18n.t("province.axis.month", lang),
+                axis=alt.Axis(format=_month_format(lang), labelAngle=0, tickCount="year", grid=False)),
+        y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=240, labelOverlap=False)),
+        color=alt.Color("severity:N", title=i18n.t("province.axis.severity", lang), sort=severities,
+                        scale=alt.Scale(domain=severities, range=[SEVERITY_COLOURS[s] for s in SEVERITIES]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("name:N", title=i18n.t("col.enterprise", lang)),
+                 alt.Tooltip("month_text:N", title=i18n.t("province.axis.month", lang)),
+                 alt.Tooltip("rules:N", title=i18n.t("province.axis.rules", lang)),
+                 alt.Tooltip("hits:Q", title=i18n.t("province.axis.hits", lang)),
+                 alt.Tooltip("severity:N", title=i18n.t("province.axis.severity", lang)),
+                 alt.Tooltip("risk:N", title=i18n.t("col.risk_score", lang))],
+    )
+    if select:
+        pick = alt.selection_point(name="cell", fields=["enterprise_id"], on="click")
+        cells = cells.add_params(pick).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)))
+    return cells
+
+
+def _ambiguous(df: pd.DataFrame) -> pd.Series:
+    """Rows whose enterprise name is shared with another enterprise (the y axis keys on the name)."""
+    ids_per_name = df.groupby("name")["enterprise_id"].transform("nunique")
+    return ids_per_name > 1
+
+
+# --- Enterprise dossier: units against peers, model scores, report dates, trades -----------------
+
+# Units in colours that stay clear of the red that marks flagged months.
+UNIT_COLOURS = ["#1f4e79", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#bab0ac"]
+PEER_BAND, PEER_MEDIAN = "#c9d6e3", "#667085"
+DATE_KINDS = {  # kind -> (shape, colour): the test dates are the ones to read, so they are the darkest
+    "sample": ("circle", "#9fb7cf"), "test": ("square", DARK), "report": ("triangle-up", "#f28e2b"),
+    "deposit": ("cross", "#59a14f"),
+}
+_MEASURE_DIGITS = {"coal_rate": 0, "carbon_content": 5, "ncv": 2, "intensity": 3, "operating_hours": 0}
+
+
+def _day_format(lang: str) -> str:
+    """A date as i18n.fmt_date writes it, for Vega: 2023年4月15日 / 15 Apr 2023."""
+    return "%Y年%-m月%-d日" if lang == "zh" else "%-d %b %Y"
+
+
+def _month_x(lang: str, title: bool = False) -> alt.X:
+    return alt.X("period:T", title=i18n.t("enterprise.axis.month", lang) if title else None,
+                 axis=alt.Axis(format=_month_format(lang), labelAngle=0, tickCount="year"))
+
+
+def _units_colour(units: list[str], lang: str) -> alt.Color:
+    return alt.Color("unit:N", title=i18n.t("enterprise.axis.unit", lang), sort=units,
+                     scale=alt.Scale(domain=units, range=(UNIT_COLOURS * (len(units) // len(UNIT_COLOURS) + 1))
+                                     [:len(units)]),
+                     legend=alt.Legend(orient="bottom") if len(units) > 1 else None)
+
+
+def _unit_names(unit_ids: pd.Series, enterprise_id: str) -> pd.Series:
+    return unit_ids.map(lambda u: u.removeprefix(f"{enterprise_id}-") if isinstance(u, str) else "—")
+
+
+def peer_band(df: pd.DataFrame, measure: str, enterprise_id: str, lang: str) -> alt.LayerChart:
+    """One measure of queries.enterprise_monthly: the enterprise's units as lines, the P5-P95 band
+    of their peers shaded with the peer median dashed, and months with a rule hit as red points.
+    Only the numbers travel to the browser (each layer its own columns, rounded); Vega formats the
+    tooltips."""
+    digits = _MEASURE_DIGITS.get(measure, 2)
+    fmt = f",.{digits}f"
+    keep = digits + 1  # one digit more than shown, so the lines keep their shape
+    title = i18n.t(f"enterprise.measure.{measure}", lang)
+    month = alt.Tooltip("period:T", title=i18n.t("enterprise.axis.month", lang), format=_month_format(lang))
+    x = _month_x(lang)
+    groups = (df["unit_class"].map(lambda c: i18n.label("unit_class", c, lang)) + " · " + df["capacity_band"]
+              + " MW · " + df["grid_region"].map(lambda r: i18n.label("region", r, lang)))
+    band = pd.DataFrame({"group": groups, "period": df["period"], "peers": df[f"{measure}_peers"].astype(int),
+                         **{p: df[f"{measure}_{p}"].round(keep) for p in ("p5", "p50", "p95")}})
+    band = band.dropna(subset=["p5"]).drop_duplicates(["group", "period"])
+    peer_tips = [alt.Tooltip("group:N", title=i18n.t("enterprise.axis.peer_group", lang)), month,
+                 alt.Tooltip("p5:Q", title="P5", format=fmt),
+                 alt.Tooltip("p50:Q", title=i18n.t("enterprise.axis.peer_median", lang), format=fmt),
+                 alt.Tooltip("p95:Q", title="P95", format=fmt),
+                 alt.Tooltip("peers:Q", title=i18n.t("enterprise.axis.peers", lang), format=",")]
+    area = alt.Chart(band).mark_area(color=PEER_BAND, opacity=0.55).encode(
+        x=x, y=alt.Y("p5:Q", title=None, scale=alt.Scale(zero=False)), y2="p95:Q", detail="group:N",
+        tooltip=peer_tips)
+    median = alt.Chart(band).mark_line(color=PEER_MEDIAN, strokeDash=[4, 3], strokeWidth=1).encode(
+        x=x, y="p50:Q", detail="group:N", tooltip=peer_tips)
+    values = pd.DataFrame({"unit": _unit_names(df["unit_id"], enterprise_id), "period": df["period"],
+                           "value": df[measure].round(keep),
+                           "rules": df["rule_ids"].map(lambda r: ", ".join(r) if len(r) else "")}).dropna(
+        subset=["value"])
+    units = sorted(values["unit"].unique().tolist())
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))  # the chart's heading names the measure
+    unit_tips = [alt.Tooltip("unit:N", title=i18n.t("enterprise.axis.unit", lang)), month,
+                 alt.Tooltip("value:Q", title=title, format=fmt),
+                 alt.Tooltip("rules:N", title=i18n.t("enterprise.axis.rules", lang))]
+    lines = alt.Chart(values).mark_line(strokeWidth=1.6, point=alt.OverlayMarkDef(size=14)).encode(
+        x=x, y=y, color=_units_colour(units, lang), tooltip=unit_tips)
+    flagged = alt.Chart(values[values["rules"] != ""]).mark_point(
+        filled=True, color=ACCENT, size=60, opacity=1).encode(x=x, y=y, tooltip=unit_tips)
+    # Streamlit fits the whole chart (axes, legend) into the height when it stretches the width
+    return alt.layer(area, median, lines, flagged).properties(height=300)
+
+
+def score_history(df: pd.DataFrame, enterprise_id: str, lang: str) -> alt.LayerChart:
+    """queries.enterprise_model_scores as one line per unit, with the model component's floor dashed."""
+    from core import risk
+
+    data = pd.DataFrame({"unit": _unit_names(df["unit_id"], enterprise_id), "period": df["period"],
+                         "score": df["score"].round(3), "percentile": df["percentile"].round(5)})
+    units = sorted(data["unit"].unique().tolist())
+    tips = [alt.Tooltip("unit:N", title=i18n.t("enterprise.axis.unit", lang)),
+            alt.Tooltip("period:T", title=i18n.t("enterprise.axis.month", lang), format=_month_format(lang)),
+            alt.Tooltip("score:Q", title=i18n.t("enterprise.axis.score", lang), format=".2f"),
+            alt.Tooltip("percentile:Q", title=i18n.t("enterprise.axis.percentile", lang), format=".2%")]
+    lines = alt.Chart(data).mark_line(strokeWidth=1.6, point=alt.OverlayMarkDef(size=14)).encode(
+        x=_month_x(lang), y=alt.Y("score:Q", title=i18n.t("enterprise.axis.score", lang)),
+        color=_units_colour(units, lang), tooltip=tips)
+    floor = pd.DataFrame({"z": [risk.MODEL_Z_FLOOR],
+                          "label": [i18n.t("enterprise.axis.model_floor", lang, z=f"{risk.MODEL_Z_FLOOR:g}")]})
+    rule = alt.Chart(floor).mark_rule(strokeDash=[4, 3], color=ACCENT).encode(
+        y="z:Q", tooltip=[alt.Tooltip("label:N", title=i18n.t("enterprise.axis.score", lang))])
+    text = alt.Chart(floor).mark_text(align="left", baseline="bottom", dx=3, dy=-2, color=ACCENT,
+                                      fontSize=11).encode(x=alt.value(0), y="z:Q", text="label:N")
+    return alt.layer(lines, rule, text).properties(height=320)
+
+
+def date_timeline(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """queries.enterprise_timeline: x = the date, y = the reported month (earliest on top), one mark
+    per kind of date. Monthly testing draws a diagonal; a batch test is a vertical column."""
+    kinds = [k for k in DATE_KINDS if k in set(df["kind"])] or list(DATE_KINDS)
+    labels = [i18n.t(f"enterprise.date.{k}", lang) for k in kinds]
+    data = pd.DataFrame({
+        "period": df["period"], "date": df["date"],
+        "kind": df["kind"].map(lambda k: i18n.t(f"enterprise.date.{k}", lang)),
+        "same": df["months_same_date"].astype(int), "units": df["units"].astype(int),
+    })
+    months = data["period"].nunique()
+    return alt.Chart(data).mark_point(filled=True, size=42, opacity=0.9).encode(
+        x=alt.X("date:T", title=i18n.t("enterprise.axis.date", lang),
+                axis=alt.Axis(format=_month_format(lang), labelAngle=0, tickCount="year")),
+        y=alt.Y("period:T", title=i18n.t("enterprise.axis.reporting_month", lang), scale=alt.Scale(reverse=True),
+                axis=alt.Axis(format=_month_format(lang), tickCount="year")),
+        color=alt.Color("kind:N", title=i18n.t("enterprise.axis.kind", lang), sort=labels,
+                        scale=alt.Scale(domain=labels, range=[DATE_KINDS[k][1] for k in kinds]),
+                        legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("kind:N", sort=labels, title=i18n.t("enterprise.axis.kind", lang),
+                        scale=alt.Scale(domain=labels, range=[DATE_KINDS[k][0] for k in kinds])),
+        tooltip=[alt.Tooltip("period:T", title=i18n.t("enterprise.axis.reporting_month", lang),
+                             format=_month_format(lang)),
+                 alt.Tooltip("kind:N", title=i18n.t("enterprise.axis.kind", lang)),
+                 alt.Tooltip("date:T", title=i18n.t("enterprise.axis.date", lang), format=_day_format(lang)),
+                 alt.Tooltip("same:Q", title=i18n.t("enterprise.axis.same_date", lang)),
+                 alt.Tooltip("units:Q", title=i18n.t("enterprise.axis.units", lang))],
+    ).properties(height=min(max(260, 8 * months), 700))
+
+
+def net_trades(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """queries.enterprise_trade_months: net tonnes bought per month, buying up and selling down."""
+    divisor, unit = i18n.tonnes_unit(df[["bought_t", "sold_t"]].abs().max().max() if len(df) else 0, lang)
+    data = pd.DataFrame({
+        "period": df["month"], "net": df["net_t"] / divisor,
+        "side": df["net_t"].map(lambda v: i18n.t("enterprise.side.buy" if v >= 0 else "enterprise.side.sell", lang)),
+        "month": df["month"].map(lambda p: i18n.fmt_period(p, lang)),
+        "bought": df["bought_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "sold": df["sold_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "net_text": df["net_t"].map(lambda v: ("+" if v > 0 else "") + i18n.fmt_tonnes(v, lang)),
+        "trades": df["trades"].astype(int),
+    })
+    sides = [i18n.t("enterprise.side.buy", lang), i18n.t("enterprise.side.sell", lang)]
+    return alt.Chart(data).mark_bar(width=6).encode(
+        x=_month_x(lang),
+        y=alt.Y("net:Q", title=i18n.t("enterprise.axis.net", lang, unit=unit)),
+        color=alt.Color("side:N", title=None, scale=alt.Scale(domain=sides, range=[DARK, LIGHT]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("month:N", title=i18n.t("enterprise.axis.month", lang)),
+                 alt.Tooltip("bought:N", title=i18n.t("enterprise.axis.bought", lang)),
+                 alt.Tooltip("sold:N", title=i18n.t("enterprise.axis.sold", lang)),
+                 alt.Tooltip("net_text:N", title=i18n.t("enterprise.axis.net_text", lang)),
+                 alt.Tooltip("trades:Q", title=i18n.t("enterprise.axis.trades", lang))],
+    ).properties(height=260)

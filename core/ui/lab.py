@@ -19,7 +19,7 @@ import streamlit as st
 from core import access, detectors, evaluate, features, i18n, queries, risk, runs
 from core.db import Scope
 from core.ui import charts, tables
-from core.ui.page import Page, _connection, _scope_key
+from core.ui.page import Page, _connection, _scope_key, assessment_changed
 
 FLAGGED_SHOWN = 300  # rows of the flagged table sent to the browser
 RANKED_SHOWN = 500
@@ -174,6 +174,8 @@ def run_with_progress(page: Page, config: runs.RunConfig) -> runs.Run | None:
             return None
         finally:
             _RUN_LOCK.release()
+        if not run.from_store:
+            assessment_changed()  # the default run may be new: the risk pages read it from now on
         label = (t("lab.status.stored") if run.from_store
                  else t("lab.status.done", seconds=i18n.fmt_seconds(run.duration_s, page.lang)))
         status.update(label=label, state="complete", expanded=False)

@@ -1,23 +1,29 @@
 """The frame every page starts with: `page = page_setup("overview.title")`.
 
 It sets the page config, the language (from ?lang=, carried by every nav link),
-the custom navigation, the access scope and the database connection, and hands
-the page a small frozen `Page` with everything it needs. Pages are registered as
+the custom navigation, the access scope, the database connection and the global
+filters (from the URL, core.filters), and hands the page a small frozen `Page`
+with everything it needs. Every link a page makes (`Page.link`) carries the
+language and the filters, so moving between pages keeps the view. Pages are registered as
 plain data in PAGES; classic `pages/` auto-discovery runs them (GUIDE 1: never
 st.navigation).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from core import access, db, i18n, queries
+from core import access, db, i18n, queries, runs
 from core.db import Scope
+from core.filters import NO_FILTERS, Filters
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("app.py", "nav.overview", ":material/monitoring:"),
+    PageSpec("pages/3_Province.py", "nav.province", ":material/map:"),
+    PageSpec("pages/4_Enterprise.py", "nav.enterprise", ":material/factory:"),
     PageSpec("pages/1_Data.py", "nav.data", ":material/database:"),
     PageSpec("pages/2_Anomaly_Lab.py", "nav.lab", ":material/troubleshoot:"),
 )
@@ -45,9 +53,34 @@ class Page:
     con: duckdb.DuckDBPyConnection
     db_path: str
     data_version: str
+    filters: Filters = NO_FILTERS  # with the run_id of the current assessment, if there is one
+
+    @property
+    def run_id(self) -> str | None:
+        return self.filters.run_id
 
     def t(self, key: str, **kwargs) -> str:
         return i18n.t(key, self.lang, **kwargs)
+
+    def link(self, **extra) -> dict[str, str]:
+        """Query parameters for a link from this view: language, filters and `extra` (e.g.
+        province="37"); None values are left out."""
+        return {"lang": self.lang, **self.filters.to_query(), **{k: str(v) for k, v in extra.items() if v is not None}}
+
+    def url(self, path: str, **extra) -> str:
+        """A relative URL of another page with this view's language, filters and `extra`, for
+        link columns and shareable links (Streamlit serves pages/3_Province.py at /Province)."""
+        return page_url(path) + "?" + urlencode(self.link(**extra))
+
+    def key(self, name: str, *identity) -> str:
+        """A widget key that changes with the data, scope and filters (and `identity`), so a
+        selection made in one view does not survive into another (GUIDE 3)."""
+        ident = repr((self.data_version, _scope_key(self.scope), self.filters, identity))
+        return f"{name}-{hashlib.sha1(ident.encode()).hexdigest()[:10]}"
+
+    def go(self, path: str, **extra) -> None:
+        """Open another page with this view's language and filters (drill-down)."""
+        st.switch_page(path, query_params=self.link(**extra))
 
     def within(self, scope: Scope) -> "Page":
         """The same page narrowed to `scope`, which must lie inside this page's scope: a narrower
@@ -57,26 +90,54 @@ class Page:
         return replace(self, scope=scope)
 
     def query(self, name: str, **params) -> pd.DataFrame:
-        """A named query from core.queries for this page's scope, cached until the data changes."""
-        return _cached_query(name, _scope_key(self.scope), _params_key(params), self.db_path, self.data_version)
+        """A named query from core.queries for this page's scope and filters, cached until the
+        data changes (queries that take no filters are cached once for every filter)."""
+        takes_filters = name in queries.SCOPED or name in queries.FILTERED
+        return _cached_query(name, _scope_key(self.scope), self.filters if takes_filters else NO_FILTERS,
+                             _params_key(params), self.db_path, self.data_version)
 
 
-def page_setup(title_key: str) -> Page:
-    """Config, language, navigation, title, scope and database for one page run.
+def page_url(path: str) -> str:
+    """The URL path Streamlit gives a page file: "app.py" -> "/", "pages/3_Province.py" -> "/Province"."""
+    if path == PAGES[0].path:
+        return "/"
+    return "/" + re.sub(r"^\d+_", "", Path(path).stem)
+
+
+def page_setup(title_key: str, *, page_params: tuple[str, ...] = ()) -> Page:
+    """Config, language, navigation, title, scope, database and filters for one page run.
+    `page_params` are the page's own URL parameters (e.g. "province"), kept when filters change.
 
     Stops the run (st.stop) with a clear message when the scope is misconfigured or
     the database is missing or busy: a regulator sees what to do, not a traceback."""
     lang = i18n.parse_lang(st.query_params.get("lang"))
     st.set_page_config(page_title=f"{i18n.t(title_key, lang)} · CarbonWatch", page_icon=":material/eco:",
                        layout="wide")
-    _sidebar(lang)
+    nav = _sidebar(lang)
     st.title(i18n.t(title_key, lang))
+    try:
+        page = _open(lang, page_params)
+    except _Refused as r:  # the navigation still renders, then what to do
+        _nav_links(nav, lang, {"lang": lang})
+        st.error(f"**{r.title}**\n\n{r.body}" if r.title else r.body, icon=":material/error:")
+        st.stop()
+    _nav_links(nav, lang, page.link())
+    return page
 
+
+class _Refused(Exception):
+    def __init__(self, body: str, title: str | None = None):
+        super().__init__(body)
+        self.body, self.title = body, title
+
+
+def _open(lang: str, page_params: tuple[str, ...]) -> Page:
+    """Scope, database, current assessment and filters, or a stop with what to do."""
     try:
         scope = access.scope_from_env()
     except access.ScopeError as e:
         _stop_with(i18n.t("scope.invalid", lang, value=os.environ.get(access.ENV_VAR, ""), problem=e))
-    st.sidebar.caption(_scope_label(scope, lang))
+    st.sidebar.caption(scope_label(scope, lang))
 
     path = db.resolve_path()
     if not path.exists():
@@ -85,12 +146,22 @@ def page_setup(title_key: str) -> Page:
         con = _connection(str(path))
     except db.DatabaseBusy:
         _stop_with(i18n.t("db.busy", lang, path=path))
-    return Page(lang=lang, scope=scope, con=con, db_path=str(path), data_version=db.data_version(con))
+    version = db.data_version(con)
+    base = Page(lang=lang, scope=scope, con=con, db_path=str(path), data_version=version,
+                filters=NO_FILTERS.with_run(_assessment_id(str(path), version)))
+    from core.ui import filters as filter_ui  # the filter widgets take a Page for their choices
+    return replace(base, filters=filter_ui.sidebar(base, page_params))
+
+
+def assessment_changed() -> None:
+    """After a model run: the default assessment may exist now (its id is cached per data version)."""
+    _assessment_id.clear()
 
 
 def clear_query_cache() -> None:
     """After a load: drop every cached result (the data version changes too; this frees memory)."""
     _cached_query.clear()
+    _assessment_id.clear()
 
 
 # --- language and navigation ---------------------------------------------------------------
@@ -99,19 +170,23 @@ def _set_lang_from_widget() -> None:
     st.query_params["lang"] = st.session_state[_LANG_WIDGET]
 
 
-def _sidebar(lang: str) -> None:
+def _sidebar(lang: str):
     sb = st.sidebar
     sb.markdown(f"**{i18n.t('app.name', lang)}**")
     # Keep the switch in step with the URL (a nav link or a shared link may have changed it).
     st.session_state[_LANG_WIDGET] = lang
     sb.segmented_control(i18n.t("lang.label", lang), i18n.LANGS, key=_LANG_WIDGET, required=True,
                          format_func=i18n.LANG_NAMES.get, on_change=_set_lang_from_widget)
-    sb.caption(i18n.t("nav.heading", lang))
+    return sb.container()  # navigation goes here, once the filters it carries are known
+
+
+def _nav_links(box, lang: str, link: dict[str, str]) -> None:
+    box.caption(i18n.t("nav.heading", lang))
     for p in PAGES:
-        sb.page_link(p.path, label=i18n.t(p.label_key, lang), icon=p.icon, query_params={"lang": lang})
+        box.page_link(p.path, label=i18n.t(p.label_key, lang), icon=p.icon, query_params=link)
 
 
-def _scope_label(scope: Scope, lang: str) -> str:
+def scope_label(scope: Scope, lang: str) -> str:
     if scope.provinces is None:
         return i18n.t("scope.national", lang)
     names = access.province_names()
@@ -120,8 +195,7 @@ def _scope_label(scope: Scope, lang: str) -> str:
 
 
 def _stop_with(body: str, title: str | None = None) -> None:
-    st.error(f"**{title}**\n\n{body}" if title else body, icon=":material/error:")
-    st.stop()
+    raise _Refused(body, title)
 
 
 # --- database and cached queries -----------------------------------------------------------
@@ -148,11 +222,22 @@ def _params_key(params: dict) -> tuple:
     return tuple(sorted(params.items()))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _assessment_id(db_path: str, data_version: str) -> str | None:
+    """The default national assessment of this data version (core.cli demo stores it), if made."""
+    run = runs.latest_assessment(_connection(db_path))
+    return run.run_id if run is not None else None
+
+
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached_query(name: str, scope_key: tuple[str, ...] | None, params: tuple, db_path: str,
+def _cached_query(name: str, scope_key: tuple[str, ...] | None, flt: Filters, params: tuple, db_path: str,
                   data_version: str) -> pd.DataFrame:
     con = _connection(db_path)
     if name in queries.UNSCOPED:
         return queries.UNSCOPED[name](con, **dict(params))
+    if name in queries.FILTERED:
+        return queries.FILTERED[name](con, flt, **dict(params))
     scope = Scope.national() if scope_key is None else Scope.of(scope_key)
-    return queries.SCOPED[name](con, scope, **dict(params))
+    if name in queries.UNFILTERED:
+        return queries.UNFILTERED[name](con, scope, **dict(params))
+    return queries.SCOPED[name](con, scope, flt, **dict(params))

@@ -2,22 +2,47 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import streamlit as st
 
 from core import detectors, i18n, loader, risk, schema
+from core.rules import RULES
 
 
-def show(df: pd.DataFrame, formats: dict[str, str] | None = None, columns: dict | None = None, **kwargs):
+def show(df: pd.DataFrame, formats: dict[str, str] | None = None, columns: dict | None = None,
+         band_column: str | None = None, **kwargs):
     """st.dataframe without the index, whole numbers with thousands separators; `formats` gives
     other numeric columns a printf-style format (they stay numbers, so they still sort); `columns`
-    adds column configs of its own (widths)."""
+    adds column configs of its own (widths); `band_column` (holding band_label texts) is shaded
+    in the band's colour, as on the charts and the map."""
     config = {c: st.column_config.NumberColumn(format="%,d") for c in df.columns
               if pd.api.types.is_integer_dtype(df[c])}
     config.update({c: st.column_config.NumberColumn(format=f) for c, f in (formats or {}).items() if c in df.columns})
     config.update(columns or {})
-    return st.dataframe(df, hide_index=True, column_config=config, **kwargs)
+    data = df
+    if band_column is not None and band_column in df.columns and len(df):
+        # a Styler's display text replaces the column formats: give its floats the same decimals
+        floats = {c: "{:,.%sf}" % _decimals(config.get(c)) for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+        data = df.style.map(_band_style, subset=[band_column]).format(floats, na_rep=i18n.MISSING)
+    return st.dataframe(data, hide_index=True, column_config=config, **kwargs)
+
+
+def _decimals(column_config) -> int:
+    fmt = (column_config or {}).get("type_config", {}).get("format") or ""
+    m = re.search(r"%[,]?\.(\d)f", fmt)
+    return int(m.group(1)) if m else 2
+
+
+def _band_style(text) -> str:
+    from core.ui.charts import BAND_COLOURS
+
+    band = _BAND_OF_LABEL.get(text)
+    if band is None:
+        return ""
+    ink = "white" if band == "critical" else "#1a1a1a"
+    return f"background-color: {BAND_COLOURS[band]}; color: {ink}"
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -187,3 +212,272 @@ def per_pattern(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = df.assign(pattern=df["pattern"].map(lambda p: i18n.label("pattern", p, lang)),
                     recall=(df["recall"] * 100).round(1))
     return _headers(out[["pattern", "cases", "found", "recall"]], lang)
+
+
+# --- Overview: top risks and intermediaries ---------------------------------------------------
+
+def band_label(band, lang: str) -> str:
+    """A band in words; `show(..., band_column=...)` shades it in the band's colour."""
+    if band is None or (isinstance(band, float) and pd.isna(band)):
+        return i18n.MISSING
+    return i18n.t(f"band.{band}", lang)
+
+
+# band text (either language) -> band, for shading
+_BAND_OF_LABEL = {i18n.t(f"band.{b}", lang): b for b, _ in risk.BANDS for lang in i18n.LANGS}
+
+
+def top_risks(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
+    """The review list: enterprise, province, risk, band, main reason, emissions, and a link to the
+    dossier (`dossier_url(enterprise_id)`). Risk stays a number so the column sorts."""
+    from core import headline
+
+    zh = lang == "zh"
+    divisor, unit = i18n.tonnes_unit(df["emissions_t"].max() if len(df) else 0, lang)
+    out = pd.DataFrame({
+        "enterprise": df["name"],
+        "province": df["province_zh" if zh else "province_en"],
+        "risk_score": df["risk_score"].round(1),
+        "band": df["band"].map(lambda b: band_label(b, lang)),
+        "main_reason": df["reasons"].map(lambda r: headline.main_reason(r, lang)),
+        "emissions": (df["emissions_t"] / divisor).round(2),
+        "open": df["enterprise_id"].map(dossier_url),
+    })
+    return out.rename(columns={
+        "enterprise": i18n.t("col.enterprise", lang), "province": i18n.t("col.province", lang),
+        "risk_score": i18n.t("col.risk_score", lang), "band": i18n.t("col.band", lang),
+        "main_reason": i18n.t("col.main_reason", lang),
+        "emissions": i18n.t("axis.emissions", lang, unit=unit), "open": i18n.t("col.open", lang)})
+
+
+def top_risk_columns(lang: str) -> dict:
+    """Widths (px) that keep name and reason readable and the link narrow."""
+    text, num = st.column_config.TextColumn, st.column_config.NumberColumn
+    return {i18n.t("col.enterprise", lang): text(width=250), i18n.t("col.province", lang): text(width=100),
+            i18n.t("col.risk_score", lang): num(format="%.1f", width=64), i18n.t("col.band", lang): text(width=64),
+            i18n.t("col.main_reason", lang): text(width=240),
+            i18n.t("col.open", lang): st.column_config.LinkColumn(display_text="↗", width=50)}
+
+
+def agency_columns(lang: str) -> dict:
+    text, num = st.column_config.TextColumn, st.column_config.NumberColumn
+    return {i18n.t("col.kind", lang): text(width=64), i18n.t("col.agency", lang): text(width=140),
+            i18n.t("col.clients", lang): num(format="%,d", width=56),
+            i18n.t("col.flagged_clients", lang): num(format="%,d", width=56),
+            i18n.t("col.flagged_share", lang): num(format="%.1f%%", width=70)}
+
+
+def agencies(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Intermediaries: kind, name, clients, flagged clients and their share."""
+    out = pd.DataFrame({
+        "kind": df["kind"].map(lambda k: i18n.t(f"agency.{k}", lang)),
+        "agency": df["name"].fillna(df["agency_id"]),
+        "clients": df["clients"].astype(int),
+        "flagged_clients": df["flagged_clients"].astype(int),
+        "flagged_share": (df["flagged_share"] * 100).round(1),
+    })
+    return out.rename(columns={c: i18n.t(f"col.{c}", lang) for c in out.columns})
+
+
+# --- the province page ----------------------------------------------------------------------------
+
+def _reason(reasons, lang: str) -> str:
+    """The main reason of a score in words; '—' without an assessment."""
+    return risk.describe_reasons(reasons, lang, k=1) if isinstance(reasons, str) and reasons else i18n.MISSING
+
+
+def emissions_unit(values: pd.Series, lang: str) -> tuple[float, str]:
+    """One unit for a whole column of tonnes: 万吨 in Chinese, kt or Mt in English (by the largest value)."""
+    if lang == "zh":
+        return 1e4, "万吨"
+    return (1e6, "Mt") if len(values) and values.max() >= 1e6 else (1e3, "kt")
+
+
+def province_enterprises(df: pd.DataFrame, lang: str, page) -> pd.DataFrame:
+    """queries.enterprise_risk for the province page: one row per enterprise, highest risk first, with
+    numbers left as numbers (so they sort) and a link to the dossier that carries language and filters."""
+    divisor, unit = emissions_unit(df["emissions_t"], lang)
+    col = lambda k, **kw: i18n.t(f"province.col.{k}", lang, **kw)  # noqa: E731
+    return pd.DataFrame({
+        i18n.t("col.enterprise", lang): df["name"],
+        col("open"): [page.url("pages/4_Enterprise.py", enterprise=e) for e in df["enterprise_id"]],
+        i18n.t("col.risk_score", lang): df["risk_score"].round(1),
+        i18n.t("col.band", lang): df["band"].map(lambda b: band_label(b, lang)),
+        col("reason"): [_reason(r, lang) for r in df["reasons"]],
+        col("emissions", unit=unit): (df["emissions_t"] / divisor).round(2),
+        col("position"): df["position_t"].round().astype("Int64"),
+        col("consultant"): df["consultant_name"].fillna(i18n.MISSING),
+        col("lab"): df["lab_name"].fillna(i18n.MISSING),
+        col("verifier"): df["verifier_name"].fillna(i18n.MISSING),
+        col("flagged_months"): df["flagged_months"].astype("Int64"),
+        i18n.t("col.enterprise_id", lang): df["enterprise_id"],
+    }, index=df.index).reset_index(drop=True)
+
+
+def province_columns(df: pd.DataFrame, lang: str) -> dict:
+    """Column configs of province_enterprises: formats, widths, help and the dossier link."""
+    num = st.column_config.NumberColumn
+    units = {i18n.t("province.col.emissions", lang, unit=u): u for u in ("万吨", "kt", "Mt")}
+    emissions = next((c for c in df.columns if c in units), "")
+    return {
+        i18n.t("col.enterprise", lang): st.column_config.TextColumn(width="medium", pinned=True),
+        i18n.t("col.risk_score", lang): num(format="%.1f", width="small"),
+        i18n.t("province.col.reason", lang): st.column_config.TextColumn(width="large"),
+        emissions: num(format="%.2f" if units.get(emissions) == "Mt" else "%,.1f"),
+        i18n.t("province.col.position", lang): num(format="%,d", help=i18n.t("province.col.position.help", lang)),
+        i18n.t("province.col.open", lang): st.column_config.LinkColumn(display_text=i18n.t("province.open", lang),
+                                                                       width="small"),
+    }
+
+
+# --- the enterprise dossier -----------------------------------------------------------------------
+
+def _dossier_headers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return df.rename(columns={c: i18n.t(f"enterprise.col.{c}", lang) for c in df.columns})
+
+
+def unit_label(unit_id, enterprise_id: str, lang: str) -> str:
+    """'U1' for '91...X-U1' (the enterprise is the page's subject); 'whole plant' for a hit without a unit."""
+    if not isinstance(unit_id, str) or not unit_id:
+        return i18n.t("enterprise.whole_plant", lang)
+    return unit_id.removeprefix(f"{enterprise_id}-") or unit_id
+
+
+def hit_period(period: str, lang: str) -> str:
+    """A rule hit's period: a month (YYYY-MM) or a whole year (YYYY)."""
+    if len(period) == 4:
+        return f"{period}年" if lang == "zh" else period
+    return i18n.fmt_period(period + "-01", lang)
+
+
+def _yes_no(v, lang: str, missing_key: str | None = None) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return i18n.t(missing_key, lang) if missing_key else i18n.MISSING
+    return i18n.t("enterprise.yes" if bool(v) else "enterprise.no", lang)
+
+
+def _label_or_raw(prefix: str, v, lang: str) -> str:
+    return i18n.MISSING if not isinstance(v, str) else i18n.label(prefix, v, lang)
+
+
+def dossier_units(units: pd.DataFrame, enterprise_id: str, lang: str) -> pd.DataFrame:
+    """queries.enterprise_units for display."""
+    out = pd.DataFrame({
+        "unit": [unit_label(u, enterprise_id, lang) for u in units["unit_id"]],
+        "unit_class": units["unit_class"].map(lambda c: i18n.label("unit_class", c, lang)),
+        "capacity_mw": units["capacity_mw"].map(lambda v: i18n.fmt_int(v, lang)),
+        "capacity_band": units["capacity_band"],
+        "commissioning_year": units["commissioning_year"].map(lambda y: i18n.MISSING if pd.isna(y) else str(int(y))),
+        "cooling": units["cooling"].map(lambda c: _label_or_raw("enterprise.cooling", c, lang)),
+        "chp": units["chp"].map(lambda v: _yes_no(v, lang)),
+    })
+    return _dossier_headers(out, lang)
+
+
+def evidence_text(rule_id: str, evidence: str, lang: str) -> str:
+    """A hit's evidence in words (the rule's own template); the raw values if the template cannot
+    take them (an evidence value missing in an old run), never an error on screen."""
+    rule = RULES.get(rule_id)
+    try:
+        return rule.explain(evidence, lang)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        values = json.loads(evidence) if isinstance(evidence, str) else {}
+        return ("；" if lang == "zh" else "; ").join(f"{k}: {v}" for k, v in values.items())
+
+
+def dossier_hits(hits: pd.DataFrame, enterprise_id: str, lang: str) -> pd.DataFrame:
+    """queries.enterprise_rule_hits for display: period, unit, rule id and title, severity, evidence in words."""
+    out = pd.DataFrame({
+        "period": hits["period"].map(lambda p: hit_period(p, lang)),
+        "unit": [unit_label(u, enterprise_id, lang) for u in hits["unit_id"]],
+        "rule": [f"{r} {RULES[r].title(lang)}" if r in RULES else r for r in hits["rule_id"]],
+        "severity": hits["severity"].map(lambda s: i18n.label("severity", s, lang)),
+        "evidence": [evidence_text(r, e, lang) for r, e in zip(hits["rule_id"], hits["evidence"])],
+    }, index=hits.index)
+    return _dossier_headers(out, lang)
+
+
+def dossier_explained(scores: pd.DataFrame, enterprise_id: str, lang: str, k: int = 5) -> pd.DataFrame:
+    """The enterprise's `k` highest-scoring rows that carry a stored explanation, in words."""
+    top = scores[scores["explanation"].notna()].sort_values("score", ascending=False).head(k)
+    out = pd.DataFrame({
+        "period": top["period"].map(lambda p: i18n.fmt_period(p, lang)),
+        "unit": [unit_label(u, enterprise_id, lang) for u in top["unit_id"]],
+        "score": top["score"].round(2),
+        "percentile": (top["percentile"] * 100).round(3),
+        "why": top["explanation"].map(lambda e: explanation(e, lang)),
+    })
+    return _dossier_headers(out, lang)
+
+
+def dossier_explained_formats(lang: str) -> dict[str, str]:
+    return {i18n.t("enterprise.col.score", lang): "%.2f", i18n.t("enterprise.col.percentile", lang): "%.3f%%"}
+
+
+def dossier_verifications(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "year": df["year"].astype(int).astype(str),
+        "reported": df["reported_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "verified": df["verified_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "verifier": [n if isinstance(n, str) else i for n, i in zip(df["verifier_name"], df["verifier_id"])],
+        "conclusion": df["conclusion"].map(lambda c: _label_or_raw("enterprise.conclusion", c, lang)),
+        "verified_at": df["verified_at"].map(lambda d: i18n.fmt_date(d, lang)),
+    })
+    return _dossier_headers(out, lang)
+
+
+def dossier_allowances(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "year": df["year"].astype(int).astype(str),
+        "allocated": df["allocated_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "verified": df["verified_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "surrendered": df["surrendered_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "position": df["position_t"].map(lambda v: i18n.MISSING if pd.isna(v)
+                                         else ("+" if v > 0 else "") + i18n.fmt_tonnes(v, lang)),
+        "due_date": df["due_date"].map(lambda d: i18n.fmt_date(d, lang)),
+        "surrendered_at": df["surrendered_at"].map(lambda d: i18n.fmt_date(d, lang)),
+        "on_time": df["on_time"].map(lambda v: _yes_no(v, lang, "enterprise.not_surrendered")),
+    })
+    return _dossier_headers(out, lang)
+
+
+def dossier_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "trade_id": df["trade_id"],
+        "ts": df["ts"].map(lambda d: i18n.fmt_datetime(d, lang)),
+        "method": df["method"].map(lambda m: _label_or_raw("enterprise.method", m, lang)),
+        "side": df["side"].map(lambda s: i18n.t(f"enterprise.side.{s}", lang)),
+        "counterparty": [n if isinstance(n, str) else a for n, a in zip(df["counterparty"],
+                                                                         df["counterparty_account"])],
+        "volume": df["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "price": df["price_cny"].map(lambda v: i18n.t("enterprise.price", lang, value=f"{v:,.2f}")),
+        "amount": df["amount_cny"].map(lambda v: i18n.fmt_cny(v, lang)),
+    })
+    return _dossier_headers(out, lang)
+
+
+def shared_test_dates(timeline: pd.DataFrame, lang: str, shown: int = 3) -> str | None:
+    """'12 months tested on 22 Jan 2020; …' for test dates that several reported months share
+    (largest first), or None when every month has its own."""
+    tests = timeline[(timeline["kind"] == "test") & (timeline["months_same_date"] > 1)]
+    shared = (tests.drop_duplicates("date").sort_values(["months_same_date", "date"], ascending=[False, True])
+              .head(shown))
+    if shared.empty:
+        return None
+    items = [i18n.t("enterprise.timeline.shared_item", lang, n=int(r.months_same_date),
+                    date=i18n.fmt_date(r.date, lang)) for r in shared.itertuples()]
+    return i18n.t("enterprise.timeline.shared", lang, items=("；" if lang == "zh" else "; ").join(items))
+
+
+def dossier_widths(lang: str, **widths: str) -> dict:
+    """Column config of the dossier's text columns (enterprise.col.<key>=width): the evidence gets
+    the room, short codes little."""
+    return {i18n.t(f"enterprise.col.{k}", lang): st.column_config.TextColumn(width=w) for k, w in widths.items()}
+
+
+def risk_years(years: pd.DataFrame, lang: str) -> str:
+    """queries.enterprise_risk_years rows in words, by year: '2021 3.7 (Low), 2022 7.2 (Low)'."""
+    sep = "，" if lang == "zh" else ", "
+    open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+    return sep.join(f"{int(r.year)} {r.risk_score:.1f}{open_}{i18n.t(f'band.{r.band}', lang)}{close}"
+                    for r in years.sort_values("year").itertuples())

@@ -21,6 +21,10 @@ EXPECT = {
                                        "expander": len(schema.TABLES)}),
     "pages/2_Anomaly_Lab.py": ("lab.title", {"metric": 8, "vega_lite_chart": 2, "dataframe": 4, "multiselect": 3,
                                              "download_button": 2}),
+    # opened without ?province=: the picker of provinces and what to do with it
+    "pages/3_Province.py": ("province.title", {"selectbox": 1, "info": 1}),
+    # opened without ?enterprise=: the picker of enterprises, highest risk first
+    "pages/4_Enterprise.py": ("enterprise.title", {"selectbox": 1}),
 }
 
 
@@ -63,11 +67,13 @@ def test_page_renders(app_db, path, lang):
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_overview_figures_are_formatted_for_the_language(app_db, lang):
     at = open_page("app.py", lang)
-    labels = [m.label for m in at.metric]
-    assert labels[:3] == [i18n.t(k, lang) for k in ("metric.enterprises", "metric.units", "metric.capacity")]
-    emissions = at.metric[3].value
+    flagged, critical, emissions, measured, on_time, price = (m.value for m in at.metric)
+    assert flagged.replace(",", "").isdigit() and critical.replace(",", "").isdigit()
     assert emissions.endswith(("亿吨", "万吨") if lang == "zh" else ("Mt", "Gt", "kt"))
-    assert at.metric[4].value.endswith("%") and at.metric[5].value.endswith("%")
+    assert measured.endswith("%") and on_time.endswith("%")
+    assert price.endswith("元/吨") if lang == "zh" else price.startswith("CNY ")
+    coverage = at.main.caption[0].value
+    assert coverage.startswith("覆盖范围" if lang == "zh" else "Coverage:")
     status = at.main.caption[-1].value
     assert status.startswith("数据来源" if lang == "zh" else "Data:")
 
@@ -99,6 +105,7 @@ def test_missing_database_is_explained_not_created(tmp_path, monkeypatch, path, 
     assert i18n.t("db.missing.title", lang) in err.value and "make run" in err.value and str(missing) in err.value
     assert not at.metric and not elements(at, "vega_lite_chart")
     assert [t.value for t in at.title] == [i18n.t(EXPECT[path][0], lang)]  # the frame still renders
+    assert [link.proto.label for link in elements(at, "page_link")] == [i18n.t(p.label_key, lang) for p in PAGES]
     assert not missing.exists() and not missing.parent.exists()
 
 
@@ -122,7 +129,10 @@ def test_provincial_deployment_sees_its_province_only(app_db, monkeypatch):
     monkeypatch.setenv("CARBONWATCH_SCOPE", top["province_code"])
     at = open_page("app.py", "zh")
     assert not at.exception
-    assert at.metric[0].value == i18n.fmt_int(expected["enterprises"], "zh")
+    coverage = at.main.caption[0].value
+    assert coverage.startswith(f"覆盖范围：{i18n.fmt_int(expected['enterprises'], 'zh')}家企业")
+    # the review list holds the scope's enterprises only
+    assert set(at.dataframe[0].value[i18n.t("col.province", "zh")]) <= {top["name_zh"]}
     assert at.sidebar.caption[-1].value == i18n.t("scope.provinces", "zh", provinces=top["name_zh"])
 
 

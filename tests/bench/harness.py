@@ -192,9 +192,34 @@ def _latest_run_id(con) -> str | None:
     return run.run_id if run else None
 
 
-# Values for the required arguments some named queries take besides (con, scope), by name.
+def _riskiest_enterprise(con) -> str | None:
+    """The enterprise a regulator opens first: the highest composite score of the stored run."""
+    from core import risk
+
+    run_id = _latest_run_id(con)
+    if run_id is None:
+        return None
+    row = con.execute(f"SELECT enterprise_id FROM risk_components c WHERE run_id = ? "
+                      f"ORDER BY {risk.score_sql('c')} DESC, enterprise_id LIMIT 1", [run_id]).fetchone()
+    return row[0] if row else None
+
+
+def _riskiest_province(con) -> str | None:
+    e = _riskiest_enterprise(con)
+    return None if e is None else con.execute(
+        "SELECT province_code FROM enterprises WHERE enterprise_id = ?", [e]).fetchone()[0]
+
+
+# Values for the arguments some named queries take besides (con, scope, flt), by name; given
+# even where the argument has a default (a dossier query without an enterprise returns nothing).
 QUERY_ARGS: dict[str, Callable[[duckdb.DuckDBPyConnection], object]] = {
     "run_id": _latest_run_id,  # the default national assessment stored with the bench database
+    "enterprise_id": _riskiest_enterprise,
+}
+# The URL parameters a page is benched with: the deep link a regulator follows.
+PAGE_ARGS: dict[str, dict[str, Callable[[duckdb.DuckDBPyConnection], object]]] = {
+    "pages/3_Province.py": {"province": _riskiest_province},
+    "pages/4_Enterprise.py": {"enterprise": _riskiest_enterprise},
 }
 
 
@@ -211,7 +236,7 @@ def query_args(fn: Callable, con) -> dict | None:
     or has no value in this database (e.g. no stored run)."""
     args = {}
     for p in inspect.signature(fn).parameters.values():
-        if p.name in ("con", "scope") or p.default is not p.empty:
+        if p.name in ("con", "scope", "flt") or (p.default is not p.empty and p.name not in QUERY_ARGS):
             continue
         value = QUERY_ARGS[p.name](con) if p.name in QUERY_ARGS else None
         if value is None:
@@ -220,14 +245,18 @@ def query_args(fn: Callable, con) -> dict | None:
     return args
 
 
-def call_query(fn: Callable, con, scope: db.Scope, **args):
-    return fn(con, scope, **args) if "scope" in inspect.signature(fn).parameters else fn(con, **args)
+def call_query(fn: Callable, con, scope: db.Scope, flt=None, **args):
+    """Call a named query as the page does: with the scope and the filters where it takes them."""
+    params = inspect.signature(fn).parameters
+    lead = [x for name, x in (("scope", scope), ("flt", flt)) if name in params and x is not None]
+    return fn(con, *lead, **args)
 
 
-def capture_sql(fn: Callable, con: duckdb.DuckDBPyConnection, scope: db.Scope, **args) -> list[tuple[str, list]]:
-    """The statements (SQL, bound parameters) a named query issues for `scope`, with its defaults."""
+def capture_sql(fn: Callable, con: duckdb.DuckDBPyConnection, scope: db.Scope, flt=None,
+                **args) -> list[tuple[str, list]]:
+    """The statements (SQL, bound parameters) a named query issues for `scope` and `flt`."""
     rec = _RecordingConnection(con)
-    call_query(fn, rec, scope, **args)
+    call_query(fn, rec, scope, flt, **args)
     return rec.statements
 
 
@@ -252,12 +281,15 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     The product path of a page query (queries.SCOPED/UNSCOPED) is Page.query with the cache
     cleared (cache key, scope, SQL, cursor, DataFrame, cache store), and its cached answer is
     timed too; the others (the detection inputs) are called directly, as core.features does."""
+    from core.filters import NO_FILTERS
     from core.ui.page import Page, clear_query_cache
 
     scope = db.Scope.national()
     con = db.connect(ctx.db_path)  # same configuration as the app's connection: one DuckDB instance
     try:
-        page = Page(lang="en", scope=scope, con=con, db_path=str(ctx.db_path), data_version=db.data_version(con))
+        flt = NO_FILTERS.with_run(_latest_run_id(con))  # the pages' view: no filters, the stored run
+        page = Page(lang="en", scope=scope, con=con, db_path=str(ctx.db_path), data_version=db.data_version(con),
+                    filters=flt)
         rows = []
         for name, fn in named_queries().items():
             args = query_args(fn, con)
@@ -265,9 +297,10 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
                 rows.append(Comparison(f"query {name}", "duckdb cursor -> arrow", None, None, None,
                                        note="not measured: a required argument has no value here"))
                 continue
-            on_page = name in queries.SCOPED or name in queries.UNSCOPED
+            on_page = any(name in r for r in (queries.SCOPED, queries.UNSCOPED, queries.FILTERED,
+                                                queries.UNFILTERED))
             t0 = time.perf_counter()
-            statements = capture_sql(fn, con, scope, **args)  # also warms DuckDB's buffers for both sides
+            statements = capture_sql(fn, con, scope, flt, **args)  # also warms DuckDB's buffers for both sides
             n = max(ctx.opts.repeats, 5) if time.perf_counter() - t0 < 1 else max(min(ctx.opts.repeats, 3), 1)
 
             def product():
@@ -275,7 +308,7 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
                     clear_query_cache()
                     page.query(name, **args)
                 else:
-                    call_query(fn, con, scope, **args)
+                    call_query(fn, con, scope, flt, **args)
 
             raw_s, product_s, cached_s = [], [], []
             for _ in range(n):  # interleaved, so both sides see the same machine
@@ -384,9 +417,19 @@ ENGINE_COMPARISONS: dict[str, Callable[[BenchContext], list[Comparison]]] = {
 
 # --- pages, server-side: AppTest ------------------------------------------------------------------
 
-def _open(path: str, lang: str, clear_before_page: bool = False):
-    """Start from app.py as a user does (GUIDE 4) and switch to `path`; return the AppTest and
-    the seconds the page's own run took."""
+def _page_args(db_path: Path) -> dict[str, dict[str, str]]:
+    """PAGE_ARGS resolved on the bench database."""
+    con = db.connect(db_path)
+    try:
+        return {path: {k: str(v) for k, f in args.items() if (v := f(con)) is not None}
+                for path, args in PAGE_ARGS.items()}
+    finally:
+        con.close()
+
+
+def _open(path: str, lang: str, clear_before_page: bool = False, args: dict[str, str] | None = None):
+    """Start from app.py as a user does (GUIDE 4) and switch to `path` with its deep-link `args`;
+    return the AppTest and the seconds the page's own run took."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -402,7 +445,13 @@ def _open(path: str, lang: str, clear_before_page: bool = False):
         st.cache_data.clear()
         st.cache_resource.clear()
     at.switch_page(path)
+    for k, v in (args or {}).items():
+        at.query_params[k] = v
     return at, _timed(at.run)
+
+
+def _query_suffix(args: dict[str, str] | None) -> str:
+    return "?" + "&".join(f"{k}={v}" for k, v in args.items()) if args else ""
 
 
 def page_timings(db_path: Path, opts: Options) -> tuple[list[dict], float]:
@@ -415,17 +464,19 @@ def page_timings(db_path: Path, opts: Options) -> tuple[list[dict], float]:
 
     os.environ[db.ENV_VAR] = str(db_path)
     os.environ.pop("CARBONWATCH_SCOPE", None)
+    page_args = _page_args(db_path)
     for spec in PAGES:  # import every module a page uses once, outside the timings
-        _open(spec.path, "en")
+        _open(spec.path, "en", args=page_args.get(spec.path))
     rows = []
     for spec in PAGES:
         for lang in i18n.LANGS:
             cold = []
             for _ in range(opts.cold_repeats):
-                at, seconds = _open(spec.path, lang, clear_before_page=True)
+                at, seconds = _open(spec.path, lang, clear_before_page=True, args=page_args.get(spec.path))
                 cold.append(seconds)
             warm = [_timed(at.run) for _ in range(opts.repeats)]
-            rows.append({"page": spec.path, "lang": lang, "cold_ms": _median_ms(cold), "warm_ms": _median_ms(warm),
+            rows.append({"page": spec.path, "query": _query_suffix(page_args.get(spec.path)), "lang": lang,
+                         "cold_ms": _median_ms(cold), "warm_ms": _median_ms(warm),
                          "cold_runs_ms": _ms(cold), "warm_runs_ms": _ms(warm),
                          "exception": [e.value for e in at.exception] or None})
     st.cache_data.clear()
@@ -536,10 +587,11 @@ def render_table(r: dict) -> str:
              f" = {b['total_s']:.1f} s"
              + (f"  (reused, built {b['built_at']})" if b["reused"] else ""),
              "",
-             f"{'page (server-side, AppTest)':<34}{'cold ms':>10}{'warm ms':>10}"]
+             f"{'page (server-side, AppTest)':<54}{'cold ms':>10}{'warm ms':>10}"]
     for p in r["pages"]:
         flag = f"  EXCEPTION: {p['exception'][0].splitlines()[0][:60]}" if p["exception"] else ""
-        lines.append(f"  {p['page'] + ' ' + p['lang']:<32}{p['cold_ms']:>10.1f}{p['warm_ms']:>10.1f}{flag}")
+        lines.append(f"  {p['page'] + p.get('query', '')[:18] + ' ' + p['lang']:<52}{p['cold_ms']:>10.1f}"
+                     f"{p['warm_ms']:>10.1f}{flag}")
     lines.append(f"  {'(AppTest floor: one-line script)':<32}{'':>10}{r['apptest_floor_ms']:>10.1f}")
     lines.append("")
     br, mem = r["browser"], r["memory"]

@@ -30,10 +30,10 @@ def chromium_ready() -> None:
 
 
 @pytest.fixture(scope="session")
-def server(chromium_ready, demo_db, tmp_path_factory):
-    """One server for the session, on its own copy of the demo database and a free port; its log
-    is kept beside the screenshots."""
-    with browser.AppServer(browser.copy_db(demo_db, tmp_path_factory.mktemp("e2e_db"))) as s:
+def server(chromium_ready, assessed_demo_db, tmp_path_factory):
+    """One server for the session, on its own copy of the assessed demo database (as `make run`
+    leaves it) and a free port; its log is kept beside the screenshots."""
+    with browser.AppServer(browser.copy_db(assessed_demo_db, tmp_path_factory.mktemp("e2e_db"))) as s:
         yield s
         browser.ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (browser.ARTIFACTS / "streamlit-server.log").write_text(s.log(tail=1_000_000), encoding="utf-8")
@@ -119,3 +119,68 @@ def test_every_page_renders_without_an_exception(server, page, path, lang):
     browser.open_page(page, server, path, lang=lang)
     browser.screenshot(page, f"page_{browser.url_path(path).strip('/') or 'Overview'}_{lang}")
     assert_rendered_in(page, lang)
+
+
+def click_tile(page, provinces, code: str) -> None:
+    """Click the centre of a province's tile on the Overview's tile map. The map is a Vega canvas
+    filling its container: the columns in use share its width and each row in use is TILE_HEIGHT px
+    (charts.province_tiles), inside the view's padding."""
+    from core.ui import charts
+
+    chart = page.locator(".st-key-tile_map [data-testid=stVegaLiteChart] canvas").first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    cols, rows = sorted(provinces["tile_col"].unique()), sorted(provinces["tile_row"].unique())
+    tile = provinces.set_index("province_code").loc[code]
+    plot_width = box["width"] - 2 * charts.TILE_PADDING
+    x = charts.TILE_PADDING + (cols.index(tile["tile_col"]) + 0.5) * plot_width / len(cols)
+    y = charts.TILE_PADDING + (rows.index(tile["tile_row"]) + 0.5) * charts.TILE_HEIGHT
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def click_first_row(page, container_key: str) -> None:
+    """Select the first row of a st.dataframe (a canvas grid): its row-selection cell sits left of
+    the first data row, one header row down."""
+    grid = page.locator(f".st-key-{container_key} [data-testid=stDataFrameResizable]").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+
+
+def expected_drill_down(db_path):
+    """The tiles and, per province, the enterprise its table lists first (highest risk)."""
+    from core import db, queries, runs
+    from core.filters import Filters
+
+    con = db.connect(db_path)
+    try:
+        flt = Filters().with_run(runs.latest_assessment(con).run_id)
+        tiles = queries.risk_by_province(con, db.Scope.national(), flt)
+        table = queries.enterprise_risk(con, db.Scope.national(), flt)
+    finally:
+        con.close()
+    return tiles, table.groupby("province_code")["enterprise_id"].first()
+
+
+def test_drill_down_from_a_province_tile_to_an_enterprise(server, page, assessed_demo_db):
+    """Leadership to provincial office: click the worst province's tile, then the first enterprise
+    of its table, and land on that enterprise's dossier, with the language kept all the way."""
+    from playwright.sync_api import expect
+
+    provinces, first = expected_drill_down(assessed_demo_db)  # the server's copy holds the same data
+    code = provinces.sort_values(["flagged", "max_risk"], ascending=False)["province_code"].iloc[0]
+    browser.open_page(page, server, "app.py", lang="zh")
+    browser.screenshot(page, "drill_1_overview_zh")
+    click_tile(page, provinces, code)
+    expect(page).to_have_url(re.compile(rf"/Province\?.*province={code}"))
+    expect(page.locator("h1").first).to_have_text(i18n.t("province.title", "zh"))
+    browser.wait_for_render(page)
+    assert_rendered_in(page, "zh")
+    browser.screenshot(page, "drill_2_province_zh")
+    click_first_row(page, "province_table")
+    expect(page).to_have_url(re.compile(r"/Enterprise\?.*enterprise=" + re.escape(first[code])))
+    expect(page.locator("h1").first).to_have_text(i18n.t("enterprise.title", "zh"))
+    browser.wait_for_render(page)
+    assert_rendered_in(page, "zh")
+    assert "lang=zh" in page.url
+    browser.screenshot(page, "drill_3_enterprise_zh")

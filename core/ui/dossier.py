@@ -1,0 +1,131 @@
+"""The enterprise dossier's glue (pages/4_Enterprise.py): which enterprise the URL names, checked
+against the user's scope on every run, the picker when it names none, and the dossier's charts
+as Vega-Lite specs built once per enterprise, view and language (Altair's validation costs more
+than the rest of a warm rerun)."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from core import i18n, queries
+from core.filters import Filters
+from core.ui import charts
+from core.ui.page import Page, _scope_key
+
+PARAM = "enterprise"  # ?enterprise=<enterprise_id>
+MAX_ID_LENGTH = 64
+_ID = re.compile(r"[^\x00-\x1f\x7f]{1,%d}" % MAX_ID_LENGTH)
+_PICK = "enterprise_pick"
+# Metric delta colours of the risk bands (Streamlit's named colours).
+BAND_DELTA_COLOURS = {"critical": "red", "high": "orange", "medium": "yellow", "low": "green"}
+
+
+def parse_id(raw) -> str | None:
+    """An enterprise id from untrusted URL text, or None when it cannot be one (too long, control
+    characters). It is bound as a query parameter anyway; this keeps absurd values out of queries."""
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else None
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    return raw if _ID.fullmatch(raw) else None
+
+
+def open_enterprise(page: Page) -> pd.Series | None:
+    """The profile row of the enterprise the URL names, re-checked against the user's scope.
+    Without ?enterprise= the picker is shown; an invalid, unknown or out-of-scope id gets one and
+    the same warning (a shared URL must not reveal what exists elsewhere). None: stop the page."""
+    raw = st.query_params.get(PARAM)
+    if raw is None or not str(raw).strip():
+        picker(page)
+        return None
+    enterprise_id = parse_id(raw)
+    profile = page.query("enterprise_profile", enterprise_id=enterprise_id) if enterprise_id else None
+    if profile is None or profile.empty:
+        st.warning(page.t("enterprise.not_found"), icon=":material/search_off:")
+        st.page_link("pages/4_Enterprise.py", label=page.t("enterprise.choose_other"), icon=":material/search:",
+                     query_params=page.link())
+        return None
+    return profile.iloc[0]
+
+
+def option_label(row, lang: str) -> str:
+    """'Name (id) – band' for the picker, without the band when the enterprise is not rated."""
+    if isinstance(row.band, str):
+        return i18n.t("enterprise.pick.option", lang, name=row.name, id=row.enterprise_id,
+                      band=i18n.t(f"band.{row.band}", lang))
+    return i18n.t("enterprise.pick.option_unrated", lang, name=row.name, id=row.enterprise_id)
+
+
+def picker(page: Page) -> None:
+    """Enterprises in the scope and filters, highest risk first; choosing one opens its dossier."""
+    ranked = page.query("enterprise_risk")
+    if ranked.empty:
+        st.info(page.t("enterprise.pick.empty"))
+        return
+    labels = {r.enterprise_id: option_label(r, page.lang) for r in ranked.itertuples()}
+    st.selectbox(page.t("enterprise.pick"), list(labels), index=None, format_func=labels.get, key=_PICK,
+                 placeholder=page.t("enterprise.pick.placeholder"), on_change=_picked)
+    st.caption(page.t("enterprise.pick.caption"))
+
+
+def _picked() -> None:
+    choice = st.session_state.get(_PICK)
+    if choice:
+        st.query_params[PARAM] = choice
+
+
+# --- charts, built once per enterprise, view and language ----------------------------------------
+
+def chart_specs(page: Page, enterprise_id: str) -> dict[str, dict]:
+    """Vega-Lite specs of the dossier's charts that have data: one per measure of
+    queries.DOSSIER_MEASURES, "scores", "timeline" and "trades"."""
+    return _chart_specs(enterprise_id, page.lang, _scope_key(page.scope), page.filters, page.db_path,
+                        page.data_version, _page=page)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _chart_specs(enterprise_id: str, lang: str, scope_key, flt: Filters, db_path: str, data_version: str, *,
+                 _page: Page) -> dict[str, dict]:
+    specs: dict[str, dict] = {}
+    monthly = _page.query("enterprise_monthly", enterprise_id=enterprise_id)
+    if len(monthly):
+        for measure in queries.DOSSIER_MEASURES:
+            if monthly[measure].notna().any():
+                specs[measure] = charts.peer_band(monthly, measure, enterprise_id, lang).to_dict()
+    scores = _page.query("enterprise_model_scores", enterprise_id=enterprise_id)
+    if len(scores):
+        specs["scores"] = charts.score_history(scores, enterprise_id, lang).to_dict()
+    timeline = _page.query("enterprise_timeline", enterprise_id=enterprise_id)
+    if len(timeline):
+        specs["timeline"] = charts.date_timeline(timeline, lang).to_dict()
+    trades = _page.query("enterprise_trade_months", enterprise_id=enterprise_id)
+    if len(trades):
+        specs["trades"] = charts.net_trades(trades, lang).to_dict()
+    return specs
+
+
+def measure_caption(measure: str, lang: str) -> str:
+    """Where a monthly chart's figures come from: the measure's formula, with the constants the
+    query uses, and which peer months count."""
+    from core import features, mrv
+
+    formula = i18n.t(f"enterprise.formula.{measure}", lang, **{
+        "coal_rate": dict(efficiency=f"{queries.HEAT_BOILER_EFFICIENCY:g}", gj_per_tce=f"{mrv.GJ_PER_TCE:g}"),
+        "intensity": dict(oxidation=f"{mrv.OXIDATION_DEFAULT:g}"),
+    }.get(measure, {}))
+    running = (i18n.t("enterprise.monthly.running", lang, hours=features.MIN_HOURS)
+               if measure in queries.RATIO_MEASURES else "")
+    return i18n.t("enterprise.monthly.source", lang, formula=formula, running=running)
+
+
+def chart(title: str | None, spec: dict, caption: str, key: str) -> None:
+    """A dossier chart in its own container (tests and the browser find it by key): a bold title
+    (the section has the heading), the chart, and where its figures come from."""
+    with st.container(key=key):
+        if title:
+            st.markdown(f"**{title}**")
+        st.vega_lite_chart(spec, width="stretch")
+        st.caption(caption)

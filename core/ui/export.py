@@ -1,0 +1,53 @@
+"""The briefing export buttons: a PowerPoint deck and an Excel workbook of what the Overview shows.
+
+The files are built only when a button is clicked (Streamlit's deferred download data), from the
+very frames the page has on screen, so the export and the screen cannot disagree and a rerun
+never pays for building them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core import access, briefing, filters
+from core.ui.page import Page, scope_label
+
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filter_names(page: Page) -> dict[str, str]:
+    """Display names for ids the filters may hold: provinces and intermediaries."""
+    names = {c: n[page.lang] for c, n in access.province_names().items()}
+    choices = page.query("filter_choices")
+    named = choices[choices["kind"].isin(["consultant", "lab", "verifier"])]
+    names.update(dict(zip(named["id"], named["name"])))
+    return names
+
+
+def build(page: Page, frames: dict[str, pd.DataFrame]) -> briefing.Briefing:
+    head = page.query("national_headline").iloc[0]
+    return briefing.assemble(
+        lang=page.lang, generated_at=dt.datetime.now().replace(microsecond=0), as_of=head["last_period"],
+        scope_text=scope_label(page.scope, page.lang),
+        filters_text=filters.describe(page.filters, page.lang, filter_names(page)), **frames)
+
+
+def briefing_buttons(page: Page, **frames: pd.DataFrame) -> None:
+    """`frames`: figures (core.headline.headline), years, risk_years, enterprises, provinces,
+    agencies, market, as the Overview shows them."""
+    """Two download buttons side by side, each building its file on click."""
+    t = page.t
+    with st.container(key="export", horizontal=True):
+        st.download_button(t("overview.export.pptx"), lambda: briefing.to_pptx(build(page, frames)),
+                           file_name=f"{_stem(page)}.pptx", mime=PPTX, on_click="ignore",
+                           icon=":material/slideshow:", help=t("overview.export.help"), key="export_pptx")
+        st.download_button(t("overview.export.xlsx"), lambda: briefing.to_xlsx(build(page, frames)),
+                           file_name=f"{_stem(page)}.xlsx", mime=XLSX, on_click="ignore",
+                           icon=":material/table_view:", help=t("overview.export.help"), key="export_xlsx")
+
+
+def _stem(page: Page) -> str:
+    return f"carbonwatch-briefing-{page.lang}-{dt.date.today().isoformat()}"

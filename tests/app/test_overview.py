@@ -1,0 +1,162 @@
+"""The Overview as leadership sees it: summary, headline figures, tile map, top risks,
+intermediaries, market; drill-down by clicking; filtered links; the exported briefing matches
+the screen."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pptx import Presentation
+from streamlit.testing.v1 import AppTest
+
+from core import briefing, db, headline, i18n, queries, runs
+from core.db import Scope
+from core.filters import Filters, describe
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 60
+
+
+def open_overview(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def frames(path: Path, flt: Filters, lang: str) -> dict:
+    """What the page queries, straight from core.queries with the same filters."""
+    con = db.connect(path)
+    try:
+        f = flt.with_run(runs.latest_assessment(con).run_id)
+        n = Scope.national()
+        out = {name: queries.SCOPED[name](con, n, f) for name in (
+            "emissions_by_year", "risk_by_year", "measured_share_by_year", "deposit_timeliness_by_year",
+            "enterprise_risk", "risk_by_province", "agency_flag_rates", "national_headline")}
+        out["market_by_month"] = queries.market_by_month(con, f)
+        return out
+    finally:
+        con.close()
+
+
+def keyed(at: AppTest, prefix: str) -> str:
+    """The widget key of a selectable chart or table (keys carry a hash of the view)."""
+    return next(k for k in at.session_state if k.startswith(prefix + "-"))
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_overview_shows_the_briefing(app_db, lang):
+    at = open_overview({"lang": lang})
+    assert not at.exception, at.exception
+    f = frames(app_db, Filters(), lang)
+    head = headline.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
+                                     f["deposit_timeliness_by_year"], f["market_by_month"], lang)
+    metrics = list(at.metric)
+    assert [m.label for m in metrics] == head["label"].tolist()
+    assert [m.value for m in metrics] == [headline.fmt_value(r.value, r.kind, lang) for r in head.itertuples()]
+    summary = at.get("markdown")[0].value
+    assert i18n.t("overview.summary", lang) in summary
+    flagged = f["enterprise_risk"]["band"].isin(["critical", "high"]).sum()
+    assert i18n.fmt_int(flagged, lang) in summary
+    # the ten highest-risk enterprises, in order, with their main reason
+    top = f["enterprise_risk"].dropna(subset=["risk_score"]).head(10)
+    shown = at.dataframe[0].value
+    assert shown[i18n.t("col.enterprise", lang)].tolist() == top["name"].tolist()
+    assert shown[i18n.t("col.main_reason", lang)].iloc[0] == headline.main_reason(top["reasons"].iloc[0], lang)
+    assert len(at.get("vega_lite_chart")) >= 5  # tile map, emissions, risk trend, measured share, market
+    assert len(at.get("download_button")) == 2
+
+
+def test_a_filtered_link_reproduces_the_same_table(app_db):
+    base = frames(app_db, Filters(), "en")["enterprise_risk"]
+    province = base[base["band"].isin(["critical", "high"])]["province_code"].iloc[0]
+    query = {"lang": "en", "prov": province, "from": "2021-01", "to": "2025-12"}
+    flt, _ = Filters.parse(query)
+    expected = frames(app_db, flt, "en")["enterprise_risk"].dropna(subset=["risk_score"]).head(10)
+    first = open_overview(query)
+    again = open_overview(query)  # a fresh session from the same link
+    for at in (first, again):
+        assert not at.exception
+        assert at.dataframe[0].value[i18n.t("col.enterprise", "en")].tolist() == expected["name"].tolist()
+    # the filters show in the sidebar, and every navigation link carries them
+    links = list(at.get("page_link"))
+    assert all(f"prov={province}" in link.proto.query_string for link in links)
+
+
+def test_invalid_filter_values_are_reported_not_fatal(app_db):
+    at = open_overview({"lang": "en", "prov": "99", "band": "x'); DROP TABLE trades; --", "from": "2023-13"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.sidebar.warning)
+    assert "`prov=99`" in warnings and "`from=2023-13`" in warnings and "`band=x'); DROP TABLE" in warnings
+    assert len(at.dataframe[0].value) == 10  # nothing was applied, nothing was dropped
+
+
+def test_clicking_a_tile_opens_the_province(app_db):
+    at = open_overview({"lang": "zh"})
+    at.session_state[keyed(at, "tiles")] = {"selection": {"tile": [{"province_code": "37"}]}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.query_params.get("province") in ("37", ["37"])
+    assert at.title[0].value == i18n.t("province.title", "zh")
+
+
+def test_selecting_a_top_risk_opens_its_dossier(app_db):
+    at = open_overview({"lang": "en", "band": "critical"})
+    top = frames(app_db, Filters(bands=("critical",)), "en")["enterprise_risk"].iloc[0]
+    at.session_state[keyed(at, "top")] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.query_params.get("enterprise") in (top["enterprise_id"], [top["enterprise_id"]])
+    assert at.query_params.get("band") in ("critical", ["critical"])  # the filters travel with the drill-down
+    assert at.title[0].value == i18n.t("enterprise.title", "en")
+
+
+def test_selecting_an_intermediary_filters_to_its_clients(app_db):
+    at = open_overview({"lang": "en"})
+    agencies = frames(app_db, Filters(), "en")["agency_flag_rates"]
+    first = agencies[agencies["flagged_clients"] > 0].iloc[0]
+    at.session_state[keyed(at, "agencies")] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    param = {"lab": "lab", "consultant": "cons", "verifier": "ver"}[first["kind"]]
+    assert at.query_params.get(param) in (first["agency_id"], [first["agency_id"]])
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_exported_briefing_matches_the_screen(app_db, lang):
+    at = open_overview({"lang": lang})
+    f = frames(app_db, Filters(), lang)
+    head = headline.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
+                                     f["deposit_timeliness_by_year"], f["market_by_month"], lang)
+    b = briefing.assemble(
+        lang=lang, generated_at=dt.datetime(2026, 11, 24, 9, 0), as_of=f["national_headline"]["last_period"].iloc[0],
+        scope_text=i18n.t("scope.national", lang), filters_text=describe(Filters(), lang), figures=head,
+        years=f["emissions_by_year"], risk_years=f["risk_by_year"], enterprises=f["enterprise_risk"],
+        provinces=f["risk_by_province"], agencies=f["agency_flag_rates"], market=f["market_by_month"])
+    deck = Presentation(io.BytesIO(briefing.to_pptx(b)))
+    assert 6 <= len(deck.slides) <= 8
+    texts = ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
+    assert all(i18n.t("scope.national", lang) in text for text in texts)
+    book = openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b)))
+    sheets = {ws.title: ws for ws in book.worksheets}
+    assert len(sheets) == 7
+    # the screen's figures: the coverage caption's enterprise count, the top-10 table, the headline
+    screen_top = at.dataframe[0].value
+    top_sheet = list(book.worksheets)[4]
+    names = [row[2] for row in top_sheet.iter_rows(min_row=3, values_only=True) if row[0] is not None]
+    assert names == screen_top[i18n.t("col.enterprise", lang)].tolist()
+    province_sheet = list(book.worksheets)[3]
+    rows = list(province_sheet.iter_rows(min_row=3, values_only=True))
+    header = list(next(province_sheet.iter_rows(min_row=2, max_row=2, values_only=True)))
+    total = rows[-1]
+    enterprises_col = next(i for i, h in enumerate(header) if h and ("nterprises" in h or "企业数" in h))
+    assert total[enterprises_col] == int(f["national_headline"]["enterprises"].iloc[0])
+    assert i18n.fmt_int(total[enterprises_col], lang) in at.caption[0].value or \
+        any(i18n.fmt_int(total[enterprises_col], lang) in c.value for c in at.caption)
+    headline_sheet = list(book.worksheets)[1]
+    values = [row[1] for row in headline_sheet.iter_rows(min_row=3, values_only=True) if row[0] is not None]
+    assert [headline.fmt_value(v, k, lang) for v, k in zip(values, head["kind"])] == \
+        [m.value for m in at.metric]
