@@ -61,12 +61,12 @@ with st.container(key="top_risks"):
 map_col, agency_col = st.columns([6, 5], gap="large")
 with map_col, st.container(key="tile_map"):
     st.subheader(t("overview.map.title"))
-    ev = st.altair_chart(charts.province_tiles(provinces, lang), on_select="rerun", selection_mode="tile",
-                         key=page.key("tiles"), width="stretch")
+    ev = st.altair_chart(charts.province_tiles(provinces, lang), on_select="rerun",
+                         selection_mode=list(charts.TILE_SELECTIONS), key=page.key("tiles"), width="stretch")
     st.caption(t("overview.map.caption"))
-    picked = [p["province_code"] for p in ev["selection"].get("tile", []) if "province_code" in p]
-    if picked and page.scope.allows(picked[0]):
-        page.go("pages/3_Province.py", province=picked[0])
+    picked = charts.picked_tile(ev)
+    if picked and page.scope.allows(picked):
+        page.go("pages/3_Province.py", province=picked)
 with agency_col, st.container(key="agencies"):
     st.subheader(t("overview.agencies.title"))
     shown = agencies[agencies["flagged_clients"] > 0].head(10)

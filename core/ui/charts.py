@@ -150,7 +150,7 @@ def detector_matrix(matrix: pd.DataFrame, lang: str, value_title: str, *, diverg
 
 # --- Overview: tile map, risk trend, market strip ---------------------------------------------
 TILE_HEIGHT = 46  # px per tile row; columns share the container's width
-TILE_PADDING = 5  # Vega's default view padding around the tiles
+TILE_SELECTIONS = ("tile", "tile_name", "tile_count")  # a click on the tile, its name or its count
 
 # English tile labels that would not fit a tile; Chinese tiles use the one-character abbreviation.
 SHORT_EN = {"15": "Inner Mong.", "23": "Heilongjiang", "45": "Guangxi", "54": "Tibet", "64": "Ningxia",
@@ -162,7 +162,7 @@ def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.C
     (tile_col, tile_row), coloured by enterprises at high or critical risk, labelled with the short
     name and that count; provinces outside the scope or without enterprises are grey. The chart
     fills its container's width (rows are TILE_HEIGHT px). `select`: a click selects the province
-    (param "tile", field province_code) for drill-down."""
+    (params TILE_SELECTIONS, field province_code) for drill-down; see `picked_tile`."""
     zh = lang == "zh"
     has_data = df["in_scope"] & (df["enterprises"] > 0)
     data = df.assign(
@@ -191,15 +191,29 @@ def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.C
                                      legend=alt.Legend(orient="bottom", gradientLength=220)),
                            alt.value(NO_DATA))
     tiles = base.mark_rect(cornerRadius=4).encode(color=colour)
-    if select:
-        pick = alt.selection_point(name="tile", fields=["province_code"], on="click", clear="dblclick")
-        tiles = tiles.add_params(pick).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)))
     dark_text = alt.condition(f"datum.flagged_n > {top / 2}", alt.value("white"), alt.value("#1a1a1a"))
     label = base.mark_text(baseline="bottom", dy=-1, fontSize=13 if zh else 9.5, fontWeight="bold").encode(
         text="label:N", color=dark_text)
     count = base.mark_text(baseline="top", dy=3, fontSize=11).encode(text="count:N", color=dark_text)
+    if select:
+        # the name and the count sit on top of the tile and catch its clicks: each layer selects
+        picks = [alt.selection_point(name=n, fields=["province_code"], on="click", clear="dblclick")
+                 for n in TILE_SELECTIONS]
+        tiles = tiles.add_params(picks[0]).encode(opacity=alt.condition(picks[0], alt.value(1.0), alt.value(0.55)))
+        label, count = label.add_params(picks[1]), count.add_params(picks[2])
     rows = data["tile_row"].nunique()
-    return alt.layer(tiles, label, count).properties(width="container", height=rows * TILE_HEIGHT)
+    return alt.layer(tiles, label, count).properties(
+        width="container", height=rows * TILE_HEIGHT,
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))  # fill the width; rows keep their height
+
+
+def picked_tile(event) -> str | None:
+    """The province a click on province_tiles selected, from st.altair_chart's event."""
+    for name in TILE_SELECTIONS:
+        for point in event["selection"].get(name) or []:
+            if "province_code" in point:
+                return point["province_code"]
+    return None
 
 
 def risk_trend(df: pd.DataFrame, lang: str) -> alt.Chart:

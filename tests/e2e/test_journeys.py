@@ -67,7 +67,8 @@ def page(chromium):
 
 
 def nav_labels(page) -> list[str]:
-    return page.get_by_test_id("stPageLink-NavLink").get_by_test_id("stMarkdownContainer").all_inner_texts()
+    sidebar = page.get_by_test_id("stSidebar")  # pages may link to each other in their body too
+    return sidebar.get_by_test_id("stPageLink-NavLink").get_by_test_id("stMarkdownContainer").all_inner_texts()
 
 
 def heading(page) -> str:
@@ -121,21 +122,14 @@ def test_every_page_renders_without_an_exception(server, page, path, lang):
     assert_rendered_in(page, lang)
 
 
-def click_tile(page, provinces, code: str) -> None:
-    """Click the centre of a province's tile on the Overview's tile map. The map is a Vega canvas
-    filling its container: the columns in use share its width and each row in use is TILE_HEIGHT px
-    (charts.province_tiles), inside the view's padding."""
-    from core.ui import charts
-
-    chart = page.locator(".st-key-tile_map [data-testid=stVegaLiteChart] canvas").first
-    chart.scroll_into_view_if_needed()
-    box = chart.bounding_box()
-    cols, rows = sorted(provinces["tile_col"].unique()), sorted(provinces["tile_row"].unique())
-    tile = provinces.set_index("province_code").loc[code]
-    plot_width = box["width"] - 2 * charts.TILE_PADDING
-    x = charts.TILE_PADDING + (cols.index(tile["tile_col"]) + 0.5) * plot_width / len(cols)
-    y = charts.TILE_PADDING + (rows.index(tile["tile_row"]) + 0.5) * charts.TILE_HEIGHT
-    page.mouse.click(box["x"] + x, box["y"] + y)
+def click_tile(page, name: str, lang: str) -> None:
+    """Click a province's name on the Overview's tile map, as a reader does (the name sits on top
+    of the tile, so this also proves the label selects). Vega draws SVG and labels every mark for
+    screen readers with its tooltip fields, the province's name among them."""
+    label = f"{i18n.t('axis.province', lang)}: {name};"
+    text = page.locator(f".st-key-tile_map [data-testid=stVegaLiteChart] g.mark-text text[aria-label*='{label}']")
+    text.first.scroll_into_view_if_needed()
+    text.first.click()
 
 
 def click_first_row(page, container_key: str) -> None:
@@ -171,7 +165,7 @@ def test_drill_down_from_a_province_tile_to_an_enterprise(server, page, assessed
     code = provinces.sort_values(["flagged", "max_risk"], ascending=False)["province_code"].iloc[0]
     browser.open_page(page, server, "app.py", lang="zh")
     browser.screenshot(page, "drill_1_overview_zh")
-    click_tile(page, provinces, code)
+    click_tile(page, provinces.set_index("province_code").loc[code, "name_zh"], "zh")
     expect(page).to_have_url(re.compile(rf"/Province\?.*province={code}"))
     expect(page.locator("h1").first).to_have_text(i18n.t("province.title", "zh"))
     browser.wait_for_render(page)
