@@ -3,7 +3,7 @@ from the data, where the risk is (tile map), who to look at first, which interme
 recur, the trends and the market; one click exports it as a deck and a workbook."""
 import streamlit as st
 
-from core import headline, i18n, queries
+from core import headline, i18n
 from core.ui import charts, page_setup, tables
 from core.ui import filters as filter_ui
 from core.ui.export import briefing_buttons
@@ -61,8 +61,8 @@ with st.container(key="top_risks"):
 map_col, agency_col = st.columns([6, 5], gap="large")
 with map_col, st.container(key="tile_map"):
     st.subheader(t("overview.map.title"))
-    ev = st.altair_chart(charts.province_tiles(provinces, lang), on_select="rerun",
-                         selection_mode=list(charts.TILE_SELECTIONS), key=page.key("tiles"), width="stretch")
+    ev = st.vega_lite_chart(page.spec(charts.province_tiles, "risk_by_province"), on_select="rerun",
+                            selection_mode=list(charts.TILE_SELECTIONS), key=page.key("tiles"), width="stretch")
     st.caption(t("overview.map.caption"))
     picked = charts.picked_tile(ev)
     if picked and page.scope.allows(picked):
@@ -83,16 +83,15 @@ with agency_col, st.container(key="agencies"):
 # --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")
 with left:
-    chart_block(t("chart.emissions.title"), charts.emissions_by_year(years, lang),
+    chart_block(t("chart.emissions.title"), page.spec(charts.emissions_by_year, "emissions_by_year"),
                 t("chart.emissions.caption"), key="chart_emissions")
-    chart_block(t("chart.measured.title"),
-                charts.share_by_year(measured, lang, reference=queries.published_measured_share()),
+    chart_block(t("chart.measured.title"), page.spec(charts.measured_share, "measured_share_by_year"),
                 t("chart.measured.caption"), key="chart_measured")
 with right:
-    chart_block(t("overview.risk_trend.title"), charts.risk_trend(risk_years, lang),
+    chart_block(t("overview.risk_trend.title"), page.spec(charts.risk_trend, "risk_by_year"),
                 t("overview.risk_trend.caption"), key="chart_risk_trend")
-    chart_block(t("overview.market.title"), charts.market_strip(market, lang), t("overview.market.caption"),
-                key="chart_market")
+    chart_block(t("overview.market.title"), page.spec(charts.market_strip, "market_by_month"),
+                t("overview.market.caption"), key="chart_market")
 
 status = page.query("data_status")
 st.divider()

@@ -91,6 +91,13 @@ def share_by_year(df: pd.DataFrame, lang: str, reference: pd.DataFrame | None = 
     return alt.layer(line, points)
 
 
+def measured_share(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """share_by_year of the measured carbon content, with the published national figures."""
+    from core import queries
+
+    return share_by_year(df, lang, reference=queries.published_measured_share())
+
+
 def emissions_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
     """Horizontal bars, largest province first, coloured by regional grid."""
     divisor, unit = i18n.tonnes_unit(df["emissions_t"].max() if len(df) else 0, lang)

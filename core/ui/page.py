@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlencode
 
 import duckdb
@@ -71,6 +72,15 @@ class Page:
         """A relative URL of another page with this view's language, filters and `extra`, for
         link columns and shareable links (Streamlit serves pages/3_Province.py at /Province)."""
         return page_url(path) + "?" + urlencode(self.link(**extra))
+
+    def spec(self, build: Callable, *query_names: str, **options) -> dict:
+        """A chart's Vega-Lite spec: `build(*frames, lang, **options)` on the named queries' frames
+        (an Altair chart builder of core.ui.charts), built once per view and language. Building an
+        Altair chart validates it against the schema (10-100 ms each); a rerun must not pay that
+        again. `options` must be hashable."""
+        return _cached_spec(f"{build.__module__}.{build.__qualname__}", query_names, _params_key(options),
+                            self.lang, _scope_key(self.scope), self.filters, self.db_path, self.data_version,
+                            _page=self, _build=build)
 
     def key(self, name: str, *identity) -> str:
         """A widget key that changes with the data, scope and filters (and `identity`), so a
@@ -161,6 +171,7 @@ def assessment_changed() -> None:
 def clear_query_cache() -> None:
     """After a load: drop every cached result (the data version changes too; this frees memory)."""
     _cached_query.clear()
+    _cached_spec.clear()
     _assessment_id.clear()
 
 
@@ -220,6 +231,13 @@ def _scope_key(scope: Scope) -> tuple[str, ...] | None:
 
 def _params_key(params: dict) -> tuple:
     return tuple(sorted(params.items()))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_spec(name: str, query_names: tuple[str, ...], options: tuple, lang: str, scope_key, flt: Filters,
+                 db_path: str, data_version: str, *, _page: Page, _build: Callable) -> dict:
+    frames = [_page.query(q) for q in query_names]
+    return _build(*frames, lang, **dict(options)).to_dict()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
