@@ -1015,6 +1015,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "severity.medium": {"en": "medium", "zh": "中"},
     "severity.info": {"en": "info", "zh": "提示"},
     # --- briefing export ------------------------------------------------------------
+    # --- market surveillance (core/trading, pages/5_Market.py) -----------------------
+    # --- intermediaries (core/agencies, pages/6_Intermediaries.py) -------------------
     "briefing.title": {"en": "Carbon market supervision briefing", "zh": "碳排放数据监管简报"},
     "briefing.data_as_of": {"en": "Data as of {date}", "zh": "数据截至{date}"},
     "briefing.generated": {"en": "Generated {when}", "zh": "生成时间：{when}"},

@@ -693,6 +693,12 @@ DOSSIER_QUERIES = (enterprise_profile, enterprise_units, enterprise_risk_years, 
                    enterprise_allowances, enterprise_trades, enterprise_trade_months)
 
 
+# ----------------------------------------------------------------- market surveillance (core.trading)
+
+
+# ----------------------------------------------------------------- intermediaries (core.agencies)
+
+
 # Reads of a stored run (flagged_rows) take the run id and are cached by core/ui/lab.py.
 # The cache wrapper in core/ui calls queries by name: scoped ones get the scope, the
 # others (load metadata, row counts) are national by nature.

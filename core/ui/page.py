@@ -38,6 +38,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("app.py", "nav.overview", ":material/monitoring:"),
     PageSpec("pages/3_Province.py", "nav.province", ":material/map:"),
     PageSpec("pages/4_Enterprise.py", "nav.enterprise", ":material/factory:"),
+    PageSpec("pages/5_Market.py", "nav.market", ":material/candlestick_chart:"),
+    PageSpec("pages/6_Intermediaries.py", "nav.agencies", ":material/account_tree:"),
     PageSpec("pages/1_Data.py", "nav.data", ":material/database:"),
     PageSpec("pages/2_Anomaly_Lab.py", "nav.lab", ":material/troubleshoot:"),
 )
