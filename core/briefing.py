@@ -269,6 +269,8 @@ def _chart(slide, box, kind, categories, series, lang: str, title: str, number_f
         else:
             fmt.fill.solid()
             fmt.fill.fore_color.rgb = color
+    if kind != XL_CHART_TYPE.LINE:
+        chart.value_axis.minimum_scale = 0  # bars measure from zero; a cut axis exaggerates change
     return chart
 
 

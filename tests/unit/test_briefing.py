@@ -149,6 +149,7 @@ def test_headline_table_shows_formatted_values_and_changes(lang):
     divisor, _ = i18n.tonnes_unit(b.trend.emissions_t.max(), lang)
     assert list(trend.plots[0].series[0].values) == pytest.approx(list(b.trend.emissions_t / divisor))
     assert list(trend.plots[0].categories) == ["2023", "2024", "2025"]
+    assert trend.value_axis.minimum_scale == 0  # bars from zero: a cut axis exaggerates a 1 % change
 
 
 def _tiles(slide, b):
