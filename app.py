@@ -5,7 +5,6 @@ import streamlit as st
 
 from core import headline, i18n
 from core.ui import charts, page_setup, tables
-from core.ui import filters as filter_ui
 from core.ui.export import briefing_buttons
 from core.ui.widgets import chart_block
 
@@ -75,10 +74,7 @@ with agency_col, st.container(key="agencies"):
     base = agencies["base_rate"].iloc[0] if len(agencies) else None
     st.caption(t("overview.agencies.caption", base=i18n.fmt_pct(base, lang)))
     if ev["selection"]["rows"]:
-        a = shown.iloc[ev["selection"]["rows"][0]]
-        field = {"lab": "labs", "consultant": "consultants", "verifier": "verifiers"}[a["kind"]]
-        filter_ui.narrow(page.filters, **{field: (a["agency_id"],)})
-        st.rerun()
+        page.go("pages/6_Intermediaries.py", agency=shown.iloc[ev["selection"]["rows"][0]]["agency_id"])
 
 # --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")

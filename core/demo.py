@@ -77,6 +77,9 @@ PATTERNS = {
     "intermediary_ring": "(g) a lab or consultant whose clients share anomalies",
     "trade_round_trip": "(h) round-trip trades between accounts of one group",
     "off_market_block": "(h) block trade at an off-market price between related accounts",
+    "trade_cycle": "(h) circular block trades A->B->C->A within a week at similar volumes",
+    "close_marking": "(h) late listing trades priced to move the day's closing price (VWAP)",
+    "deadline_dump": "(h) an account selling far more than its history before a compliance deadline",
     "late_deposit": "(i) monthly deposits far past the deadline",
     "missing_deposit": "(i) monthly deposits missing",
 }
@@ -883,6 +886,12 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
         for d in days:
             for e in (a, b):
                 labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], pattern, "confirmed"))
+    # The later trading patterns draw from streams of their own, so the ones above stay as they were;
+    # each is carved out of its day's real volume and turnover like the ones above.
+    planted_listing: dict[int, list] = {}
+    labels += _plant_cycles(ctx, ent, acc_ids, m, block_days, planted, taken)
+    labels += _plant_close_marking(ctx, ent, acc_ids, m, planted_listing, taken)
+    labels += _plant_deadline_dumps(ctx, ent, acc_ids, m, planted, taken)
 
     sessions_am = (9 * 3600 + 1800, 11 * 3600 + 1800)
     sessions_pm = (13 * 3600, 15 * 3600)
@@ -898,8 +907,12 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
         sell_w, buy_w = weights[min(year, 2026)]
         day_ts = np.datetime64(day)
         inst_ok = inst.account_id.to_numpy()[inst_open <= day_ts]
-        chunks = []
+        chunks = []  # (method, volumes, prices[, buyer, seller, seconds of the day]): planted ones name all
         lv, la = int(m.listing_volume_t.iat[d]), float(m.listing_amount_cny.iat[d])
+        marking = [("listing", np.array([vol]), np.array([price]), buyer, seller, secs)
+                   for vol, price, buyer, seller, secs in planted_listing.get(d, [])]
+        lv -= sum(int(c[1][0]) for c in marking)
+        la -= sum(float(c[1][0] * c[2][0]) for c in marking)
         if lv > 0:
             n = max(1, int(round(lv / mean_listing)), math.ceil(lv / 60_000))
             n = min(n, lv)
@@ -908,10 +921,11 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
                 n += 1
                 vols = _split(rng, lv, n)
             chunks.append(("listing", vols, _priced(rng, vols, la, 0.012, prev * 0.9, prev * 1.1)))
+        chunks += marking
         bv, ba = int(m.block_volume_t.iat[d]), float(m.block_amount_cny.iat[d])
         for vol, price, buyer, seller in planted.get(d, []):
             if bv - vol >= 100_000 or bv - vol == 0:
-                chunks.append(("block", np.array([vol]), np.array([price]), buyer, seller))
+                chunks.append(("block", np.array([vol]), np.array([price]), buyer, seller, None))
                 bv -= vol
                 ba -= vol * price
         if bv > 0:
@@ -926,7 +940,7 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
         for chunk in chunks:
             method, vols, prices = chunk[:3]
             n = len(vols)
-            if len(chunk) == 5:
+            if len(chunk) == 6:
                 buyers, sellers = np.array([chunk[3]]), np.array([chunk[4]])
             else:
                 sellers = acc_ids[rng.choice(len(acc_ids), n, p=sell_w)]
@@ -945,6 +959,8 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
                 secs = rng.integers(*sessions_pm, n)
             else:
                 secs = np.full(n, 10 * 3600)
+            if len(chunk) == 6 and chunk[5] is not None:  # a planted trade at its own time of day
+                secs = np.array([chunk[5]])
             ts = day_ts.astype("datetime64[s]") + secs.astype("timedelta64[s]")
             vintage = f"CEA{max(2019, year - 1)}" if year >= 2022 else "CEA2019-2020"
             for i in range(n):
@@ -955,6 +971,102 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
                                         "volume_t", "price_cny", "vintage"])
     trades["ts"] = pd.to_datetime(trades.ts).dt.strftime("%Y-%m-%d %H:%M:%S")
     return trades, labels
+
+
+def _plant_cycles(ctx, ent, acc_ids, m, block_days, planted, taken) -> list:
+    """(h) Circular block trades A->B->C->A on three days within a week at volumes within 2 % of
+    each other, between three unrelated enterprises: the allowances end where they started, the
+    turnover is made up. Each leg is carved out of its day's real block volume (at most 30 %)."""
+    rng = ctx.rng("trade-cycle")
+    dates = pd.to_datetime(m.date).to_numpy().astype("datetime64[D]")
+    week = np.timedelta64(6, "D")
+    labels = []
+    for _ in range(ctx.n(2)):
+        free = np.array(sorted(int(d) for d in block_days if int(d) not in planted), dtype=int)
+        # days followed by at least two more free block days within six calendar days
+        ahead = np.searchsorted(dates[free], dates[free] + week, side="right") - np.arange(1, len(free) + 1)
+        starts = free[ahead >= 2]
+        trio = _pick(rng, np.arange(len(ent)), 3, taken) if len(starts) else []
+        if len(trio) < 3:
+            break
+        d1 = int(rng.choice(starts))
+        later = [int(x) for x in free if dates[d1] < dates[x] <= dates[d1] + week]
+        d2, d3 = sorted(int(x) for x in rng.choice(later, 2, replace=False))
+        days = (d1, d2, d3)
+        vol = rng.uniform(100_000, 0.3 * min(m.block_volume_t.iat[d] for d in days))
+        for d, (seller, buyer) in zip(days, ((trio[0], trio[1]), (trio[1], trio[2]), (trio[2], trio[0]))):
+            price = m.block_amount_cny.iat[d] / m.block_volume_t.iat[d] * rng.uniform(0.99, 1.01)
+            planted.setdefault(d, []).append((max(100_000, int(vol * rng.uniform(0.98, 1.02))), round(price, 2),
+                                              acc_ids[buyer], acc_ids[seller]))
+            for e in (seller, buyer):
+                labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], "trade_cycle", "confirmed"))
+    return labels
+
+
+MARK_FROM_S = 14 * 3600 + 55 * 60  # the planted closing trades fall between 14:55 and 15:00
+
+
+def _plant_close_marking(ctx, ent, acc_ids, m, planted_listing, taken) -> list:
+    """(h) Marking the close: on a thin listing day (30-250 kt, VWAP within 2 % of the previous close)
+    one account trades 30-40 % of the day's listing volume in one or two trades after 14:55, priced
+    6-8 % away from the day's VWAP (inside the ±10 % limit). The day's total volume and turnover stay
+    the real ones, so its VWAP - the close - is the published one; without the late trades it would
+    have been a few % lower (or higher). The marker is the buyer when pushing up, the seller when
+    pushing down; the counterparty is any other entity."""
+    rng = ctx.rng("close-marking")
+    lv, la = m.listing_volume_t.to_numpy(float), m.listing_amount_cny.to_numpy(float)
+    prev = m.prev_close.to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vwap = la / lv
+        ok = (lv >= 30_000) & (lv <= 250_000) & (m.date >= "2022-01-01").to_numpy() & (np.abs(vwap / prev - 1) <= 0.02)
+    days = [int(d) for d in np.flatnonzero(ok)]
+    labels = []
+    for _ in range(ctx.n(2)):
+        days = [d for d in days if d not in planted_listing]
+        marker = _pick(rng, np.arange(len(ent)), 1, taken) if days else []
+        if not marker:
+            break
+        d, e = int(rng.choice(days)), marker[0]
+        other = int(rng.choice([i for i in range(len(ent)) if i != e]))
+        up = rng.random() < 0.75
+        total = min(int(lv[d] * rng.uniform(0.30, 0.40)), 99_999)
+        parts = [total] if rng.random() < 0.5 or total < 2_000 else [total // 2, total - total // 2]
+        secs = np.sort(rng.integers(MARK_FROM_S, 15 * 3600, len(parts)))
+        for v, s in zip(parts, secs):
+            move = rng.uniform(0.06, 0.08)
+            price = vwap[d] * (1 + move) if up else vwap[d] * (1 - move)
+            price = round(min(max(price, prev[d] * 0.9 + 0.01), prev[d] * 1.1 - 0.01), 2)
+            buyer, seller = (e, other) if up else (other, e)
+            planted_listing.setdefault(d, []).append((int(v), price, acc_ids[buyer], acc_ids[seller], int(s)))
+        labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], "close_marking", "confirmed"))
+    return labels
+
+
+def _plant_deadline_dumps(ctx, ent, acc_ids, m, planted, taken) -> list:
+    """(h) Dumping before a compliance deadline: in the 30 days before one (2023 or later), one
+    account sells 50-70 % of the day's block volume on three or four days with at least 1 Mt of block
+    trades, slightly below the day's block price, to other entities: far more than its own history
+    and a large share of the market's window."""
+    rng = ctx.rng("deadline-dump")
+    dates = pd.to_datetime(m.date)
+    deadlines = sorted({d for d in mrv.COMPLIANCE_DUE.values() if 2023 <= d.year and d <= AS_OF})
+    labels = []
+    for _ in range(ctx.n(2)):
+        due = pd.Timestamp(deadlines[int(rng.integers(len(deadlines)))])
+        window = [int(d) for d in np.flatnonzero(((dates > due - pd.Timedelta(days=30)) & (dates <= due)
+                                                  & (m.block_volume_t >= 1_000_000)).to_numpy())
+                  if int(d) not in planted]
+        seller = _pick(rng, np.arange(len(ent)), 1, taken) if len(window) >= 3 else []
+        if not seller:
+            continue
+        e = seller[0]
+        for d in sorted(int(x) for x in rng.choice(window, min(4, len(window)), replace=False)):
+            buyer = int(rng.choice([i for i in range(len(ent)) if i != e]))
+            price = m.block_amount_cny.iat[d] / m.block_volume_t.iat[d] * rng.uniform(0.97, 0.995)
+            vol = int(m.block_volume_t.iat[d] * rng.uniform(0.50, 0.70))
+            planted.setdefault(d, []).append((vol, round(price, 2), acc_ids[buyer], acc_ids[e]))
+            labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], "deadline_dump", "confirmed"))
+    return labels
 
 
 # ---------------------------------------------------------------- files

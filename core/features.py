@@ -29,6 +29,10 @@ LAB_COLUMNS = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "
 # make chance coincidences between honest plants negligible (four collide by chance at national scale).
 FINGERPRINT = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "moisture_ad_pct", "hydrogen_pct",
                "sulfur_pct"]
+# Alert kinds of core.trading that the rules engine reads (R18), each from this score (0-100) up:
+# the chains and marked closes are rare and specific; a pre-deadline rush needs a high score
+# because ordinary compliance buying is bunched before deadlines too (domain.md §5.3).
+SURVEILLANCE_KINDS = {"cycle": 50.0, "marking_close": 50.0, "deadline_concentration": 60.0}
 PEER_KEYS = ["unit_class", "capacity_band", "grid_region", "year"]
 
 # Numeric features offered to the outlier detectors, with their meaning (shown on screen).
@@ -73,6 +77,8 @@ class Features:
     enterprise_years: pd.DataFrame
     missing: pd.DataFrame  # unit-months missing inside a unit's deposit span
     related_trades: pd.DataFrame
+    # market-surveillance alerts (core.trading.scan) of the kinds the rules use (SURVEILLANCE_KINDS)
+    surveillance: pd.DataFrame | None = None
 
     def model_matrix(self, columns: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
         """The unit-month matrix for the detectors: NaN -> 0 (no deviation), constant and
@@ -99,8 +105,11 @@ def build(con, scope: Scope) -> Features:
     um = um.merge(pm[["enterprise_id", "period", "cc_own_dev", "cc_peer_z", "ncv_dry_own_dev",
                       "moisture_own_diff", "cc_mom"]], on=["enterprise_id", "period"], how="left")
     ey = _enterprise_year_features(queries.enterprise_year_inputs(con, scope), um, pm)
+    from core import trading  # trading imports queries like this module; kept local to read as optional
+
     return Features(um, pm, ey, queries.missing_deposit_months(con, scope),
-                    queries.related_party_trades(con, scope))
+                    queries.related_party_trades(con, scope),
+                    trading.scan(con, scope, kinds=tuple(SURVEILLANCE_KINDS)))
 
 
 def _unit_month_features(um: pd.DataFrame) -> pd.DataFrame:

@@ -491,12 +491,18 @@ STRINGS: dict[str, dict[str, str]] = {
                                   "zh": "检测或咨询机构为多家客户造假"},
     "pattern.trade_round_trip": {"en": "Round-trip trade within a group", "zh": "集团内对倒交易"},
     "pattern.off_market_block": {"en": "Off-market block trade within a group", "zh": "集团内偏离市价的大宗交易"},
+    "pattern.trade_cycle": {"en": "Circular block trades", "zh": "循环大宗交易"},
+    "pattern.close_marking": {"en": "Marking the close", "zh": "尾盘操纵收盘价"},
+    "pattern.deadline_dump": {"en": "Dumping before a compliance deadline", "zh": "履约截止前集中抛售"},
     "pattern.late_deposit": {"en": "Monthly data deposited late", "zh": "月度数据逾期存证"},
     "pattern.missing_deposit": {"en": "Monthly data never deposited", "zh": "月度数据未存证"},
     "pattern.spot_check": {"en": "Random spot check", "zh": "随机抽查"},
     # --- global filters -------------------------------------------------------------
     "nav.province": {"en": "Province", "zh": "省级视图"},
     "nav.enterprise": {"en": "Enterprise dossier", "zh": "企业档案"},
+    "nav.market": {"en": "Market surveillance", "zh": "市场监测"},
+    "nav.agencies": {"en": "Intermediaries", "zh": "中介机构"},
+    "nav.scenarios": {"en": "What-if scenarios", "zh": "情景分析"},
     "filters.title": {"en": "Filters", "zh": "筛选条件"},
     "filters.period": {"en": "Period", "zh": "时间范围"},
     "filters.provinces": {"en": "Provinces", "zh": "省份"},
@@ -573,10 +579,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "企业年度风险分 = 100 ×（0.6 规则 + 0.2 模型 + 0.1 动机 + 0.1 关联）；等级：严重 ≥50，高 ≥30，中 ≥12。"
               "企业风险取所选期间最高年份。"},
     "overview.method.3": {
-        "en": "Rules: 17 checks with published bases (e.g. lab reports within 40 days, carbon content within the "
+        "en": "Rules: 18 checks with published bases (e.g. lab reports within 40 days, carbon content within the "
               "physical band, one test date for many months). Model: PyOD ensemble (IForest, ECOD, PCA, GMM) over "
               "peer-relative features.",
-        "zh": "规则：17项有依据的核查规则（如检测报告40天时限、含碳量物理区间、多月共用一个检测日期）。"
+        "zh": "规则：18项有依据的核查规则（如检测报告40天时限、含碳量物理区间、多月共用一个检测日期）。"
               "模型：基于同类机组相对特征的 PyOD 组合模型（IForest、ECOD、PCA、GMM）。"},
     "overview.method.4": {
         "en": "Intermediaries: share of an agency's clients at high or critical risk against the share over all "
@@ -602,8 +608,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "overview.agencies.title": {"en": "Intermediaries with the most flagged clients", "zh": "被标记客户最多的服务机构"},
     "overview.agencies.caption": {
         "en": "Clients in the period at high or critical risk, against the share over all enterprises ({base}). "
-              "Select a row to filter every page to that intermediary's clients.",
-        "zh": "所选期间处于高或严重风险的客户数，及其占比与全部企业占比（{base}）的对比。选中一行可将各页面筛选为该机构的客户。"},
+              "Select a row to open the intermediary's profile and clients.",
+        "zh": "所选期间处于高或严重风险的客户数，及其占比与全部企业占比（{base}）的对比。选中一行查看该机构的画像及其客户。"},
     "overview.risk_trend.title": {"en": "High and critical risk, by year", "zh": "历年高风险与严重风险企业数"},
     "overview.risk_trend.caption": {
         "en": "Each enterprise counted once a year, in the band of that year's score.",
@@ -1016,7 +1022,674 @@ STRINGS: dict[str, dict[str, str]] = {
     "severity.info": {"en": "info", "zh": "提示"},
     # --- briefing export ------------------------------------------------------------
     # --- market surveillance (core/trading, pages/5_Market.py) -----------------------
+    "market.title": {"en": "Carbon market surveillance", "zh": "碳市场交易监测"},
+    "market.intro": {
+        "en": "CEA trades that deserve a second look: round trips, circular and intra-group trading, off-market "
+              "block prices, pinned limits, a marked close, rushes before compliance deadlines, and flagged "
+              "emitters selling allowances. An alert is a reason to look, not proof.",
+        "zh": "值得复核的全国碳排放配额交易：对倒、循环交易与集团内部交易、偏离市价的大宗交易、封住涨跌停、"
+              "尾盘操纵收盘价、履约截止前集中交易，以及排放数据被标记的企业出售配额。预警只是复核线索，并非定论。",
+    },
+    "market.chart.title": {"en": "Daily price and volume", "zh": "每日价格与成交量"},
+    "market.chart.caption": {
+        "en": "Line: the daily close (the day's VWAP of listing trades, as published). Bars: volume by trading "
+              "method from the individual trades, {bucket}. Period: the filters' period.",
+        "zh": "折线：每日收盘价（当日挂牌协议成交量加权均价，以公布值为准）。柱：按交易方式汇总的逐笔成交量，{bucket}。"
+              "期间：筛选条件所选期间。",
+    },
+    "market.chart.bucket.day": {"en": "per day", "zh": "按日"},
+    "market.chart.bucket.week": {"en": "per week (Monday to Friday)", "zh": "按周（周一至周五）"},
+    "market.axis.close": {"en": "Close (CNY/t)", "zh": "收盘价（元/吨）"},
+    "market.axis.method": {"en": "Method", "zh": "交易方式"},
+    "market.axis.day": {"en": "Day", "zh": "日期"},
+    "market.axis.week": {"en": "Week of", "zh": "周起始日"},
+    "market.counts.title": {"en": "Alerts by kind", "zh": "各类预警数量"},
+    "market.counts.caption": {
+        "en": "Alerts in the scope and period: at least one enterprise involved is in the scope and at least one "
+              "of its trades in the period. Detection itself runs over the whole market.",
+        "zh": "数据范围和期间内的预警：至少一家涉及企业在数据范围内，且至少一笔相关交易在所选期间内。检测本身基于全市场交易。",
+    },
+    "market.kind.round_trip": {"en": "Round trip", "zh": "对倒交易"},
+    "market.kind.wash_group": {"en": "Intra-group trading", "zh": "集团内部交易"},
+    "market.kind.cycle": {"en": "Circular trades", "zh": "循环交易"},
+    "market.kind.off_market": {"en": "Off-market block", "zh": "偏离市价大宗交易"},
+    "market.kind.limit_pinned": {"en": "Price limit pinned", "zh": "封涨跌停"},
+    "market.kind.marking_close": {"en": "Marking the close", "zh": "尾盘操纵收盘价"},
+    "market.kind.deadline_concentration": {"en": "Deadline rush", "zh": "履约前集中交易"},
+    "market.kind.flagged_net_seller": {"en": "Flagged emitter selling", "zh": "被标记企业净卖出"},
+    "market.kind.round_trip.help": {
+        "en": "A sells to B and B sells back to A within {days} trading days at a volume within {tolerance}.",
+        "zh": "A卖给B，B在{days}个交易日内以相差不超过{tolerance}的数量卖回给A。",
+    },
+    "market.kind.wash_group.help": {
+        "en": "Two accounts of one enterprise or group trading with each other {trades} or more times, or "
+              "{volume} or more, in a quarter.",
+        "zh": "同一企业或同一集团的两个账户在一个季度内相互交易{trades}次及以上，或合计{volume}及以上。",
+    },
+    "market.kind.cycle.help": {
+        "en": "Block trades A→B→C→A within {days} days at volumes within {tolerance} of each other.",
+        "zh": "{days}天内A→B→C→A的大宗交易闭环，各笔数量相差不超过{tolerance}。",
+    },
+    "market.kind.off_market.help": {
+        "en": "A block trade more than {deviation} from the previous close and more than {others} from the day's "
+              "other block trades (or the day's only one).",
+        "zh": "大宗交易成交价偏离前收盘价超过{deviation}，且偏离当日其他大宗交易均价超过{others}（或为当日唯一一笔）。",
+    },
+    "market.kind.limit_pinned.help": {
+        "en": "Listing trades at the ±{limit} price limit, by the account pushing the price there (buyer at the upper, "
+              "seller at the lower limit) with {dominance} or more of that day's volume at the limit.",
+        "zh": "挂牌协议成交价触及±{limit}涨跌幅限制，按推动价格的账户统计（涨停为买方、跌停为卖方），"
+              "该账户占当日触限成交量{dominance}及以上。",
+    },
+    "market.kind.marking_close.help": {
+        "en": "Listing trades from {time} to the close moving the day's VWAP (the close) by more than {move} "
+              "against the VWAP without them.",
+        "zh": "{time}至收盘的挂牌协议成交使当日成交量加权均价（收盘价）较剔除这些成交后的均价变动超过{move}。",
+    },
+    "market.kind.deadline_concentration.help": {
+        "en": "An account's volume in the {days} days before a compliance deadline: {volume} or more and at least "
+              "{lift}× what its previous year implies, after allowing for the whole market's rush.",
+        "zh": "账户在履约截止日前{days}天内的成交量达到{volume}及以上，且为其上一年交易水平（已按全市场的集中程度调整）"
+              "所对应预期的{lift}倍及以上。",
+    },
+    "market.kind.flagged_net_seller.help": {
+        "en": "An enterprise whose emission data the assessment flags (critical or high) that sold at least "
+              "{volume} more allowances than it bought that year or the next.",
+        "zh": "排放数据被评估标记为严重或高风险的企业，在当年或次年净卖出配额{volume}及以上。",
+    },
+    "market.alerts.title": {"en": "Alerts, highest score first", "zh": "预警列表（按得分从高到低）"},
+    "market.alerts.kinds": {"en": "Kinds shown", "zh": "显示的预警类型"},
+    "market.alerts.empty": {"en": "No alert in this scope, period and selection of kinds.",
+                            "zh": "当前数据范围、期间和所选类型下没有预警。"},
+    "market.alerts.count": {"en": "{shown} of {n} alerts shown.", "zh": "显示{n}条预警中的{shown}条。"},
+    "market.alerts.select": {"en": "Select a row to see its evidence trades; the link opens the first enterprise's "
+                                   "dossier.",
+                             "zh": "选择一行可查看相关交易明细；链接打开首个涉及企业的企业档案。"},
+    "market.alerts.caption": {
+        "en": "Score 0–100 = 100 × kind weight × strength × (0.6 + 0.4 × size). Strength: how clearly the pattern "
+              "holds, from the alert's evidence; size: the tonnes at issue, 0 up to 10 kt, 1 from 1 Mt "
+              "(logarithmic). Kind weights: {weights}.",
+        "zh": "得分0–100 = 100 × 类型权重 × 强度 × (0.6 + 0.4 × 规模)。强度：依据预警证据判断模式的明确程度；"
+              "规模：涉及吨数，1万吨及以下为0，100万吨及以上为1（对数刻度）。类型权重：{weights}。",
+    },
+    "market.col.score": {"en": "Score", "zh": "得分"},
+    "market.col.kind": {"en": "Kind", "zh": "类型"},
+    "market.col.when": {"en": "First trade", "zh": "首笔交易"},
+    "market.col.accounts": {"en": "Parties (account holders)", "zh": "交易主体（账户持有人）"},
+    "market.col.volume": {"en": "Volume ({unit})", "zh": "涉及数量（{unit}）"},
+    "market.col.reason": {"en": "Why", "zh": "预警原因"},
+    "market.col.open": {"en": "Dossier", "zh": "企业档案"},
+    "market.col.alert_id": {"en": "Alert id", "zh": "预警编号"},
+    "market.open": {"en": "open", "zh": "打开"},
+    "market.alert.invalid": {
+        "en": "The link names an alert `{value}` that is not a valid alert id (e.g. round_trip:T20221226-00032).",
+        "zh": "链接中的预警编号 `{value}` 无效（示例：round_trip:T20221226-00032）。",
+    },
+    "market.alert.not_found": {
+        "en": "Alert `{value}` is not among the alerts of this scope, period and filters.",
+        "zh": "预警 `{value}` 不在当前数据范围、期间和筛选条件下的预警之中。",
+    },
+    "market.evidence.title": {"en": "Evidence: {kind}", "zh": "证据：{kind}"},
+    "market.evidence.score": {"en": "Score {score} · alert {alert_id}", "zh": "得分{score} · 预警编号{alert_id}"},
+    "market.evidence.enterprises": {"en": "Enterprises involved", "zh": "涉及企业"},
+    "market.evidence.outside": {"en": "{name} (outside your scope)", "zh": "{name}（不在您的数据范围内）"},
+    "market.evidence.none": {"en": "Accounts of institutions only, no covered enterprise.",
+                             "zh": "仅涉及机构账户，无重点排放单位。"},
+    "market.evidence.trades": {"en": "Evidence trades", "zh": "相关交易明细"},
+    "market.evidence.caption": {
+        "en": "Deviation: the price against the prevailing close (the previous trading day's close). Account-level "
+              "kinds keep their {n} largest trades as evidence.",
+        "zh": "偏离：成交价相对前一交易日收盘价的偏离。账户类预警保留其最大的{n}笔交易作为证据。",
+    },
+    "market.evidence.values": {"en": "Evidence values, as computed", "zh": "证据取值（计算结果）"},
+    "market.trade.trade_id": {"en": "Trade", "zh": "成交编号"},
+    "market.trade.ts": {"en": "Time", "zh": "成交时间"},
+    "market.trade.method": {"en": "Method", "zh": "交易方式"},
+    "market.trade.buyer": {"en": "Buyer", "zh": "买方"},
+    "market.trade.seller": {"en": "Seller", "zh": "卖方"},
+    "market.trade.volume": {"en": "Volume", "zh": "数量"},
+    "market.trade.price": {"en": "Price", "zh": "成交价"},
+    "market.trade.prev_close": {"en": "Previous close", "zh": "前收盘价"},
+    "market.trade.deviation": {"en": "Deviation", "zh": "偏离"},
+    "market.network.title": {"en": "Who trades with whom", "zh": "交易对手网络"},
+    "market.network.caption": {
+        "en": "The accounts of the {n} highest-scoring alerts above whose evidence is a relationship between "
+              "counterparties ({kinds}) and their evidence trades: a line per seller, buyer and kind, thicker for "
+              "more tonnes; dots sized by the tonnes an account traded on these lines, coloured by the kind of its "
+              "best alert. Each group of connected accounts sits on its own circle.",
+        "zh": "上表中以交易对手关系为证据的预警（{kinds}）得分最高的{n}条所涉账户及其相关交易：每条线代表一组卖方、"
+              "买方和预警类型，线越粗吨数越多；圆点大小为该账户在这些交易中的成交量，颜色为其得分最高预警的类型。"
+              "相互关联的账户排在同一个圆上。",
+    },
+    "market.network.empty": {"en": "No alert to draw.", "zh": "没有可绘制的预警。"},
+    "market.network.account": {"en": "Account", "zh": "账户"},
+    "market.network.holder": {"en": "Holder", "zh": "持有人"},
+    "market.network.volume": {"en": "Tonnes on these lines", "zh": "相关成交量"},
+    "market.network.trades": {"en": "Trades", "zh": "成交笔数"},
+    "market.network.from_to": {"en": "Seller → buyer", "zh": "卖方 → 买方"},
+    "market.related": {"en": " (related: one enterprise or group)", "zh": "（关联方：同一企业或集团）"},
+    "market.two_way": {"en": ", in both directions", "zh": "，双向交易"},
+    "market.others": {"en": "; the day's other block trades averaged {vwap} ({deviation})",
+                      "zh": "；当日其他大宗交易均价{vwap}（偏离{deviation}）"},
+    "market.alone": {"en": "; the day's only block trade", "zh": "；为当日唯一一笔大宗交易"},
+    "market.beyond_limit": {"en": "; outside the ±{limit} block limit", "zh": "；超出大宗协议±{limit}涨跌幅限制"},
+    "market.direction.up": {"en": "upper", "zh": "涨停"},
+    "market.direction.down": {"en": "lower", "zh": "跌停"},
+    "market.days": {"en": "{n} days", "zh": "{n}天"},
+    "market.reason.round_trip": {
+        "en": "{a} sold {volume_1} to {b} at {price_1}; {b} sold {volume_2} back {lag} later at {price_2}{related}.",
+        "zh": "{a}以{price_1}向{b}卖出{volume_1}；{b}在{lag}后以{price_2}卖回{volume_2}{related}。",
+    },
+    "market.reason.wash_group": {
+        "en": "{a} and {b} ({group}) traded {n} times with each other in {quarter}, {volume}{two_way}; their "
+              "average price {vwap} against the market's {market_vwap} on those days.",
+        "zh": "{a}与{b}（{group}）于{quarter}相互交易{n}次，共{volume}{two_way}；均价{vwap}，同期市场均价{market_vwap}。",
+    },
+    "market.reason.cycle": {
+        "en": "Block trades {a} → {b} → {c} → {a} within {span}: {volume_1}, {volume_2}, {volume_3} "
+              "(volumes differ by {spread}).",
+        "zh": "{span}内的大宗交易闭环{a} → {b} → {c} → {a}：{volume_1}、{volume_2}、{volume_3}（数量相差{spread}）。",
+    },
+    "market.reason.off_market": {
+        "en": "{a} sold {volume} to {b} in a block trade at {price}, {deviation} from the previous close of "
+              "{prev_close}{others}{related}{beyond}.",
+        "zh": "{a}以大宗协议向{b}卖出{volume}，成交价{price}，较前收盘价{prev_close}偏离{deviation}{others}{related}{beyond}。",
+    },
+    "market.reason.limit_pinned": {
+        "en": "{account} traded {volume} in {n} listing trade(s) at the {direction} limit of {limit_price} "
+              "(previous close {prev_close}): {dominance} of that day's volume at the limit.",
+        "zh": "{account}以{direction}价{limit_price}成交{n}笔挂牌协议，共{volume}（前收盘价{prev_close}），"
+              "占当日触限成交量的{dominance}。",
+    },
+    "market.reason.marking_close": {
+        "en": "Listing trades after {time} by {accounts} ({volume}, {late_share} of the day's listing volume) "
+              "moved the close to {close} from {close_without} without them ({move}).",
+        "zh": "{accounts}在{time}后的挂牌协议成交（{volume}，占当日挂牌成交量{late_share}）使收盘价由{close_without}"
+              "变为{close}（{move}）。",
+    },
+    "market.reason.deadline_concentration": {
+        "en": "{account} traded {volume} (sold {sold}, bought {bought}) in the {days} days before the compliance "
+              "deadline of {deadline}: {lift}× the {expected} its previous year implies; {share} of the market then.",
+        "zh": "{account}在{deadline}履约截止日前{days}天内成交{volume}（卖出{sold}，买入{bought}），为其上一年交易水平"
+              "所对应预期{expected}的{lift}倍，占同期全市场成交量的{share}。",
+    },
+    "market.reason.flagged_net_seller": {
+        "en": "{enterprise}'s emission data for {year} are flagged ({flagged}); it sold {net} more allowances than it "
+              "bought in {sell_year}.",
+        "zh": "{enterprise}{year}年排放数据被标记（{flagged}）；其{sell_year}年配额净卖出{net}。",
+    },
     # --- intermediaries (core/agencies, pages/6_Intermediaries.py) -------------------
+    "agencies.title": {"en": "Intermediaries: consultants, labs and verifiers", "zh": "技术服务机构：咨询、检测与核查"},
+    "agencies.intro": {
+        "en": "The 2022 cases were agency cases: a consultant forged lab-report dates and invented moisture, a lab "
+              "dated one batch of coal as monthly tests, verifiers signed off without checking. Each intermediary "
+              "is ranked on the evidence against it: its clients' risk against the base rate, and the signatures "
+              "of its own work (copied results, batch test dates, report numbers in a run, understated reports "
+              "passed).",
+        "zh": "2022年通报的均为技术服务机构案件：咨询机构篡改检测报告日期、编造全水分，检测机构将一次性送检的煤样出具为"
+              "月度报告，核查机构未经核实即出具结论。本页按证据对各机构排序：其客户的风险与基准比例的对比，以及机构自身"
+              "工作的痕迹（检测结果雷同、集中检测日期、报告编号连续、低报排放仍予通过）。"},
+    "agencies.no_run": {
+        "en": "No assessment is stored for this data yet: no client is flagged, only the signatures count.",
+        "zh": "当前数据尚无已保存的风险评估：暂无被标记客户，仅按机构工作痕迹排序。"},
+    "agencies.kind": {"en": "Kind of intermediary", "zh": "机构类型"},
+    "agencies.kind.consultant": {"en": "Consultants", "zh": "咨询机构"},
+    "agencies.kind.lab": {"en": "Testing labs", "zh": "检测机构"},
+    "agencies.kind.verifier": {"en": "Verifiers", "zh": "核查机构"},
+    "agencies.ranked": {"en": "{kind} ranked by the evidence against them", "zh": "{kind}按证据强度排序"},
+    "agencies.ranked.other": {"en": "Ranking: {kind}", "zh": "排序：{kind}"},
+    "agencies.ranked.count": {"en": "{n} serve enterprises in this view. Select a row to open one.",
+                              "zh": "共{n}家机构服务于当前视图中的企业。选中一行查看详情。"},
+    "agencies.ranked.caption": {
+        "en": "Score 0-100 = 100 × (1 − ∏(1 − weight × strength)) over the signals: copied results, batch test "
+              "dates and understated reports passed weigh 0.9, the same red flag at several clients in one year "
+              "0.8, flagged clients 0.6, report numbers in a run 0.5 (the tested signals' strength comes from "
+              "the Benjamini-Hochberg q-value of a binomial tail p: nothing at q ≥ 0.1, full at q ≤ 0.001). "
+              "Flagged: critical or high risk, worst year in the period, assessment {run_id}.",
+        "zh": "评分0-100 = 100 ×（1 − ∏（1 − 权重 × 强度））：检测结果雷同、集中检测日期、低报排放仍予通过的权重为0.9，"
+              "同一年多家客户触发同一问题为0.8，被标记客户为0.6，报告编号连续为0.5（经检验的信号强度取自二项分布单侧尾"
+              "概率p的Benjamini-Hochberg校正q值：q ≥ 0.1时为0，q ≤ 0.001时为满值）。"
+              "被标记：所选期间最高年份风险为严重或高，评估{run_id}。"},
+    "agencies.none": {"en": "No intermediary serves enterprises in this view.", "zh": "当前视图中没有服务企业的机构。"},
+    "agencies.not_found": {
+        "en": "No intermediary “{value}” serves enterprises in your scope and filters. Choose one from the list below.",
+        "zh": "在您的数据范围和筛选条件内，没有名为“{value}”的机构服务的企业。请从下方列表中选择。"},
+    "agencies.back": {"en": "All intermediaries", "zh": "全部机构"},
+    "agencies.col.score": {"en": "Score", "zh": "评分"},
+    "agencies.col.name": {"en": "Intermediary", "zh": "机构"},
+    "agencies.col.id": {"en": "ID", "zh": "机构代码"},
+    "agencies.col.province": {"en": "Registered in", "zh": "注册地"},
+    "agencies.col.clients": {"en": "Clients", "zh": "客户数"},
+    "agencies.col.flagged": {"en": "Flagged", "zh": "被标记"},
+    "agencies.col.flagged_share": {"en": "Flagged share (%)", "zh": "标记占比（%）"},
+    "agencies.col.lift": {"en": "× base", "zh": "基准倍数"},
+    "agencies.col.p": {"en": "p", "zh": "p值"},
+    "agencies.col.q": {"en": "q (BH)", "zh": "q值（BH）"},
+    "agencies.col.pattern": {"en": "Same red flag (clients)", "zh": "同一问题（家）"},
+    "agencies.col.copies": {"en": "Copied results (clients)", "zh": "检测结果雷同（家）"},
+    "agencies.col.batch": {"en": "Batch-tested clients", "zh": "集中检测客户"},
+    "agencies.col.busiest": {"en": "Most client-months on one test date", "zh": "同一检测日期最多客户月数"},
+    "agencies.col.runs": {"en": "Numbered runs (clients)", "zh": "编号连续（家）"},
+    "agencies.col.pass_flagged": {"en": "Pass rate, flagged client-years (%)", "zh": "被标记客户年度通过率（%）"},
+    "agencies.col.understated": {"en": "Understated yet passed", "zh": "低报仍通过"},
+    "agencies.col.signals": {"en": "What stands out", "zh": "突出问题"},
+    "agencies.col.open": {"en": "Link", "zh": "链接"},
+    "agencies.open": {"en": "open", "zh": "打开"},
+    "agencies.help.p": {
+        "en": "One-sided binomial tail: the chance of at least this many flagged clients if they were flagged at the "
+              "base rate.",
+        "zh": "二项分布单侧尾概率：若客户按基准比例被标记，出现不少于该数量被标记客户的概率。"},
+    "agencies.help.q": {
+        "en": "Benjamini-Hochberg q-value across the intermediaries of this kind (many are tested at once).",
+        "zh": "同类机构间的Benjamini-Hochberg校正q值（同时检验多家机构）。"},
+    "agencies.help.pattern": {
+        "en": "The largest number of its clients with the same critical or high rule in the same year.",
+        "zh": "同一年内触发同一严重或高等级规则的客户最多家数。"},
+    "agencies.help.copies": {
+        "en": "Clients whose seven lab results (NCV, carbon content, element carbon, total and air-dry moisture, "
+              "hydrogen, sulphur) another client of this intermediary also reports.",
+        "zh": "七项检测结果（低位发热量、单位热值含碳量、元素碳、全水分、空干基水分、氢、硫）与该机构另一客户完全相同的客户数。"},
+    "agencies.help.batch": {
+        "en": "Clients with at least {n} months of one year carried by one test date.",
+        "zh": "同一年中至少{n}个月共用一个检测日期的客户数。"},
+    "agencies.help.runs": {
+        "en": "Clients with a year of at least {n} reports numbered right after the previous month's.",
+        "zh": "同一年中至少{n}份报告编号紧接上月报告的客户数。"},
+    "agencies.help.understated": {
+        "en": "Client-years passed although the reported and the verified emissions are more than {gap} below the "
+              "monthly deposits.",
+        "zh": "报告排放量与核定排放量均比月度存证合计低{gap}以上仍出具符合结论的客户年度数。"},
+    "agencies.detail.meta": {
+        "en": "{kind} · `{id}` · registered in {province} · rank {rank} of {n} by score",
+        "zh": "{kind} · `{id}` · 注册地{province} · 评分排名第{rank}／{n}"},
+    "agencies.detail.signals": {"en": "What stands out", "zh": "突出问题"},
+    "agencies.detail.pass_flagged": {
+        "en": "It passed {passed} of the {flagged} client-years it verified in which the client was flagged ({rate}).",
+        "zh": "其核查的客户被标记年度共{flagged}个，出具符合结论{passed}个（{rate}）。"},
+    "agencies.detail.score": {"en": "Score", "zh": "评分"},
+    "agencies.detail.score.help": {"en": "0-100, the evidence against this intermediary (see the ranking's note).",
+                                   "zh": "0-100，针对该机构的证据强度（见排序表说明）。"},
+    "agencies.detail.clients": {"en": "Clients in this view", "zh": "当前视图中的客户"},
+    "agencies.detail.flagged": {"en": "Flagged clients", "zh": "被标记客户"},
+    "agencies.detail.flagged.delta": {"en": "{share} against {base}", "zh": "{share}，基准{base}"},
+    "agencies.detail.q": {"en": "Significance (q)", "zh": "显著性（q值）"},
+    "agencies.detail.q.delta": {"en": "p = {p}", "zh": "p值 = {p}"},
+    "agencies.filter": {"en": "Filter every page to this intermediary's clients", "zh": "将各页面筛选为该机构的客户"},
+    "agencies.filter.help": {
+        "en": "Adds this intermediary to the global filters: the Overview, Province and Market pages then show only "
+              "its clients.",
+        "zh": "将该机构加入全局筛选条件：总览、省级视图和市场监测等页面将只显示其客户。"},
+    "agencies.chart.risk.title": {"en": "Its clients' risk against all enterprises", "zh": "其客户风险与全部企业对比"},
+    "agencies.chart.risk.caption": {
+        "en": "Share of enterprises in each risk band (worst year in the period): this intermediary's clients against "
+              "every enterprise in the view (the base rate is the critical and high part).",
+        "zh": "各风险等级企业占比（所选期间最高年份）：该机构客户与当前视图全部企业对比（基准比例即严重与高风险部分）。"},
+    "agencies.chart.dates.title": {"en": "Test dates and the months they cover", "zh": "检测日期与对应月份"},
+    "agencies.chart.dates.caption": {
+        "en": "One point per test date and reported month, sized by client-months. Monthly testing forms a diagonal "
+              "a few weeks after each month; a batch is a column of many months tested on one date (red).",
+        "zh": "每个点表示一个检测日期与报告月份，大小表示客户月数。按月检测呈对角线（月后数周）；集中检测表现为同一日期对应"
+              "多个月份的竖列（红色）。"},
+    "agencies.chart.series.agency": {"en": "Its clients", "zh": "该机构客户"},
+    "agencies.chart.series.all": {"en": "All enterprises", "zh": "全部企业"},
+    "agencies.chart.share": {"en": "Share of enterprises", "zh": "企业占比"},
+    "agencies.chart.test_date": {"en": "Test date", "zh": "检测日期"},
+    "agencies.chart.period": {"en": "Month reported", "zh": "报告月份"},
+    "agencies.chart.client_months": {"en": "Client-months", "zh": "客户月数"},
+    "agencies.chart.clients": {"en": "Clients", "zh": "客户"},
+    "agencies.chart.date_months": {"en": "Client-months tested that day", "zh": "当日检测的客户月数"},
+    "agencies.help.base": {"en": "Base rate (all enterprises in the view): {base}",
+                           "zh": "基准比例（当前视图全部企业）：{base}"},
+    "agencies.chart.batch": {"en": "Batch (≥ {n} months of a client on one date)", "zh": "集中检测（同一客户≥{n}个月同一日期）"},
+    "agencies.chart.monthly": {"en": "Monthly", "zh": "按月"},
+    "agencies.clients.title": {"en": "Clients", "zh": "客户"},
+    "agencies.clients.caption": {
+        "en": "Highest risk first; the signals column says which of the intermediary's signals involve each client. "
+              "The link opens the enterprise dossier.",
+        "zh": "按风险从高到低；“涉及问题”列说明该机构的哪些问题涉及该客户。点击链接查看企业档案。"},
+    "agencies.clients.none": {"en": "No client in this view.", "zh": "当前视图中无客户。"},
+    "agencies.col.served": {"en": "Served", "zh": "服务期间"},
+    "agencies.col.months": {"en": "Months", "zh": "月数"},
+    "agencies.col.client_signals": {"en": "Involved in", "zh": "涉及问题"},
+    "agencies.served.years": {"en": "{years}", "zh": "{years}年"},
+    "agencies.client_signal.flagged": {"en": "flagged", "zh": "被标记"},
+    "agencies.client_signal.pattern": {"en": "same red flag", "zh": "同一问题"},
+    "agencies.client_signal.copies": {"en": "copied results", "zh": "检测结果雷同"},
+    "agencies.client_signal.batch": {"en": "batch test date", "zh": "集中检测"},
+    "agencies.client_signal.numbers": {"en": "numbered run", "zh": "编号连续"},
+    "agencies.client_signal.understated": {"en": "understated yet passed", "zh": "低报仍通过"},
+    "agencies.signal.none": {"en": "nothing stands out", "zh": "无突出问题"},
+    "agencies.signal.association": {
+        "en": "flagged clients: {flagged} of {clients} ({share}; base rate {base}; p = {p}, q = {q})",
+        "zh": "{clients}家客户中{flagged}家被标记（{share}；基准比例{base}；p = {p}，q = {q}）"},
+    "agencies.signal.pattern": {"en": "clients with the same red flag in one year: {clients} ({rule}, {year})",
+                                "zh": "同一年内触发同一问题的客户：{clients}家（{rule}，{year}年）"},
+    "agencies.signal.copies": {"en": "clients reporting lab results identical to another client's: {clients}",
+                               "zh": "{clients}家客户的检测结果与其他客户完全相同"},
+    "agencies.signal.batch": {"en": "clients with a year of monthly tests on one date: {clients}",
+                              "zh": "{clients}家客户一年的月度检测集中于同一日期"},
+    "agencies.signal.batch.date": {
+        "en": "clients with a year of monthly tests on one date: {clients} (busiest test date {date}: "
+              "{date_months} client-months)",
+        "zh": "{clients}家客户一年的月度检测集中于同一日期（最集中的检测日期{date}：{date_months}个客户月）"},
+    "agencies.signal.numbers": {"en": "clients with a year of report numbers running on month after month: {clients}",
+                                "zh": "{clients}家客户有一年的检测报告编号逐月连续"},
+    "agencies.signal.understated": {
+        "en": "client-years passed although more than {gap} below the monthly deposits: {passes}",
+        "zh": "排放报告低于月度存证合计{gap}以上仍出具符合结论：{passes}个客户年度"},
+    "agencies.context": {"en": "{kind} {agency} (score {score} without this enterprise): {signals}",
+                         "zh": "{kind}{agency}（不计本企业，评分{score}）：{signals}"},
+    # --- what-if scenarios (core/scenarios, pages/7_Scenarios.py) --------------------
+    "scenarios.title": {"en": "What-if scenarios", "zh": "情景分析"},
+    "scenarios.intro": {
+        "en": "Recompute emissions, allowance gaps, penalty exposure and review lists under other assumptions, "
+              "and compare them with what the data says now. Nothing in the database changes; the global filters "
+              "and your scope apply.",
+        "zh": "在不同假设下重新计算排放量、配额缺口、罚款敞口和核查名单，并与当前数据对比。数据库中的数据不会改变；"
+              "全局筛选条件和您的数据范围同样适用。",
+    },
+    "scenarios.kind": {"en": "What if …", "zh": "假如……"},
+    "scenarios.kind.carbon_default": {"en": "Default carbon content", "zh": "以缺省值替代含碳量"},
+    "scenarios.kind.review_budget": {"en": "Review budget and weights", "zh": "核查力量与风险权重"},
+    "scenarios.kind.unreliable_intermediaries": {"en": "Unreliable intermediaries", "zh": "中介机构不可信"},
+    "scenarios.kind.carbon_default.help": {
+        "en": "Measured coal carbon content that the chosen rules flagged, or that lies below a threshold, is "
+              "replaced by the default value (0.03356 tC/GJ before 2022, 0.03085 from 2022), as the MRV guideline "
+              "prescribes for a month without a valid measurement.",
+        "zh": "将所选规则标记的、或低于阈值的燃煤实测单位热值含碳量替换为缺省值（2022年前0.03356 tC/GJ，"
+              "2022年起0.03085 tC/GJ），即核算指南对无有效实测月份的规定。",
+    },
+    "scenarios.kind.review_budget.help": {
+        "en": "Other rule severities, model threshold and risk weights: the risk score is recomputed from the "
+              "stored assessment (no refit), then who would be reviewed and how many known cases that review finds.",
+        "zh": "调整规则严重程度、模型阈值和风险权重：基于已存储的评估结果重新计算风险分（不重新训练模型），"
+              "再看哪些企业会被核查、能命中多少已知案件。",
+    },
+    "scenarios.kind.unreliable_intermediaries.help": {
+        "en": "Every report of the chosen labs, consultants or verifiers is treated as unreliable: their clients' "
+              "measured carbon content is replaced by the default, verified years fall back to the formula, and "
+              "the clients' context risk component is set to its maximum.",
+        "zh": "将所选检测机构、咨询机构或核查机构出具的全部报告视为不可信：其客户的实测含碳量以缺省值替代，"
+              "经其核查的年度改按公式计算，客户的“关联机构”风险分项取最大值。",
+    },
+    "scenarios.rules": {"en": "Replace carbon content where these rules fired", "zh": "以下规则命中之处以缺省值替代含碳量"},
+    "scenarios.rules.help": {
+        "en": "Rule hits of the stored assessment: a monthly hit replaces that month, a yearly hit the whole year; "
+              "on the unit the hit names, or on every unit of the plant.",
+        "zh": "使用已存储评估的规则命中结果：月度命中替代该月，年度命中替代全年；命中指明机组的只替代该机组，否则替代全厂机组。",
+    },
+    "scenarios.below.on": {"en": "Also replace measured values below a threshold", "zh": "同时替代低于阈值的实测值"},
+    "scenarios.below": {"en": "Threshold (tC/GJ)", "zh": "阈值（tC/GJ）"},
+    "scenarios.below.help": {
+        "en": "Measured coal carbon content below this value is replaced. Plausible band for thermal coal: "
+              "0.0255–0.0280 tC/GJ (domain reference §3.1). Allowed: 0.01–0.04.",
+        "zh": "低于该值的燃煤实测含碳量将被替代。动力煤合理区间：0.0255–0.0280 tC/GJ（领域参考§3.1）。可填范围：0.01–0.04。",
+    },
+    "scenarios.severities": {"en": "Rule severities", "zh": "规则严重程度"},
+    "scenarios.severities.caption": {
+        "en": "Severity weights: critical 0.9, high 0.6, medium 0.25, info 0.05; “off” leaves the rule out. "
+              "Rules component = 1 − Π(1 − weight) over the distinct rules that fired in a year.",
+        "zh": "严重程度权重：严重0.9、高0.6、中0.25、提示0.05；“不计入”表示忽略该规则。"
+              "规则分项 = 1 − Π(1 − 权重)，按当年触发的不同规则计算。",
+    },
+    "scenarios.severity.off": {"en": "off", "zh": "不计入"},
+    "scenarios.col.rule": {"en": "Rule", "zh": "规则"},
+    "scenarios.col.rule_title": {"en": "Checks", "zh": "检查内容"},
+    "scenarios.col.catalogue_severity": {"en": "Catalogue", "zh": "规则库"},
+    "scenarios.col.severity": {"en": "In the scenario", "zh": "情景取值"},
+    "scenarios.weights": {"en": "Risk weights", "zh": "风险权重"},
+    "scenarios.model": {"en": "Model threshold", "zh": "模型阈值"},
+    "scenarios.z_floor": {"en": "Counts from (SD)", "zh": "起算点（SD）"},
+    "scenarios.z_full": {"en": "Full at (SD)", "zh": "满分点（SD）"},
+    "scenarios.z.help": {
+        "en": "The model component rises from 0 at the first value to 1 at the second, on the year's most "
+              "abnormal unit-month (ensemble score in robust SDs). Defaults: 3 and 8.",
+        "zh": "模型分项按当年最异常机组·月的集成得分（稳健标准差）计算：在起算点为0，升至满分点为1。默认值：3和8。",
+    },
+    "scenarios.contamination": {"en": "Top rows (%)", "zh": "计入前（%）"},
+    "scenarios.contamination.help": {
+        "en": "Contamination: only unit-months in this top share of the ensemble score count for the model "
+              "component (100 % = all rows, the stored assessment).",
+        "zh": "异常比例：只有集成得分位于最高这一比例内的机组·月计入模型分项（100%即全部，与已存储评估一致）。",
+    },
+    "scenarios.review_by": {"en": "Who is reviewed", "zh": "核查对象"},
+    "scenarios.review_by.budget": {"en": "the top N enterprises by risk", "zh": "风险最高的前N家企业"},
+    "scenarios.review_by.threshold": {"en": "every enterprise at or above a risk score", "zh": "风险分达到阈值的全部企业"},
+    "scenarios.budget": {"en": "Review budget N (enterprises)", "zh": "核查力量N（企业数）"},
+    "scenarios.threshold": {"en": "Risk score threshold (0–100)", "zh": "风险分阈值（0–100）"},
+    "scenarios.labs": {"en": "Labs treated as unreliable", "zh": "视为不可信的检测机构"},
+    "scenarios.consultants": {"en": "Consultants treated as unreliable", "zh": "视为不可信的咨询机构"},
+    "scenarios.verifiers": {"en": "Verifiers treated as unreliable", "zh": "视为不可信的核查机构"},
+    "scenarios.agencies.help": {
+        "en": "Clients in your scope and filters (most first). Labs: the months they tested; consultants: every "
+              "month of their clients; verifiers: the years they verified.",
+        "zh": "按当前数据范围和筛选条件内的客户数排序。检测机构：其检测的月份；咨询机构：其客户的全部月份；核查机构：其核查的年度。",
+    },
+    "scenarios.agencies.suggested": {
+        "en": "Preselected: the lab whose clients are most often flagged critical or high.",
+        "zh": "默认已选：客户被标记为严重或高风险最多的检测机构。",
+    },
+    "scenarios.agency.option": {"en": "{name} · {clients} clients", "zh": "{name} · {clients}家客户"},
+    "scenarios.none_selected": {"en": "none", "zh": "未选择"},
+    "scenarios.run": {"en": "Recompute", "zh": "重新计算"},
+    "scenarios.invalid": {
+        "en": "These parameters cannot be used ({problem}); the previous results stay on screen.",
+        "zh": "参数无效（{problem}），页面仍显示上一次的结果。",
+    },
+    "scenarios.computing": {"en": "Recomputing the scenario …", "zh": "正在重新计算情景……"},
+    "scenarios.no_run": {
+        "en": "No stored assessment for this data yet: rule hits and risk scores are unavailable, so rule-based "
+              "replacements and risk ranks change nothing. Run the default assessment on the Anomaly Lab page.",
+        "zh": "当前数据尚无已存储的评估：规则命中和风险分不可用，基于规则的替代和风险排名不会变化。请在“异常检测实验室”页面运行默认评估。",
+    },
+    "scenarios.saved.opened": {
+        "en": "Saved scenario “{name}” (id {id}), saved {when}.",
+        "zh": "已保存的情景“{name}”（编号{id}），保存于{when}。",
+    },
+    "scenarios.saved.bad_id": {
+        "en": "The link's scenario id is not valid (12 hexadecimal characters); the default scenario is shown.",
+        "zh": "链接中的情景编号无效（应为12位十六进制字符），显示默认情景。",
+    },
+    "scenarios.saved.unknown": {
+        "en": "No saved scenario {id} in this database; the default scenario is shown.",
+        "zh": "本数据库中没有编号为{id}的已保存情景，显示默认情景。",
+    },
+    "scenarios.saved.broken": {
+        "en": "The saved scenario {id} no longer validates ({problem}); the default scenario is shown.",
+        "zh": "已保存的情景{id}未通过校验（{problem}），显示默认情景。",
+    },
+    "scenarios.saved.other_data": {
+        "en": "It was saved on an earlier data version ({saved}); the figures are recomputed on the current data.",
+        "zh": "该情景保存时的数据版本（{saved}）与当前不同，数字按当前数据重新计算。",
+    },
+    "scenarios.saved.other_scope": {
+        "en": "It was saved in another scope ({saved}); it is computed for your scope only.",
+        "zh": "该情景保存于其他数据范围（{saved}），此处仅按您的数据范围计算。",
+    },
+    "scenarios.saved.edited": {
+        "en": "The parameters differ from the saved scenario; save again to keep them.",
+        "zh": "当前参数与已保存情景不同，如需保留请重新保存。",
+    },
+    "scenarios.results": {"en": "Before and after", "zh": "推演前后对比"},
+    "scenarios.metric.emissions": {"en": "Emissions (compliance basis)", "zh": "排放量（履约口径）"},
+    "scenarios.metric.emissions.help": {
+        "en": "Verified emissions (the deposits by formula where none), summed over the period; after: plus the "
+              "increase from the replaced carbon content, or the formula where the verification is distrusted.",
+        "zh": "期间内核查排放量之和（无核查时按月度存证公式计算）；推演后：加上替代含碳量带来的增量，核查不可信的年度改按公式计算。",
+    },
+    "scenarios.metric.shortfall": {"en": "Allowance shortfall", "zh": "配额缺口"},
+    "scenarios.metric.shortfall.help": {
+        "en": "Σ over enterprise-years of max(0, emissions − allocated allowances).",
+        "zh": "按企业·年度求和：max(0，排放量 − 分配配额)。",
+    },
+    "scenarios.metric.penalty": {"en": "Surrender penalty exposure", "zh": "未足额清缴罚款敞口"},
+    "scenarios.metric.penalty.help": {
+        "en": "Increase in shortfall × average CEA price in the month before the compliance deadline × 5 to 10 "
+              "(2024 Interim Regulations, failure to surrender).",
+        "zh": "缺口增量 × 清缴截止日前一个月的全国碳市场成交均价 × 5至10倍（《碳排放权交易管理暂行条例》未足额清缴）。",
+    },
+    "scenarios.metric.fine": {"en": "Falsified-data fine, if proven", "zh": "数据造假罚款（如查实）"},
+    "scenarios.metric.fine.help": {
+        "en": "If the understatement were proven falsified data: 5 to 10 × the gains (the allowances it saved, at "
+              "the penalty price), or 500,000 to 2,000,000 CNY per enterprise-year when the gains are under 500,000; "
+              "the gains themselves are confiscated on top.",
+        "zh": "如少报被认定为数据造假：罚款为违法所得（少报节省的配额按上述价格计）的5至10倍；违法所得不足50万元的，"
+              "每个企业·年度处50万至200万元；违法所得另行没收。",
+    },
+    "scenarios.metric.changed": {"en": "Enterprises affected", "zh": "受影响企业"},
+    "scenarios.metric.changed.help": {
+        "en": "Enterprises with at least one replaced unit-month; {months} unit-months replaced.",
+        "zh": "至少有一个机组·月被替代的企业；共替代{months}个机组·月。",
+    },
+    "scenarios.metric.reviewed": {"en": "Enterprises reviewed", "zh": "核查企业数"},
+    "scenarios.metric.reviewed.help": {
+        "en": "{rule}; {assessed} assessed enterprises in the scope and filters.",
+        "zh": "{rule}；当前范围和筛选条件内共有{assessed}家已评估企业。",
+    },
+    "scenarios.review.budget_rule": {"en": "the top {n} by risk score", "zh": "风险分最高的前{n}家"},
+    "scenarios.review.threshold_rule": {"en": "risk score at least {score}", "zh": "风险分不低于{score}"},
+    "scenarios.metric.caught": {"en": "Known cases caught", "zh": "命中已知案件"},
+    "scenarios.metric.caught.help": {
+        "en": "Reviewed enterprises with a confirmed case label (table case_labels) in the period, of {known}.",
+        "zh": "被核查企业中在期间内有已确认案件标签（case_labels 表）的数量，共{known}家。",
+    },
+    "scenarios.metric.entering": {"en": "Enterprises entering the review", "zh": "新纳入核查的企业"},
+    "scenarios.metric.leaving": {"en": "{n} leave it", "zh": "移出{n}家"},
+    "scenarios.metric.entering.help": {
+        "en": "Reviewed after the scenario but not before ({rule}); {moved} enterprises change rank in all.",
+        "zh": "推演后纳入核查而推演前未纳入的企业（{rule}）；共有{moved}家企业排名发生变化。",
+    },
+    "scenarios.metric.before": {"en": "before: {value}", "zh": "推演前：{value}"},
+    "scenarios.metric.no_cases": {"en": "no case labels", "zh": "无案件标签"},
+    "scenarios.range": {"en": "{low} to {high}", "zh": "{low}至{high}"},
+    "scenarios.prices.caption": {
+        "en": "Penalty price per emission year (CEA volume-weighted average of the month before the compliance "
+              "deadline): {prices}.",
+        "zh": "各排放年度的罚款计价（清缴截止日前一个月的全国碳市场成交均价）：{prices}。",
+    },
+    "scenarios.prices.latest": {"en": "{year}: {price} ({month}, latest published)", "zh": "{year}年：{price}（{month}，最新公布）"},
+    "scenarios.prices.item": {"en": "{year}: {price} ({month})", "zh": "{year}年：{price}（{month}）"},
+    "scenarios.prices.unpriced": {
+        "en": "Some increases have no published price yet and are not priced.",
+        "zh": "部分增量尚无公布价格，未计入罚款。",
+    },
+    "scenarios.province.title": {"en": "By province", "zh": "分省对比"},
+    "scenarios.province.chart.emissions": {"en": "Change in emissions by province", "zh": "各省排放量变化"},
+    "scenarios.province.chart.reviewed": {"en": "Enterprises reviewed by province", "zh": "各省核查企业数"},
+    "scenarios.province.caption": {
+        "en": "The chart shows the provinces with the largest change (at most {shown}); the table every province "
+              "in the scope, largest change first. Emissions on the compliance basis; penalties as above.",
+        "zh": "图中显示变化最大的省份（最多{shown}个）；表中列出数据范围内全部省份，变化最大的在前。"
+              "排放量为履约口径，罚款口径同上。",
+    },
+    "scenarios.province.none": {"en": "No province changes under this scenario.", "zh": "该情景下各省均无变化。"},
+    "scenarios.enterprise.title": {"en": "By enterprise, largest change first", "zh": "分企业对比（变化最大的在前）"},
+    "scenarios.enterprise.caption": {
+        "en": "{shown} of {n} enterprises shown; the downloads list all. ↗ opens the dossier.",
+        "zh": "显示{n}家企业中的{shown}家，下载文件包含全部企业。点击↗打开企业档案。",
+    },
+    "scenarios.curve.title": {"en": "Known cases caught by review budget", "zh": "核查力量与命中的已知案件"},
+    "scenarios.curve.caption": {
+        "en": "Reviewing the top k enterprises by risk, for every k: confirmed cases (table case_labels) found, "
+              "before and after the scenario. The dashed line marks the chosen budget ({budget}).",
+        "zh": "按风险从高到低核查前k家企业时命中的已确认案件数（case_labels 表），推演前后对比。虚线为所选核查力量（{budget}家）。",
+    },
+    "scenarios.curve.zoom": {
+        "en": "Shown up to k = {shown} of {n}: beyond it both curves are flat; the downloads hold every k.",
+        "zh": "图中显示至k = {shown}（共{n}家）：其后两条曲线均已持平；下载文件包含全部k值。",
+    },
+    "scenarios.curve.none": {
+        "en": "No confirmed case labels in this scope and period: the curve needs past inspection outcomes.",
+        "zh": "当前范围和期间内没有已确认的案件标签：该曲线需要以往核查结果。",
+    },
+    "scenarios.axis.k": {"en": "Enterprises reviewed (top k by risk)", "zh": "核查企业数（按风险前k家）"},
+    "scenarios.axis.caught": {"en": "Known cases caught", "zh": "命中已知案件数"},
+    "scenarios.axis.change": {"en": "Change in emissions ({unit})", "zh": "排放量变化（{unit}）"},
+    "scenarios.axis.reviewed": {"en": "Enterprises reviewed", "zh": "核查企业数"},
+    "scenarios.series.before": {"en": "Before", "zh": "推演前"},
+    "scenarios.series.after": {"en": "After (scenario)", "zh": "推演后（情景）"},
+    "scenarios.save.title": {"en": "Save and share", "zh": "保存与分享"},
+    "scenarios.save.name": {"en": "Save as", "zh": "另存为"},
+    "scenarios.save.placeholder": {"en": "a name, e.g. Default carbon for R05 in 2023", "zh": "名称，例如：2023年R05以缺省值替代"},
+    "scenarios.save.button": {"en": "Save scenario", "zh": "保存情景"},
+    "scenarios.save.done": {"en": "Saved as “{name}”: [open the link]({link})", "zh": "已保存为“{name}”：[打开链接]({link})"},
+    "scenarios.save.invalid": {"en": "Not saved: {problem}", "zh": "未保存：{problem}"},
+    "scenarios.saved.title": {"en": "Saved scenarios", "zh": "已保存的情景"},
+    "scenarios.saved.none": {"en": "No saved scenarios yet.", "zh": "尚无已保存的情景。"},
+    "scenarios.download.provinces": {"en": "By province (CSV)", "zh": "分省对比（CSV）"},
+    "scenarios.download.enterprises": {"en": "By enterprise (CSV)", "zh": "分企业对比（CSV）"},
+    "scenarios.download.xlsx": {"en": "Everything (Excel)", "zh": "全部结果（Excel）"},
+    "scenarios.download.help": {
+        "en": "Built when you click, in the page's language, with the parameters, scope and filters.",
+        "zh": "点击时生成，使用当前页面语言，并附参数、数据范围和筛选条件。",
+    },
+    "scenarios.sheet.about": {"en": "Parameters", "zh": "参数"},
+    "scenarios.sheet.provinces": {"en": "By province", "zh": "分省"},
+    "scenarios.sheet.enterprises": {"en": "By enterprise", "zh": "分企业"},
+    "scenarios.sheet.curve": {"en": "Review curve", "zh": "核查曲线"},
+    "scenarios.sheet.prices": {"en": "Penalty prices", "zh": "罚款计价"},
+    "scenarios.about.scenario": {"en": "Scenario", "zh": "情景"},
+    "scenarios.about.scope": {"en": "Scope", "zh": "数据范围"},
+    "scenarios.about.filters": {"en": "Filters", "zh": "筛选条件"},
+    "scenarios.about.run": {"en": "Assessment run", "zh": "评估批次"},
+    "scenarios.about.data_version": {"en": "Data version", "zh": "数据版本"},
+    "scenarios.about.generated": {"en": "Generated", "zh": "生成时间"},
+    "scenarios.about.saved": {"en": "Saved scenario", "zh": "已保存情景"},
+    "scenarios.param.rule_ids": {"en": "Rules whose hits are replaced", "zh": "替代其命中数据的规则"},
+    "scenarios.param.below": {"en": "Measured values replaced below (tC/GJ)", "zh": "低于该值的实测值被替代（tC/GJ）"},
+    "scenarios.param.severities": {"en": "Severities changed", "zh": "调整的严重程度"},
+    "scenarios.param.weights": {"en": "Risk weights", "zh": "风险权重"},
+    "scenarios.param.model": {"en": "Model component", "zh": "模型分项"},
+    "scenarios.param.model.value": {
+        "en": "from {z_floor} to {z_full} robust SD, top {share} of rows",
+        "zh": "{z_floor}至{z_full}个稳健标准差，计入得分最高的{share}行",
+    },
+    "scenarios.param.review": {"en": "Review", "zh": "核查对象"},
+    "scenarios.param.labs": {"en": "Unreliable labs", "zh": "不可信的检测机构"},
+    "scenarios.param.consultants": {"en": "Unreliable consultants", "zh": "不可信的咨询机构"},
+    "scenarios.param.verifiers": {"en": "Unreliable verifiers", "zh": "不可信的核查机构"},
+    "scenarios.col.province": {"en": "Province", "zh": "省份"},
+    "scenarios.col.enterprises": {"en": "Enterprises", "zh": "企业数"},
+    "scenarios.col.changed": {"en": "Enterprises affected", "zh": "受影响企业"},
+    "scenarios.col.replaced_months": {"en": "Unit-months replaced", "zh": "被替代机组·月"},
+    "scenarios.col.fallback_years": {"en": "Verified years recomputed", "zh": "改按公式计算的核查年度"},
+    "scenarios.col.emissions_before": {"en": "Emissions before ({unit})", "zh": "推演前排放量（{unit}）"},
+    "scenarios.col.emissions_after": {"en": "Emissions after ({unit})", "zh": "推演后排放量（{unit}）"},
+    "scenarios.col.emissions_change": {"en": "Change ({unit})", "zh": "变化（{unit}）"},
+    "scenarios.col.shortfall_before": {"en": "Shortfall before ({unit})", "zh": "推演前缺口（{unit}）"},
+    "scenarios.col.shortfall_after": {"en": "Shortfall after ({unit})", "zh": "推演后缺口（{unit}）"},
+    "scenarios.col.penalty_low": {"en": "Penalty from ({unit})", "zh": "罚款下限（{unit}）"},
+    "scenarios.col.penalty_high": {"en": "Penalty to ({unit})", "zh": "罚款上限（{unit}）"},
+    "scenarios.col.fine_low": {"en": "Fine if proven, from ({unit})", "zh": "造假罚款下限（{unit}）"},
+    "scenarios.col.fine_high": {"en": "Fine if proven, to ({unit})", "zh": "造假罚款上限（{unit}）"},
+    "scenarios.col.assessed": {"en": "Assessed", "zh": "已评估企业"},
+    "scenarios.col.rank_changed": {"en": "Rank changed", "zh": "排名变化"},
+    "scenarios.col.reviewed_before": {"en": "Reviewed before", "zh": "推演前核查"},
+    "scenarios.col.reviewed_after": {"en": "Reviewed after", "zh": "推演后核查"},
+    "scenarios.col.known_cases": {"en": "Known cases", "zh": "已知案件"},
+    "scenarios.col.caught_before": {"en": "Caught before", "zh": "推演前命中"},
+    "scenarios.col.caught_after": {"en": "Caught after", "zh": "推演后命中"},
+    "scenarios.col.score_before": {"en": "Risk before", "zh": "推演前风险分"},
+    "scenarios.col.score_after": {"en": "Risk after", "zh": "推演后风险分"},
+    "scenarios.col.band_after": {"en": "Band after", "zh": "推演后风险等级"},
+    "scenarios.col.rank_before": {"en": "Rank before", "zh": "推演前排名"},
+    "scenarios.col.rank_after": {"en": "Rank after", "zh": "推演后排名"},
+    "scenarios.col.rank_change": {"en": "Places moved up", "zh": "排名上升位数"},
+    "scenarios.col.confirmed": {"en": "Known case", "zh": "已知案件"},
+    "scenarios.col.client": {"en": "Client of a distrusted agency", "zh": "不可信机构的客户"},
+    "scenarios.col.name": {"en": "Name", "zh": "名称"},
+    "scenarios.col.kind": {"en": "What-if", "zh": "情景类型"},
+    "scenarios.col.saved_at": {"en": "Saved", "zh": "保存时间"},
+    "scenarios.col.filters": {"en": "Filters", "zh": "筛选条件"},
+    "scenarios.col.link": {"en": "Open", "zh": "打开"},
+    "scenarios.col.k": {"en": "Enterprises reviewed (k)", "zh": "核查企业数（k）"},
+    "scenarios.col.year": {"en": "Emission year", "zh": "排放年度"},
+    "scenarios.col.price_month": {"en": "Month before the deadline", "zh": "截止日前一个月"},
+    "scenarios.col.priced_month": {"en": "Price month used", "zh": "采用价格的月份"},
+    "scenarios.col.price": {"en": "Price (CNY/t)", "zh": "价格（元/吨）"},
+    "scenarios.yes": {"en": "yes", "zh": "是"},
+    "scenarios.no": {"en": "no", "zh": "否"},
+    # (the briefing export's keys follow)
     "briefing.title": {"en": "Carbon market supervision briefing", "zh": "碳排放数据监管简报"},
     "briefing.data_as_of": {"en": "Data as of {date}", "zh": "数据截至{date}"},
     "briefing.generated": {"en": "Generated {when}", "zh": "生成时间：{when}"},

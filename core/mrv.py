@@ -20,6 +20,7 @@ GJ_PER_TCE = 29.307  # derived (domain 3.1)
 # 2021 guideline 0.03356 tC/GJ; lowered to 0.03085 in the 2022 revision (domain 2.1, both unconfirmed).
 DEFAULT_CC_2021 = 0.03356
 DEFAULT_CC_2022 = 0.03085
+DEFAULT_CC_2022_FROM = dt.date(2022, 1, 1)  # first month the 2022 default applies to
 GAS_NCV = 389.31  # GJ per 10^4 Nm3 (domain 2.2, unconfirmed)
 GAS_CC = 0.01532  # tC/GJ (domain 2.2, unconfirmed)
 
@@ -41,6 +42,35 @@ COMPLIANCE_DUE = {
     2023: dt.date(2024, 12, 31), 2024: dt.date(2025, 12, 31), 2025: dt.date(2026, 12, 31),
 }
 
+# CEA trading rules of the Shanghai Environment and Energy Exchange (domain 5.2, S40/S58): a listing
+# agreement (挂牌协议) is below 100,000 t and priced within ±10 % of the previous close, a block
+# agreement (大宗协议) at least 100,000 t within ±30 %; prices move in ticks of 0.01 CNY; the
+# session ends at 15:00 and the day's close is the VWAP of its trades.
+BLOCK_MIN_T = 100_000
+LISTING_LIMIT = 0.10
+BLOCK_LIMIT = 0.30
+PRICE_TICK = 0.01
+SESSION_CLOSE = dt.time(15, 0)
+
+# Penalties under the 2024 Interim Regulations (domain 6.4). Failure to surrender: 5-10 x the
+# average CEA price in the month before the deadline x the shortfall (S14, S60). Falsified data:
+# confiscation of the gains plus 5-10 x the gains, or 500k-2M CNY when there are none or they are
+# under 500k (S15, S59).
+SURRENDER_PENALTY_MULTIPLE = (5.0, 10.0)
+FALSIFICATION_GAINS_MULTIPLE = (5.0, 10.0)
+FALSIFICATION_FIXED_CNY = (500_000.0, 2_000_000.0)
+FALSIFICATION_GAINS_FLOOR_CNY = 500_000.0
+
+
+def penalty_price_month(year: int) -> dt.date | None:
+    """The month whose average CEA price sets the surrender penalty for `year`'s emissions: the
+    month before the compliance deadline (first day), or None when the year has no deadline."""
+    due = COMPLIANCE_DUE.get(year)
+    if due is None:
+        return None
+    return dt.date(due.year - (due.month == 1), (due.month - 2) % 12 + 1, 1)
+
+
 # Reference year-level facts the demo is calibrated on (domain 4): covered entities and
 # covered CO2 per year. 2024-2025 have no sourced power-only figure: held at the 2023 level.
 NATIONAL_EMISSIONS_T = {
@@ -51,7 +81,7 @@ MEASURED_SHARE = {2019: 0.66, 2020: 0.75, 2021: 0.85, 2022: 0.93, 2023: 0.95, 20
 
 
 def default_carbon_content(period: dt.date) -> float:
-    return DEFAULT_CC_2021 if period < dt.date(2022, 1, 1) else DEFAULT_CC_2022
+    return DEFAULT_CC_2021 if period < DEFAULT_CC_2022_FROM else DEFAULT_CC_2022
 
 
 def month_end(period: dt.date) -> dt.date:

@@ -357,29 +357,22 @@ def flag_heatmap(con, scope: Scope, flt: Filters = NO_FILTERS, limit: int = 40) 
 
 def agency_flag_rates(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per consultant, lab and verifier: kind, agency_id, name, clients (enterprises in scope
-    and filters it served in the period), flagged_clients (critical or high), flagged_share,
-    base_rate (the share over all those enterprises); most flagged clients first."""
-    cte, params = _scoped_reports(scope, flt)
+    and filters it served in the period, as queries._agency_links counts them), flagged_clients
+    (critical or high), flagged_share, base_rate (the share over the view's enterprises); most
+    flagged clients first. core.agencies.profile adds the evidence and its significance."""
+    links, params = _agency_links(scope, flt)
     rc, rparams = _risk_years(flt)
-    vwhere, vparams = flt.year_sql("v.year")
     sql = f"""
-        {cte}, {rc},
-        served AS (
-            SELECT DISTINCT 'lab' AS kind, lab_id AS agency_id, enterprise_id FROM r WHERE lab_id IS NOT NULL
-            UNION SELECT 'consultant', e.consultant_id, se.enterprise_id FROM se JOIN enterprises e USING (enterprise_id)
-                  WHERE e.consultant_id IS NOT NULL
-                    AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = se.enterprise_id)
-            UNION SELECT 'verifier', v.verifier_id, v.enterprise_id FROM verifications v JOIN se USING (enterprise_id)
-                  WHERE {vwhere} AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = se.enterprise_id)),
-        fl AS (SELECT s.*, coalesce(rc.band IN ('critical', 'high'), FALSE) AS flagged FROM served s
-               LEFT JOIN rc USING (enterprise_id)),
-        base AS (SELECT avg(flagged::INTEGER) AS base_rate FROM (SELECT DISTINCT enterprise_id, flagged FROM fl))
+        {links}, {rc}, {_VIEW_BASE},
+        fl AS (SELECT DISTINCT l.kind, l.agency_id, l.enterprise_id,
+                      coalesce(rc.band IN {_FLAGGED_BANDS}, FALSE) AS flagged
+               FROM link l LEFT JOIN rc USING (enterprise_id))
         SELECT fl.kind, fl.agency_id, a.name, count(*) AS clients, count(*) FILTER (WHERE flagged) AS flagged_clients,
                count(*) FILTER (WHERE flagged) / count(*) AS flagged_share, (SELECT base_rate FROM base) AS base_rate
         FROM fl LEFT JOIN agencies a USING (agency_id)
         GROUP BY ALL
         ORDER BY flagged_clients DESC, flagged_share DESC, fl.agency_id"""
-    return fetch_df(con, sql, [*params, *rparams, *vparams])
+    return fetch_df(con, sql, [*params, *rparams])
 
 
 def filter_choices(con, scope: Scope) -> pd.DataFrame:
@@ -694,9 +687,937 @@ DOSSIER_QUERIES = (enterprise_profile, enterprise_units, enterprise_risk_years, 
 
 
 # ----------------------------------------------------------------- market surveillance (core.trading)
+# Reads for core.trading.scan: one named query per kind of alert, (con, scope, flt, thresholds).
+# Detection runs over the whole market - a price is off-market against every trade of its day, not
+# the scope's - and the scope only decides what is shown: an alert is visible when at least one
+# enterprise it involves passes the scope and the filters (`_scoped`; a national view with no
+# enterprise filter also sees alerts about institutions only), and when at least one of its evidence
+# trades falls in the period (flt.day_sql on trades.ts). Every kind returns the same leading columns
+# (alert_id, kind, first_ts, last_ts, accounts: the accounts the alert is about, trade_ids: the
+# evidence, volume_t: the tonnes at issue), the evidence values of its kind, then enterprises,
+# enterprise_names, provinces (of those enterprises) and holders (the accounts' holder names) added
+# by `_alerts`.
+
+ROUND_TRIP_DAYS = 5          # A sells to B, B sells back within this many trading days ...
+VOLUME_TOLERANCE = 0.10      # ... at a volume within 10 %
+WASH_MIN_TRADES = 3          # trades between two accounts of one group in a quarter that make a pattern
+WASH_MIN_VOLUME_T = 1_000_000  # or tonnes between them in the quarter
+CYCLE_DAYS = 7               # A->B->C->A block trades within a week ...
+CYCLE_TOLERANCE = 0.15       # ... whose volumes differ by at most 15 %
+OFF_MARKET_DEVIATION = 0.20  # a block price this far from the previous close ...
+OFF_MARKET_OTHERS = 0.15     # ... and this far from the VWAP of the day's other block trades
+LIMIT_DOMINANCE = 0.25       # an account's share of the day's trades at the limit (same direction)
+MARKING_FROM = "14:50:00"    # listing trades in the last minutes of the session ...
+MARKING_MOVE = 0.02          # ... moving the day's VWAP (the close) by more than 2 %
+DEADLINE_WINDOW_DAYS = 30    # days before a compliance deadline
+DEADLINE_MIN_T = 500_000     # an account's volume in that window worth a look ...
+DEADLINE_FLOOR_T = 100_000   # ... against its expected volume, never taken below one block trade
+DEADLINE_LIFT = 10.0         # ... and at least this many times that expectation
+NET_SELL_MIN_T = 10_000      # net tonnes sold that make an enterprise a net seller in a year
+EVIDENCE_MAX = 20            # evidence trades kept for the account-level kinds (largest first)
+# Rules about trades themselves (core.rules R14, R15): not "flagged emission data".
+TRADE_RULE_IDS = ("R14", "R15")
+
+# Shared by every kind: accounts with their enterprise and group, the trades with their day, and
+# each trading day's close (the published one, else the VWAP of its listing trades) with the close
+# of the trading day before (the prevailing close the price limits refer to).
+_MARKET_CTES = """
+    acc AS (SELECT a.account_id, a.holder_name, a.enterprise_id, e.name AS enterprise_name, e.group_name,
+                   e.province_code FROM accounts a LEFT JOIN enterprises e USING (enterprise_id)),
+    t AS (SELECT trade_id, ts, ts::DATE AS day, method, buyer_account, seller_account, volume_t, price_cny
+          FROM trades),
+    cl AS (SELECT day, close, lag(close) OVER (ORDER BY day) AS prev_close
+           FROM (SELECT coalesce(d.date, x.day) AS day, coalesce(d.close, x.vwap) AS close
+                 FROM (SELECT date, close FROM market_daily WHERE close IS NOT NULL) d
+                 FULL JOIN (SELECT day, sum(volume_t * price_cny) / sum(volume_t) AS vwap FROM t
+                            WHERE method = 'listing' GROUP BY day) x ON x.day = d.date))"""
+# Two accounts are related when they belong to one enterprise or to two enterprises of one group.
+_RELATED = "coalesce({a}.enterprise_id = {b}.enterprise_id OR {a}.group_name = {b}.group_name, FALSE)"
+
+
+def _alerts(scope: Scope, flt: Filters, body: str, params: list) -> tuple[str, list]:
+    """A surveillance statement: the scope's CTEs, the market CTEs, the kind's CTEs (`body`, ending in
+    `al`) and, of its alerts, those the scope and period let through, with the enterprises and holder
+    names of their accounts (enterprises in order of first appearance)."""
+    cte, sparams = _scoped(scope, flt)
+    dwhere, dparams = flt.day_sql("tp.ts")
+    unrestricted = scope.provinces is None and flt.enterprise_sql("e")[0] == "TRUE"
+    sql = f"""
+        {cte}, {_MARKET_CTES}, {body},
+        who AS (SELECT alert_id, unnest(accounts) AS account_id, generate_subscripts(accounts, 1) AS pos FROM al),
+        holders AS (SELECT w.alert_id, list(coalesce(acc.holder_name, w.account_id) ORDER BY w.pos) AS holders
+                    FROM who w LEFT JOIN acc USING (account_id) GROUP BY ALL),
+        ents AS (SELECT w.alert_id, acc.enterprise_id, any_value(acc.enterprise_name) AS name,
+                        any_value(acc.province_code) AS province_code, min(w.pos) AS pos,
+                        bool_or(se.enterprise_id IS NOT NULL) AS in_scope
+                 FROM who w JOIN acc USING (account_id) LEFT JOIN se ON se.enterprise_id = acc.enterprise_id
+                 WHERE acc.enterprise_id IS NOT NULL GROUP BY ALL),
+        en AS (SELECT alert_id, list(enterprise_id ORDER BY pos) AS enterprises,
+                      list(name ORDER BY pos) AS enterprise_names, list(province_code ORDER BY pos) AS provinces,
+                      bool_or(in_scope) AS visible
+               FROM ents GROUP BY ALL),
+        inp AS (SELECT DISTINCT a.alert_id FROM (SELECT alert_id, unnest(trade_ids) AS trade_id FROM al) a
+                JOIN trades tp USING (trade_id) WHERE {dwhere})
+        SELECT al.*, coalesce(en.enterprises, []::VARCHAR[]) AS enterprises,
+               coalesce(en.enterprise_names, []::VARCHAR[]) AS enterprise_names,
+               coalesce(en.provinces, []::VARCHAR[]) AS provinces, holders.holders
+        FROM al JOIN holders USING (alert_id) LEFT JOIN en USING (alert_id) SEMI JOIN inp USING (alert_id)
+        WHERE coalesce(en.visible, FALSE) OR ?
+        ORDER BY al.first_ts, al.alert_id"""
+    return sql, [*sparams, *params, *dparams, unrestricted]
+
+
+def surveillance_round_trips(con, scope: Scope, flt: Filters = NO_FILTERS, max_days: int = ROUND_TRIP_DAYS,
+                             tolerance: float = VOLUME_TOLERANCE) -> pd.DataFrame:
+    """kind 'round_trip': A sells to B and B sells back to A within `max_days` trading days (days with
+    trades) at a volume within `tolerance` (each first leg with its closest return). Evidence:
+    lag_days (calendar), trading_days, volume_1, volume_2, volume_ratio (2nd / 1st), price_1, price_2,
+    related (one enterprise or group)."""
+    body = f"""
+        td AS (SELECT day, row_number() OVER (ORDER BY day) AS day_no FROM (SELECT DISTINCT day FROM t)),
+        tn AS (SELECT t.*, td.day_no FROM t JOIN td USING (day)),
+        rt AS (SELECT t1.trade_id AS id1, t2.trade_id AS id2, t1.ts AS ts1, t2.ts AS ts2, t1.seller_account AS a,
+                      t1.buyer_account AS b, t1.volume_t AS v1, t2.volume_t AS v2, t1.price_cny AS p1, t2.price_cny AS p2,
+                      t2.day_no - t1.day_no AS trading_days
+               FROM tn t1 JOIN tn t2 ON t2.seller_account = t1.buyer_account AND t2.buyer_account = t1.seller_account
+                    AND t2.ts > t1.ts AND t2.day_no - t1.day_no <= ?
+                    AND abs(t2.volume_t / t1.volume_t - 1) <= ?
+               QUALIFY row_number() OVER (PARTITION BY t1.trade_id
+                                          ORDER BY abs(t2.volume_t / t1.volume_t - 1), t2.ts, t2.trade_id) = 1),
+        al AS (SELECT 'round_trip:' || rt.id1 AS alert_id, 'round_trip' AS kind, rt.ts1 AS first_ts, rt.ts2 AS last_ts,
+                      [rt.a, rt.b] AS accounts, [rt.id1, rt.id2] AS trade_ids, rt.v1 AS volume_t,
+                      date_diff('second', rt.ts1, rt.ts2) / 86400.0 AS lag_days, rt.trading_days,
+                      rt.v1 AS volume_1, rt.v2 AS volume_2,
+                      rt.v2 / rt.v1 AS volume_ratio, rt.p1 AS price_1, rt.p2 AS price_2,
+                      {_RELATED.format(a='sa', b='sb')} AS related
+               FROM rt LEFT JOIN acc sa ON sa.account_id = rt.a LEFT JOIN acc sb ON sb.account_id = rt.b)"""
+    sql, params = _alerts(scope, flt, body, [int(max_days), float(tolerance)])
+    return fetch_df(con, sql, params)
+
+
+def surveillance_wash_groups(con, scope: Scope, flt: Filters = NO_FILTERS, min_trades: int = WASH_MIN_TRADES,
+                             min_volume_t: float = WASH_MIN_VOLUME_T) -> pd.DataFrame:
+    """kind 'wash_group': two accounts of one enterprise or one group trading with each other at least
+    `min_trades` times, or at least `min_volume_t` tonnes, in a calendar quarter. Evidence: group,
+    quarter (first day), n_trades, two_way (both sold to the other), vwap (their average price) and
+    market_vwap (the VWAP of every trade in those days)."""
+    body = f"""
+        ig AS (SELECT t.*, least(t.seller_account, t.buyer_account) AS x, greatest(t.seller_account, t.buyer_account) AS y,
+                      date_trunc('quarter', t.day)::DATE AS quarter, coalesce(s.group_name, s.enterprise_name) AS grp
+               FROM t JOIN acc s ON s.account_id = t.seller_account JOIN acc b ON b.account_id = t.buyer_account
+               WHERE {_RELATED.format(a='s', b='b')}),
+        wg AS (SELECT x, y, quarter, any_value(grp) AS grp, count(*) AS n_trades, sum(volume_t) AS volume_t,
+                      count(DISTINCT seller_account) = 2 AS two_way, min(ts) AS first_ts, max(ts) AS last_ts,
+                      list(trade_id ORDER BY ts, trade_id) AS trade_ids,
+                      sum(volume_t * price_cny) / sum(volume_t) AS vwap, list(DISTINCT day) AS days
+               FROM ig GROUP BY x, y, quarter
+               HAVING count(*) >= ? OR sum(volume_t) >= ?),
+        dm AS (SELECT day, sum(volume_t * price_cny) AS a, sum(volume_t) AS v FROM t GROUP BY day),
+        mv AS (SELECT wg.x, wg.y, wg.quarter, sum(dm.a) / sum(dm.v) AS market_vwap
+               FROM (SELECT x, y, quarter, unnest(days) AS day FROM wg) wg JOIN dm USING (day) GROUP BY ALL),
+        al AS (SELECT 'wash_group:' || wg.trade_ids[1] AS alert_id, 'wash_group' AS kind, wg.first_ts, wg.last_ts,
+                      [wg.x, wg.y] AS accounts, wg.trade_ids, wg.volume_t, wg.grp AS "group", wg.quarter,
+                      wg.n_trades, wg.two_way, wg.vwap, mv.market_vwap
+               FROM wg JOIN mv USING (x, y, quarter))"""
+    sql, params = _alerts(scope, flt, body, [int(min_trades), float(min_volume_t)])
+    return fetch_df(con, sql, params)
+
+
+def surveillance_cycles(con, scope: Scope, flt: Filters = NO_FILTERS, max_days: int = CYCLE_DAYS,
+                        tolerance: float = CYCLE_TOLERANCE) -> pd.DataFrame:
+    """kind 'cycle': block trades A->B, B->C, C->A (three distinct accounts, in this order) within
+    `max_days` of the first, whose volumes differ by at most `tolerance` (each first leg with its
+    tightest cycle). Evidence: span_days, spread (largest / smallest volume - 1), volume_1..3,
+    price_1..3."""
+    later = "({n}.ts > {p}.ts OR ({n}.ts = {p}.ts AND {n}.trade_id > {p}.trade_id))"
+    body = f"""
+        bk AS (SELECT * FROM t WHERE method = 'block'),
+        cy AS (SELECT t1.trade_id AS id1, t2.trade_id AS id2, t3.trade_id AS id3, t1.seller_account AS a,
+                      t1.buyer_account AS b, t2.buyer_account AS c, t1.ts AS ts1, t3.ts AS ts3,
+                      t1.volume_t AS v1, t2.volume_t AS v2, t3.volume_t AS v3,
+                      t1.price_cny AS p1, t2.price_cny AS p2, t3.price_cny AS p3,
+                      greatest(t1.volume_t, t2.volume_t, t3.volume_t) / least(t1.volume_t, t2.volume_t, t3.volume_t) - 1
+                          AS spread
+               FROM bk t1
+               JOIN bk t2 ON t2.seller_account = t1.buyer_account AND t2.buyer_account <> t1.seller_account
+                    AND {later.format(n='t2', p='t1')} AND t2.ts <= t1.ts + INTERVAL (?) DAY
+               JOIN bk t3 ON t3.seller_account = t2.buyer_account AND t3.buyer_account = t1.seller_account
+                    AND {later.format(n='t3', p='t2')} AND t3.ts <= t1.ts + INTERVAL (?) DAY
+               WHERE greatest(t1.volume_t, t2.volume_t, t3.volume_t) / least(t1.volume_t, t2.volume_t, t3.volume_t) - 1 <= ?
+               QUALIFY row_number() OVER (PARTITION BY t1.trade_id ORDER BY spread, t3.ts, t2.trade_id, t3.trade_id) = 1),
+        al AS (SELECT 'cycle:' || id1 AS alert_id, 'cycle' AS kind, ts1 AS first_ts, ts3 AS last_ts, [a, b, c] AS accounts,
+                      [id1, id2, id3] AS trade_ids, v1 AS volume_t, date_diff('second', ts1, ts3) / 86400.0 AS span_days,
+                      spread, v1 AS volume_1, v2 AS volume_2, v3 AS volume_3, p1 AS price_1, p2 AS price_2, p3 AS price_3
+               FROM cy)"""
+    sql, params = _alerts(scope, flt, body, [int(max_days), int(max_days), float(tolerance)])
+    return fetch_df(con, sql, params)
+
+
+def surveillance_off_market(con, scope: Scope, flt: Filters = NO_FILTERS, deviation: float = OFF_MARKET_DEVIATION,
+                            others: float = OFF_MARKET_OTHERS) -> pd.DataFrame:
+    """kind 'off_market': block trades priced more than `deviation` from the previous close and more
+    than `others` from the VWAP of the day's other block trades (or the day's only block trade).
+    Evidence: price, prev_close, deviation, others_vwap (null when alone), others_deviation,
+    beyond_limit (outside the ±30 % block limit), related."""
+    body = f"""
+        bd AS (SELECT day, sum(volume_t) AS v, sum(volume_t * price_cny) AS a, count(*) AS n FROM t
+               WHERE method = 'block' GROUP BY day),
+        om AS (SELECT t.*, cl.prev_close, t.price_cny / cl.prev_close - 1 AS deviation,
+                      CASE WHEN bd.n > 1 THEN (bd.a - t.volume_t * t.price_cny) / (bd.v - t.volume_t) END AS others_vwap
+               FROM t JOIN cl USING (day) JOIN bd USING (day)
+               WHERE t.method = 'block' AND cl.prev_close > 0 AND abs(t.price_cny / cl.prev_close - 1) > ?),
+        al AS (SELECT 'off_market:' || om.trade_id AS alert_id, 'off_market' AS kind, om.ts AS first_ts, om.ts AS last_ts,
+                      [om.seller_account, om.buyer_account] AS accounts, [om.trade_id] AS trade_ids, om.volume_t,
+                      om.price_cny AS price, om.prev_close, om.deviation, om.others_vwap,
+                      om.price_cny / om.others_vwap - 1 AS others_deviation,
+                      abs(om.deviation) > {mrv.BLOCK_LIMIT} AS beyond_limit, {_RELATED.format(a='s', b='b')} AS related
+               FROM om LEFT JOIN acc s ON s.account_id = om.seller_account LEFT JOIN acc b ON b.account_id = om.buyer_account
+               WHERE om.others_vwap IS NULL OR abs(om.price_cny / om.others_vwap - 1) > ?)"""
+    sql, params = _alerts(scope, flt, body, [float(deviation), float(others)])
+    return fetch_df(con, sql, params)
+
+
+def surveillance_limit_pinned(con, scope: Scope, flt: Filters = NO_FILTERS,
+                              dominance: float = LIMIT_DOMINANCE) -> pd.DataFrame:
+    """kind 'limit_pinned': listing trades at the ±10 % limit of the previous close (within one tick),
+    per day, direction and the account pushing the price there (the buyer at the upper limit, the
+    seller at the lower), when that account holds at least `dominance` of the day's volume at that
+    limit. Evidence: direction ('up'/'down'), limit_price, prev_close, n_trades, dominance,
+    day_share (of the day's listing volume)."""
+    lim, tick = mrv.LISTING_LIMIT, mrv.PRICE_TICK
+    body = f"""
+        lp AS (SELECT t.*, cl.prev_close,
+                      CASE WHEN t.price_cny >= round(cl.prev_close * {1 + lim}, 2) - {tick} THEN 'up'
+                           WHEN t.price_cny <= round(cl.prev_close * {1 - lim}, 2) + {tick} THEN 'down' END AS direction
+               FROM t JOIN cl USING (day) WHERE t.method = 'listing' AND cl.prev_close > 0),
+        ld AS (SELECT day, sum(volume_t) AS listing_t FROM t WHERE method = 'listing' GROUP BY day),
+        la AS (SELECT day, direction, CASE direction WHEN 'up' THEN buyer_account ELSE seller_account END AS account,
+                      any_value(prev_close) AS prev_close, count(*) AS n_trades, sum(volume_t) AS volume_t,
+                      min(ts) AS first_ts, max(ts) AS last_ts, list(trade_id ORDER BY ts, trade_id) AS trade_ids
+               FROM lp WHERE direction IS NOT NULL GROUP BY ALL),
+        al AS (SELECT 'limit_pinned:' || la.trade_ids[1] AS alert_id, 'limit_pinned' AS kind, la.first_ts, la.last_ts,
+                      [la.account] AS accounts, la.trade_ids, la.volume_t, la.direction,
+                      round(la.prev_close * CASE la.direction WHEN 'up' THEN {1 + lim} ELSE {1 - lim} END, 2) AS limit_price,
+                      la.prev_close, la.n_trades,
+                      la.volume_t / sum(la.volume_t) OVER (PARTITION BY la.day, la.direction) AS dominance,
+                      la.volume_t / ld.listing_t AS day_share
+               FROM la JOIN ld USING (day)
+               QUALIFY dominance >= ?)"""
+    sql, params = _alerts(scope, flt, body, [float(dominance)])
+    return fetch_df(con, sql, params)
+
+
+def surveillance_marking_close(con, scope: Scope, flt: Filters = NO_FILTERS, late_from: str = MARKING_FROM,
+                               move: float = MARKING_MOVE) -> pd.DataFrame:
+    """kind 'marking_close': days whose listing trades from `late_from` to the close move the day's
+    VWAP (the close) by more than `move` against the VWAP without them; the evidence trades are the
+    late trades priced in the direction of the move, the accounts those pushing it (buyers up,
+    sellers down). Evidence: day, close (the day's listing VWAP), close_without, move, late_share (of
+    the day's listing volume), n_trades, published_close."""
+    body = """
+        mcd AS (SELECT day, sum(volume_t) AS v, sum(volume_t * price_cny) AS a,
+                       coalesce(sum(volume_t) FILTER (WHERE ts::TIME >= ?::TIME), 0) AS v_late,
+                       coalesce(sum(volume_t * price_cny) FILTER (WHERE ts::TIME >= ?::TIME), 0) AS a_late
+                FROM t WHERE method = 'listing' GROUP BY day),
+        mc AS (SELECT day, a / v AS vwap, (a - a_late) / (v - v_late) AS vwap_without, v_late / v AS late_share
+               FROM mcd WHERE v_late > 0 AND v_late < v),
+        mt AS (SELECT mc.*, t.trade_id, t.ts, t.volume_t, t.buyer_account, t.seller_account, mc.vwap / mc.vwap_without - 1 AS mv
+               FROM mc JOIN t USING (day)
+               WHERE abs(mc.vwap / mc.vwap_without - 1) > ? AND t.method = 'listing' AND t.ts::TIME >= ?::TIME
+                 AND (t.price_cny - mc.vwap_without) * sign(mc.vwap / mc.vwap_without - 1) > 0),
+        mg AS (SELECT day, any_value(vwap) AS close, any_value(vwap_without) AS close_without, any_value(mv) AS move,
+                      any_value(late_share) AS late_share, count(*) AS n_trades, sum(volume_t) AS volume_t,
+                      min(ts) AS first_ts, max(ts) AS last_ts, list(trade_id ORDER BY ts, trade_id) AS trade_ids,
+                      list(DISTINCT CASE WHEN mv > 0 THEN buyer_account ELSE seller_account END) AS accounts
+               FROM mt GROUP BY day),
+        al AS (SELECT 'marking_close:' || mg.trade_ids[1] AS alert_id, 'marking_close' AS kind, mg.first_ts, mg.last_ts,
+                      list_sort(mg.accounts) AS accounts, mg.trade_ids, mg.volume_t, mg.day, mg.close, mg.close_without,
+                      mg.move, mg.late_share, mg.n_trades, d.close AS published_close
+               FROM mg LEFT JOIN market_daily d ON d.date = mg.day)"""
+    sql, params = _alerts(scope, flt, body, [late_from, late_from, float(move), late_from])
+    return fetch_df(con, sql, params)
+
+
+def surveillance_deadline_concentration(con, scope: Scope, flt: Filters = NO_FILTERS,
+                                        window_days: int = DEADLINE_WINDOW_DAYS, min_t: float = DEADLINE_MIN_T,
+                                        floor_t: float = DEADLINE_FLOOR_T, lift: float = DEADLINE_LIFT
+                                        ) -> pd.DataFrame:
+    """kind 'deadline_concentration': an account's volume (bought + sold) in the `window_days` before a
+    compliance deadline (compliance.due_date, and mrv.COMPLIANCE_DUE) against what its own past
+    implies: expected = its volume in the 365 days before the window x the market's volume in the
+    window / the market's volume in those 365 days (the market's own rush to the deadline is not the
+    account's doing); an alert when the window volume is at least `min_t` and at least `lift` times
+    max(expected, `floor_t`). Evidence: deadline, window_t, sold_t, bought_t, hist_t, expected_t,
+    lift, market_share (of the market's window volume), n_trades; evidence trades: the EVIDENCE_MAX
+    largest."""
+    body = f"""
+        dl AS (SELECT DISTINCT deadline FROM (SELECT due_date AS deadline FROM compliance
+                                               UNION ALL SELECT unnest(?::DATE[]))
+               WHERE deadline >= (SELECT min(day) FROM t) AND deadline - INTERVAL (?) DAY <= (SELECT max(day) FROM t)),
+        tw AS (SELECT dl.deadline, t.* FROM dl JOIN t ON t.day > dl.deadline - INTERVAL (?) DAY AND t.day <= dl.deadline),
+        win AS (SELECT deadline, seller_account AS account, trade_id, ts, volume_t, 'sell' AS side FROM tw
+                UNION ALL SELECT deadline, buyer_account, trade_id, ts, volume_t, 'buy' FROM tw),
+        dw AS (SELECT deadline, account, sum(volume_t) AS window_t,
+                      coalesce(sum(volume_t) FILTER (WHERE side = 'sell'), 0) AS sold_t,
+                      coalesce(sum(volume_t) FILTER (WHERE side = 'buy'), 0) AS bought_t, count(*) AS n_trades,
+                      min(ts) AS first_ts, max(ts) AS last_ts
+               FROM win GROUP BY ALL HAVING sum(volume_t) >= ?),
+        -- the evidence: the largest trades, listed for the accounts that pass only
+        de AS (SELECT deadline, account, list(trade_id ORDER BY volume_t DESC, trade_id) AS trade_ids
+               FROM (SELECT * FROM win SEMI JOIN dw USING (deadline, account)
+                     QUALIFY row_number() OVER (PARTITION BY deadline, account ORDER BY volume_t DESC, trade_id)
+                             <= {EVIDENCE_MAX})
+               GROUP BY ALL),
+        -- the past year of the accounts that pass, from their daily volumes
+        ad AS (SELECT account, day, sum(volume_t) AS v
+               FROM (SELECT seller_account AS account, day, volume_t FROM t UNION ALL SELECT buyer_account, day, volume_t FROM t)
+               WHERE account IN (SELECT account FROM dw) GROUP BY ALL),
+        hist AS (SELECT dw.deadline, dw.account, sum(ad.v) AS hist_t
+                 FROM dw JOIN ad ON ad.account = dw.account AND ad.day > dw.deadline - INTERVAL (?) DAY
+                      AND ad.day <= dw.deadline - INTERVAL (?) DAY GROUP BY ALL),
+        md AS (SELECT day, sum(volume_t) AS v FROM t GROUP BY day),
+        mk AS (SELECT dl.deadline, sum(md.v) FILTER (WHERE md.day > dl.deadline - INTERVAL (?) DAY) AS market_window_t,
+                      sum(md.v) FILTER (WHERE md.day <= dl.deadline - INTERVAL (?) DAY) AS market_hist_t
+               FROM dl JOIN md ON md.day > dl.deadline - INTERVAL (?) DAY AND md.day <= dl.deadline GROUP BY ALL),
+        dc AS (SELECT dw.*, de.trade_ids, coalesce(hist.hist_t, 0) AS hist_t, mk.market_window_t,
+                      coalesce(hist.hist_t, 0) * mk.market_window_t / nullif(mk.market_hist_t, 0) AS expected_t
+               FROM dw JOIN de USING (deadline, account) JOIN mk USING (deadline)
+               LEFT JOIN hist USING (deadline, account)),
+        al AS (SELECT 'deadline_concentration:' || account || ':' || strftime(deadline, '%Y-%m-%d') AS alert_id,
+                      'deadline_concentration' AS kind, first_ts, last_ts, [account] AS accounts, trade_ids,
+                      window_t AS volume_t, deadline, window_t, sold_t, bought_t, hist_t, expected_t,
+                      window_t / greatest(coalesce(expected_t, 0), ?) AS lift, window_t / market_window_t AS market_share,
+                      n_trades
+               FROM dc WHERE window_t / greatest(coalesce(expected_t, 0), ?) >= ?)"""
+    w, year = int(window_days), int(window_days) + 365
+    sql, params = _alerts(scope, flt, body, [sorted(set(mrv.COMPLIANCE_DUE.values())), w, w, float(min_t), year, w,
+                                             w, w, year, float(floor_t), float(floor_t), float(lift)])
+    return fetch_df(con, sql, params)
+
+
+def surveillance_flagged_net_sellers(con, scope: Scope, flt: Filters = NO_FILTERS,
+                                     min_net_t: float = NET_SELL_MIN_T) -> pd.DataFrame:
+    """kind 'flagged_net_seller': an enterprise whose emission data the stored run (flt.run_id) flags
+    in a year - a critical or high rule other than the trade rules (TRADE_RULE_IDS), or a critical or
+    high risk band without any trade rule that year - that sold at least `min_net_t` more than it bought
+    in that year or the next: understated emissions leave allowances to sell. Evidence: year, rules,
+    critical, band, net_sold_t (that year), net_sold_next_t, allocated_t, n_sells; evidence trades:
+    its EVIDENCE_MAX largest sales in the two years. Nothing without a run."""
+    score = risk.score_sql("c")
+    body = f"""
+        fl AS (SELECT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year,
+                      list(DISTINCT h.rule_id ORDER BY h.rule_id) AS rules, bool_or(h.severity = 'critical') AS critical
+               FROM rule_hits h WHERE h.run_id = ? AND h.severity IN ('critical', 'high')
+                 AND NOT list_contains(?::VARCHAR[], h.rule_id)
+               GROUP BY ALL),
+        rb AS (SELECT c.enterprise_id, c.year, {risk.band_sql(score)} AS band FROM risk_components c WHERE c.run_id = ?),
+        th AS (SELECT DISTINCT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year FROM rule_hits h
+               WHERE h.run_id = ? AND list_contains(?::VARCHAR[], h.rule_id)),
+        fy AS (SELECT coalesce(fl.enterprise_id, rb.enterprise_id) AS enterprise_id, coalesce(fl.year, rb.year) AS year,
+                      coalesce(fl.rules, []::VARCHAR[]) AS rules, coalesce(fl.critical, FALSE) AS critical, rb.band
+               FROM fl FULL JOIN rb ON rb.enterprise_id = fl.enterprise_id AND rb.year = fl.year
+               WHERE fl.enterprise_id IS NOT NULL
+                  OR (rb.band IN ('critical', 'high') AND NOT EXISTS (
+                          SELECT 1 FROM th WHERE th.enterprise_id = rb.enterprise_id AND th.year = rb.year))),
+        ep AS (SELECT a.enterprise_id, a.account_id, year(t.day) AS year, t.trade_id, t.ts, t.volume_t, 'sell' AS side
+               FROM t JOIN acc a ON a.account_id = t.seller_account WHERE a.enterprise_id IN (SELECT enterprise_id FROM fy)
+               UNION ALL
+               SELECT a.enterprise_id, a.account_id, year(t.day), t.trade_id, t.ts, t.volume_t, 'buy'
+               FROM t JOIN acc a ON a.account_id = t.buyer_account WHERE a.enterprise_id IN (SELECT enterprise_id FROM fy)),
+        ny AS (SELECT enterprise_id, year, coalesce(sum(volume_t) FILTER (WHERE side = 'sell'), 0)
+                                           - coalesce(sum(volume_t) FILTER (WHERE side = 'buy'), 0) AS net_sold_t
+               FROM ep GROUP BY ALL),
+        fs AS (SELECT fy.*, n0.net_sold_t, n1.net_sold_t AS net_sold_next_t, al0.allocated_t
+               FROM fy LEFT JOIN ny n0 ON n0.enterprise_id = fy.enterprise_id AND n0.year = fy.year
+               LEFT JOIN ny n1 ON n1.enterprise_id = fy.enterprise_id AND n1.year = fy.year + 1
+               LEFT JOIN allocations al0 ON al0.enterprise_id = fy.enterprise_id AND al0.year = fy.year
+               WHERE greatest(coalesce(n0.net_sold_t, 0), coalesce(n1.net_sold_t, 0)) >= ?),
+        fsl AS (SELECT fs.enterprise_id, fs.year, count(*) AS n_sells, min(ep.ts) AS first_ts, max(ep.ts) AS last_ts,
+                       list(DISTINCT ep.account_id ORDER BY ep.account_id) AS accounts,
+                       list(ep.trade_id ORDER BY ep.volume_t DESC, ep.trade_id)[1:{EVIDENCE_MAX}] AS trade_ids
+                FROM fs JOIN ep ON ep.enterprise_id = fs.enterprise_id AND ep.side = 'sell'
+                     AND ep.year IN (fs.year, fs.year + 1)
+                GROUP BY ALL),
+        al AS (SELECT 'flagged_net_seller:' || fs.enterprise_id || ':' || fs.year AS alert_id, 'flagged_net_seller' AS kind,
+                      fsl.first_ts, fsl.last_ts, fsl.accounts, fsl.trade_ids,
+                      greatest(coalesce(fs.net_sold_t, 0), coalesce(fs.net_sold_next_t, 0)) AS volume_t,
+                      fs.year, fs.rules, fs.critical, fs.band, fs.net_sold_t, fs.net_sold_next_t, fs.allocated_t, fsl.n_sells
+               FROM fs JOIN fsl USING (enterprise_id, year))"""
+    trade_rules = list(TRADE_RULE_IDS)
+    sql, params = _alerts(scope, flt, body, [flt.run_id, trade_rules, flt.run_id, flt.run_id, trade_rules,
+                                             float(min_net_t)])
+    return fetch_df(con, sql, params)
+
+
+SURVEILLANCE_QUERIES = (surveillance_round_trips, surveillance_wash_groups, surveillance_cycles,
+                        surveillance_off_market, surveillance_limit_pinned, surveillance_marking_close,
+                        surveillance_deadline_concentration, surveillance_flagged_net_sellers)
+
+
+def surveillance_trades(con, trade_ids: list[str]) -> pd.DataFrame:
+    """The evidence trades of alerts, by id: trade_id, ts, method, buyer_account, buyer (holder name),
+    buyer_enterprise, seller_account, seller, seller_enterprise, volume_t, price_cny, prev_close (the
+    prevailing close) and deviation (price / prev_close - 1), in time order. No scope: core.trading
+    asks only for the evidence of alerts the scope may see (a trade of a visible alert is evidence even
+    between two accounts outside the scope, e.g. the middle leg of a cycle)."""
+    sql = f"""
+        WITH {_MARKET_CTES}
+        SELECT t.trade_id, t.ts, t.method, t.buyer_account, b.holder_name AS buyer, b.enterprise_id AS buyer_enterprise,
+               t.seller_account, s.holder_name AS seller, s.enterprise_id AS seller_enterprise, t.volume_t, t.price_cny,
+               cl.prev_close, t.price_cny / cl.prev_close - 1 AS deviation
+        FROM t LEFT JOIN cl USING (day) LEFT JOIN acc b ON b.account_id = t.buyer_account
+        LEFT JOIN acc s ON s.account_id = t.seller_account
+        WHERE t.trade_id IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY t.ts, t.trade_id"""
+    return fetch_df(con, sql, [list(trade_ids)])
+
+
+def market_daily_by_method(con, flt: Filters = NO_FILTERS) -> pd.DataFrame:
+    """day, close (the published close, else the VWAP of the day's listing trades), listing_t, block_t,
+    auction_t, volume_t, amount_cny: the CEA market per trading day in the filtered period, from the
+    trades (national: the exchange publishes these figures)."""
+    dwhere, dparams = flt.day_sql("t.day")
+    sql = f"""
+        WITH {_MARKET_CTES},
+        d AS (SELECT day, coalesce(sum(volume_t) FILTER (WHERE method = 'listing'), 0) AS listing_t,
+                     coalesce(sum(volume_t) FILTER (WHERE method = 'block'), 0) AS block_t,
+                     coalesce(sum(volume_t) FILTER (WHERE method = 'auction'), 0) AS auction_t,
+                     sum(volume_t) AS volume_t, sum(volume_t * price_cny) AS amount_cny
+              FROM t WHERE {dwhere} GROUP BY day)
+        SELECT d.day, cl.close, d.listing_t, d.block_t, d.auction_t, d.volume_t, d.amount_cny
+        FROM d LEFT JOIN cl USING (day) ORDER BY d.day"""
+    return fetch_df(con, sql, dparams)
 
 
 # ----------------------------------------------------------------- intermediaries (core.agencies)
+# Who served whom, and the evidence a reviewer checks at the agency rather than at the plant:
+# identical lab results at two clients, one test date for many client-months, report numbers
+# running on from month to month, understated reports passed. core.agencies turns these rows
+# into the ranked profile and the context component of the risk score.
+
+# A copied report repeats every result on it (core.features.FINGERPRINT); months lacking the
+# element-carbon result itself get no fingerprint (two empty reports are not a copy).
+AGENCY_FINGERPRINT = (
+    "CASE WHEN ncv IS NOT NULL AND carbon_content IS NOT NULL AND carbon_ar_pct IS NOT NULL THEN hash("
+    "round(ncv, 6), round(carbon_content, 6), round(carbon_ar_pct, 6), round(total_moisture_pct, 6), "
+    "round(moisture_ad_pct, 6), round(hydrogen_pct, 6), round(sulfur_pct, 6)) END"
+)
+# Flagged: a risk band of critical or high (risk.BANDS), or a rule of that severity (rules.SEVERITIES).
+_FLAGGED_BANDS = "(" + ", ".join(f"'{name}'" for name, _ in risk.BANDS[:2]) + ")"
+_SERIOUS = "(" + ", ".join(f"'{s}'" for s in rules.SEVERITIES[:2]) + ")"
+
+
+# CTE `base` (needs `se`, `su`, `rc`): the view's enterprises (as in enterprise_risk: those with units
+# the filters keep) and the share of them flagged, the rate every agency is compared with.
+_VIEW_BASE = f"""base AS (
+    SELECT count(*) AS view_enterprises, avg(coalesce(rc.band IN {_FLAGGED_BANDS}, FALSE)::INTEGER) AS base_rate
+    FROM se LEFT JOIN rc USING (enterprise_id)
+    WHERE EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = se.enterprise_id))"""
+
+
+def _agency_links(scope: Scope, flt: Filters) -> tuple[str, list]:
+    """CTEs `se`, `su`, `pm` (plant-months of measured coal in the period: one lab report each, with
+    its report series, sequence number and fingerprint), `ver` (the period's verifications) and
+    `link`: kind, agency_id, enterprise_id, year, period (NULL for a verifier, which serves a year):
+    who served whom. A lab serves the months it tested, a consultant the months its client
+    deposited, a verifier the years it verified. Only the columns needed are read: at 10x national
+    scale a CTE of whole report rows costs more than everything else here."""
+    cte, params = _scoped(scope, flt)
+    pwhere, pparams = flt.period_sql("m.period")
+    vwhere, vparams = flt.year_sql("v.year")
+    return (
+        f"""{cte},
+        -- one lab report per plant and month: the first unit's (a plant's units share the coal sample);
+        -- picking the unit first and joining back is 2x faster than a window at 10x scale
+        pu AS (SELECT su.enterprise_id, m.period, min(m.unit_id) AS unit_id
+               FROM monthly_reports m JOIN su USING (unit_id)
+               WHERE m.fuel_type = 'coal' AND m.carbon_content_source = 'measured' AND {pwhere} GROUP BY ALL),
+        pm AS (SELECT pu.enterprise_id, m.period, year(m.period) AS year, m.lab_id, m.test_date, m.report_date,
+                      m.lab_report_no, regexp_replace(m.lab_report_no, '\\d+$', '') AS series,
+                      TRY_CAST(regexp_extract(m.lab_report_no, '(\\d+)$', 1) AS BIGINT) AS seq,
+                      {AGENCY_FINGERPRINT} AS fp
+               FROM pu JOIN monthly_reports m USING (unit_id, period)),
+        ver AS (SELECT v.enterprise_id, v.year, v.verifier_id, v.conclusion, v.reported_t, v.verified_t
+                FROM verifications v JOIN se USING (enterprise_id)
+                WHERE {vwhere} AND v.verifier_id IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = v.enterprise_id)),
+        link AS (SELECT 'lab' AS kind, lab_id AS agency_id, enterprise_id, year, period FROM pm
+                 WHERE lab_id IS NOT NULL
+                 UNION ALL
+                 SELECT 'consultant', e.consultant_id, d.enterprise_id, year(d.period), d.period
+                 FROM (SELECT DISTINCT su.enterprise_id, m.period FROM monthly_reports m JOIN su USING (unit_id)
+                       WHERE {pwhere}) d
+                 JOIN enterprises e USING (enterprise_id) WHERE e.consultant_id IS NOT NULL
+                 UNION ALL
+                 SELECT 'verifier', verifier_id, enterprise_id, year, NULL FROM ver)""",
+        [*params, *pparams, *vparams, *pparams],
+    )
+
+
+def _agency_years(scope: Scope, flt: Filters) -> tuple[str, list]:
+    """The CTEs of `_agency_links` and `ay`: one row per kind, agency and client-year with the
+    evidence of that year (columns: see agency_client_years)."""
+    links, params = _agency_links(scope, flt)
+    gap = rules.VERIFICATION_GAP
+    return (
+        f"""{links},
+        -- deposits of every unit (not only the filtered ones): what the annual report should add up to
+        dep AS (SELECT u.enterprise_id, year(m.period) AS year, sum({EMISSIONS_T}) AS computed_t
+                FROM monthly_reports m JOIN units u USING (unit_id)
+                WHERE u.enterprise_id IN (SELECT enterprise_id FROM ver) GROUP BY ALL),
+        -- identical full lab results at two clients of one agency, in months that agency covers
+        -- (only fingerprints that two plants share can be copies: a small set, checked first)
+        dup AS (SELECT fp FROM pm WHERE fp IS NOT NULL GROUP BY fp HAVING min(enterprise_id) < max(enterprise_id)),
+        pd AS (SELECT * FROM pm SEMI JOIN dup USING (fp)),
+        pa AS (SELECT l.kind, l.agency_id, l.enterprise_id, l.year, pd.period, pd.fp
+               FROM link l JOIN pd USING (enterprise_id, period)
+               UNION ALL  -- a verifier covers its client's whole year
+               SELECT 'verifier', ver.verifier_id, pd.enterprise_id, pd.year, pd.period, pd.fp
+               FROM ver JOIN pd USING (enterprise_id, year)),
+        cp AS (SELECT a.kind, a.agency_id, a.enterprise_id, a.year, count(DISTINCT a.period) AS copied_months,
+                      list(DISTINCT b.enterprise_id ORDER BY b.enterprise_id) AS copy_partners
+               FROM pa a JOIN pa b ON b.kind = a.kind AND b.agency_id = a.agency_id AND b.fp = a.fp
+                    AND b.enterprise_id <> a.enterprise_id
+               GROUP BY ALL),
+        -- one test date carrying many of a client's months: a batch presented as monthly tests
+        bt AS (SELECT 'lab' AS kind, agency_id, enterprise_id, year, max(n) AS batch_months,
+                      arg_max(test_date, n) AS batch_date
+               FROM (SELECT lab_id AS agency_id, enterprise_id, year, test_date, count(*) AS n FROM pm
+                     WHERE lab_id IS NOT NULL AND test_date IS NOT NULL GROUP BY ALL)
+               GROUP BY ALL),
+        -- report numbers running on from the client's previous month in the same series
+        sq AS (SELECT lab_id AS agency_id, enterprise_id, year, period, seq,
+                      lag(seq) OVER w AS prev_seq, lag(period) OVER w AS prev_period
+               FROM pm WHERE lab_id IS NOT NULL AND seq IS NOT NULL
+               WINDOW w AS (PARTITION BY enterprise_id, lab_id, series ORDER BY period)),
+        cn AS (SELECT 'lab' AS kind, agency_id, enterprise_id, year, count(*) AS consecutive_reports FROM sq
+               WHERE seq = prev_seq + 1 AND date_diff('month', prev_period, period) = 1 GROUP BY ALL),
+        -- passed although the figure the verifier confirmed is far below the monthly deposits
+        vy AS (SELECT 'verifier' AS kind, ver.verifier_id AS agency_id, ver.enterprise_id, ver.year,
+                      ver.conclusion = 'pass' AS passed,
+                      coalesce(ver.conclusion = 'pass' AND ver.reported_t < {1 - gap!r} * dep.computed_t
+                               AND coalesce(ver.verified_t, ver.reported_t) < {1 - gap!r} * dep.computed_t,
+                               FALSE) AS understated,
+                      ver.reported_t, ver.verified_t, dep.computed_t
+               FROM ver LEFT JOIN dep USING (enterprise_id, year)),
+        ly AS (SELECT kind, agency_id, enterprise_id, year, count(period) AS months, min(period) AS first_period,
+                      max(period) AS last_period
+               FROM link GROUP BY ALL),
+        ay AS (SELECT ly.*, coalesce(cp.copied_months, 0) AS copied_months,
+                      cp.copy_partners,  -- NULL without copies: 400k empty lists are slow to hand to pandas
+                      coalesce(bt.batch_months, 0) AS batch_months, bt.batch_date,
+                      coalesce(cn.consecutive_reports, 0) AS consecutive_reports,
+                      vy.passed, coalesce(vy.understated, FALSE) AS understated, vy.reported_t, vy.verified_t,
+                      vy.computed_t
+               FROM ly LEFT JOIN cp USING (kind, agency_id, enterprise_id, year)
+               LEFT JOIN bt USING (kind, agency_id, enterprise_id, year)
+               LEFT JOIN cn USING (kind, agency_id, enterprise_id, year)
+               LEFT JOIN vy USING (kind, agency_id, enterprise_id, year))""",
+        params,
+    )
+
+
+def agency_client_years(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
+    """One row per agency and client-year in the scope, filters and period: kind, agency_id,
+    enterprise_id, year, months (served that year: tested by the lab, deposited for the consultant;
+    0 for a verifier), first_period, last_period, copied_months and copy_partners (months whose seven
+    lab results another client of the same agency also reports, and those clients' ids; NULL if none),
+    batch_months and batch_date (labs: most of the client's months of the year carried by one test
+    date, and that date), consecutive_reports (labs: reports numbered right after the client's
+    previous month), passed, understated (verifiers: passed although both the reported and the
+    verified figure are more than rules.VERIFICATION_GAP below the monthly deposits), reported_t,
+    verified_t, computed_t (deposits of all the client's units that year)."""
+    cte, params = _agency_years(scope, flt)
+    return fetch_df(con, f"{cte} SELECT * FROM ay ORDER BY kind, agency_id, enterprise_id, year", params)
+
+
+def agency_clients(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str | None = None) -> pd.DataFrame:
+    """One row per agency and client (all agencies, or the one `agency_id` names): kind, agency_id,
+    agency_name, agency_province, enterprise_id, name, province_code, province_zh, province_en,
+    risk_score, band, risk_year (its worst year in the period, as on every page), flagged (band
+    critical or high), years (list), first_period, last_period, months, copied_months,
+    copy_partners (list), batch_months, batch_date, batch_years (years with at least
+    rules.BATCH_MIN_MONTHS months on one test date), run_reports (reports numbered on from the
+    previous month, counted in years with at least rules.BATCH_MIN_MONTHS of them), verified_years,
+    flagged_years (years served whose own band is critical or high), passed_flagged_years,
+    understated_passes, understated_years (list), base_rate (share of the view's enterprises
+    flagged), view_enterprises. Clients outside the scope never appear, so neither does an agency
+    that serves none in it."""
+    cte, params = _agency_years(scope, flt)
+    rc, rparams = _risk_years(flt)
+    ywhere, yparams = flt.year_sql("c.year")
+    score = risk.score_sql("c")
+    n = rules.BATCH_MIN_MONTHS
+    sql = f"""
+        {cte}, {rc},
+        yb AS (SELECT c.enterprise_id, c.year, {risk.band_sql(score)} AS band
+               FROM risk_components c JOIN se USING (enterprise_id) WHERE c.run_id = ? AND {ywhere}),
+        {_VIEW_BASE},
+        cl AS (SELECT ay.kind, ay.agency_id, ay.enterprise_id,
+                      list(ay.year ORDER BY ay.year) AS years, min(ay.first_period) AS first_period,
+                      max(ay.last_period) AS last_period, sum(ay.months)::BIGINT AS months,
+                      sum(ay.copied_months)::BIGINT AS copied_months,
+                      coalesce(list_sort(list_distinct(flatten(list(ay.copy_partners)
+                                                               FILTER (WHERE ay.copy_partners IS NOT NULL)))),
+                               []::VARCHAR[]) AS copy_partners,
+                      max(ay.batch_months) AS batch_months, arg_max(ay.batch_date, ay.batch_months) AS batch_date,
+                      count(*) FILTER (WHERE ay.batch_months >= {n}) AS batch_years,
+                      coalesce(sum(ay.consecutive_reports) FILTER (WHERE ay.consecutive_reports >= {n}), 0)::BIGINT
+                          AS run_reports,
+                      count(ay.passed) AS verified_years,
+                      count(*) FILTER (WHERE yb.band IN {_FLAGGED_BANDS}) AS flagged_years,
+                      count(*) FILTER (WHERE yb.band IN {_FLAGGED_BANDS} AND ay.passed) AS passed_flagged_years,
+                      count(*) FILTER (WHERE ay.understated) AS understated_passes,
+                      coalesce(list(ay.year ORDER BY ay.year) FILTER (WHERE ay.understated), []::INTEGER[])
+                          AS understated_years
+               FROM ay LEFT JOIN yb USING (enterprise_id, year)
+               WHERE ?::VARCHAR IS NULL OR ay.agency_id = ?
+               GROUP BY ALL)
+        SELECT cl.kind, cl.agency_id, a.name AS agency_name, a.province_code AS agency_province,
+               cl.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en,
+               rc.risk_score, rc.band, rc.risk_year, coalesce(rc.band IN {_FLAGGED_BANDS}, FALSE) AS flagged,
+               cl.* EXCLUDE (kind, agency_id, enterprise_id), base.base_rate, base.view_enterprises
+        FROM cl JOIN se USING (enterprise_id) JOIN enterprises e USING (enterprise_id)
+        JOIN provinces pr ON pr.code = se.province_code
+        LEFT JOIN agencies a ON a.agency_id = cl.agency_id LEFT JOIN rc USING (enterprise_id) CROSS JOIN base
+        ORDER BY cl.kind, cl.agency_id, rc.risk_score DESC NULLS LAST, cl.enterprise_id"""
+    return fetch_df(con, sql, [*params, *rparams, flt.run_id, *yparams, agency_id, agency_id])
+
+
+def agency_patterns(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str | None = None) -> pd.DataFrame:
+    """The same critical or high rule at several clients of one agency in one year (its hand, not
+    the clients' luck, when the rule is rare): one row per agency (all, or the one `agency_id` names),
+    year and rule with at least one such client: kind, agency_id, year, rule_id, clients (its clients
+    with the rule that year in the run flt.run_id), members (their ids), served (its clients that
+    year), rate (share of the view's client-years of that year with the rule)."""
+    links, params = _agency_links(scope, flt)
+    sql = f"""
+        {links},
+        ly AS (SELECT DISTINCT kind, agency_id, enterprise_id, year FROM link),
+        hr AS (SELECT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year, h.rule_id
+               FROM rule_hits h JOIN se USING (enterprise_id) WHERE h.run_id = ? AND h.severity IN {_SERIOUS}
+               GROUP BY ALL),
+        ey AS (SELECT year, count(DISTINCT enterprise_id) AS n FROM ly GROUP BY ALL),
+        rate AS (SELECT hr.year, hr.rule_id, count(*) / any_value(ey.n) AS rate
+                 FROM hr SEMI JOIN (SELECT DISTINCT enterprise_id, year FROM ly) USING (enterprise_id, year)
+                 JOIN ey USING (year) GROUP BY ALL),
+        served AS (SELECT kind, agency_id, year, count(*) AS served FROM ly GROUP BY ALL)
+        SELECT ly.kind, ly.agency_id, ly.year, hr.rule_id, count(*) AS clients,
+               list(ly.enterprise_id ORDER BY ly.enterprise_id) AS members, any_value(served.served) AS served,
+               any_value(rate.rate) AS rate
+        FROM ly JOIN hr USING (enterprise_id, year) JOIN served USING (kind, agency_id, year)
+        JOIN rate USING (year, rule_id)
+        WHERE ?::VARCHAR IS NULL OR ly.agency_id = ?
+        GROUP BY ly.kind, ly.agency_id, ly.year, hr.rule_id
+        ORDER BY ly.kind, ly.agency_id, ly.year, hr.rule_id"""
+    return fetch_df(con, sql, [*params, flt.run_id, agency_id, agency_id])
+
+
+def agency_test_dates(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str | None = None) -> pd.DataFrame:
+    """Per lab (all, or the one `agency_id` names), test date and tested month: agency_id, test_date,
+    period, client_months (its clients' months of that period tested that day), clients (names, at
+    most 5), batch (some client has at least rules.BATCH_MIN_MONTHS months of one year on that
+    date), date_client_months (client-months on that test date, all periods). Honest monthly testing
+    is a diagonal of dates a few weeks after each month; a batch is a column of many months on one
+    date."""
+    links, params = _agency_links(scope, flt)
+    sql = f"""
+        {links},
+        t AS (SELECT pm.lab_id AS agency_id, pm.test_date, pm.period, pm.enterprise_id,
+                     count(*) OVER (PARTITION BY pm.lab_id, pm.enterprise_id, pm.year, pm.test_date) AS same_date
+              FROM pm WHERE pm.lab_id IS NOT NULL AND pm.test_date IS NOT NULL
+                AND (?::VARCHAR IS NULL OR pm.lab_id = ?))
+        SELECT t.agency_id, t.test_date, t.period, count(*) AS client_months,
+               list(e.name ORDER BY e.name)[1:5] AS clients, max(t.same_date) >= ? AS batch,
+               (sum(count(*)) OVER (PARTITION BY t.agency_id, t.test_date))::BIGINT AS date_client_months
+        FROM t JOIN enterprises e USING (enterprise_id)
+        GROUP BY t.agency_id, t.test_date, t.period
+        ORDER BY t.agency_id, t.test_date, t.period"""
+    return fetch_df(con, sql, [*params, agency_id, agency_id, rules.BATCH_MIN_MONTHS])
+
+
+def agency_busiest_dates(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Per lab, the test date carrying most client-months in the period: agency_id,
+    max_same_test_date (client-months tested that day), busiest_date, busiest_clients (distinct
+    clients among them)."""
+    links, params = _agency_links(scope, flt)
+    sql = f"""
+        {links},
+        d AS (SELECT lab_id AS agency_id, test_date, count(*) AS n, count(DISTINCT enterprise_id) AS k FROM pm
+              WHERE lab_id IS NOT NULL AND test_date IS NOT NULL GROUP BY ALL)
+        SELECT agency_id, n AS max_same_test_date, test_date AS busiest_date, k AS busiest_clients
+        FROM d QUALIFY row_number() OVER (PARTITION BY agency_id ORDER BY n DESC, k DESC, test_date) = 1
+        ORDER BY agency_id"""
+    return fetch_df(con, sql, params)
+
+
+def run_flagged_years(con, scope: Scope, run_id: str) -> pd.DataFrame:
+    """enterprise_id, year, flagged, rules: the enterprise-years of a stored run in the scope with a
+    rule hit, whether one is critical or high, and which rules of that severity (rules only: the
+    context score built on this must not feed on itself)."""
+    cte, params = _scoped(scope)
+    sql = f"""
+        {cte}
+        SELECT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year,
+               bool_or(h.severity IN {_SERIOUS}) AS flagged,
+               coalesce(list(DISTINCT h.rule_id ORDER BY h.rule_id) FILTER (WHERE h.severity IN {_SERIOUS}),
+                        []::VARCHAR[]) AS rules
+        FROM rule_hits h JOIN se USING (enterprise_id) WHERE h.run_id = ?
+        GROUP BY ALL ORDER BY enterprise_id, year"""
+    return fetch_df(con, sql, [*params, run_id])
+
+
+AGENCY_QUERIES = (agency_client_years, agency_clients, agency_patterns, agency_test_dates, agency_busiest_dates)
+
+
+# ----------------------------------------------------------------- what-if scenarios (core.scenarios)
+# Recomputations for pages/7_Scenarios.py. core.scenarios validates every input and passes plain
+# values; each query is one statement with every value bound.
+#
+# Emissions: a scenario marks the coal unit-months whose measured carbon content it distrusts
+# (`replaced`); they are recomputed by the contract formula (EMISSIONS_T) at the default carbon
+# content of their month (mrv.default_carbon_content). An enterprise-year's obligation before the
+# scenario is its verified emissions (the deposits by formula where it has none); after, that plus
+# the increase the replacement causes (delta_t). Adding the increase, rather than swapping the
+# verified figure for the formula sum, keeps every untouched enterprise-year exactly as it was
+# (the two differ by rounding and legitimate verifier corrections of about 1 %). A year whose
+# verification the scenario distrusts (`fallback`) falls back to the formula sum itself.
+
+SCENARIO_FUEL = "coal"  # gas carbon content is a fixed factor (mrv.GAS_CC), never tested monthly
+
+
+def _default_cc(period: str) -> tuple[str, list]:
+    """mrv.default_carbon_content of the month `period` as SQL."""
+    return (f"(CASE WHEN {period} < ? THEN ? ELSE ? END)",
+            [mrv.DEFAULT_CC_2022_FROM, mrv.DEFAULT_CC_2021, mrv.DEFAULT_CC_2022])
+
+
+def _penalty_prices() -> tuple[str, list]:
+    """CTE `px` (year, price_month, priced_month, price): for each emission year of
+    mrv.COMPLIANCE_DUE, the month before its deadline and the CEA price that sets the surrender
+    penalty: that month's volume-weighted average (the mean close where no volume traded), or,
+    while that month is not yet published, the latest month before it (priced_month says which)."""
+    years = sorted(mrv.COMPLIANCE_DUE)
+    return (
+        """due AS (SELECT unnest(?::INTEGER[]) AS year, unnest(?::DATE[]) AS price_month),
+        mp AS (SELECT * FROM (SELECT date_trunc('month', date)::DATE AS month,
+                                     coalesce(sum(amount_cny) / nullif(sum(volume_t), 0), avg(close)) AS price
+                              FROM market_daily GROUP BY ALL) WHERE price IS NOT NULL),
+        px AS (SELECT due.year, due.price_month, mp.month AS priced_month, mp.price
+               FROM due ASOF LEFT JOIN mp ON due.price_month >= mp.month)""",
+        [years, [mrv.penalty_price_month(y) for y in years]],
+    )
+
+
+def _scenario_emissions(scope: Scope, flt: Filters, marks: str, mark_params: list, replaced: str,
+                        replaced_params: list, fallback: str, fallback_params: list) -> tuple[str, list]:
+    """The emissions recompute shared by the scenarios: `marks` adds CTEs (after `r`), `replaced`
+    is a condition on a unit-month `m` of `r`, `fallback` one on an enterprise-year's verification
+    `v`. One row per enterprise with reports in the period, the largest increase first (see
+    scenario_carbon_default for the columns)."""
+    cte, params = _scoped_reports(scope, flt)
+    cc, cc_params = _default_cc("m.period")
+    px, px_params = _penalty_prices()
+    sql = f"""
+        {cte}{marks},
+        mk AS (SELECT m.*, coalesce(m.fuel_type = '{SCENARIO_FUEL}' AND m.carbon_content_source = 'measured'
+                                    AND ({replaced}), FALSE) AS replaced
+               FROM r m),
+        sub AS (SELECT m.* REPLACE (CASE WHEN m.replaced THEN {cc} ELSE m.carbon_content END AS carbon_content)
+                FROM mk m),
+        ey AS (SELECT m.enterprise_id, m.province_code, m.year, sum(m.emissions_t) AS computed_t,
+                      coalesce(sum({EMISSIONS_T} - m.emissions_t) FILTER (WHERE m.replaced), 0) AS delta_t,
+                      count(*) FILTER (WHERE m.replaced) AS replaced_months
+               FROM sub m GROUP BY ALL),
+        {px},
+        y AS (SELECT ey.*, v.verified_t, a.allocated_t, px.price,
+                     coalesce(v.verified_t IS NOT NULL AND ({fallback}), FALSE) AS fallback,
+                     coalesce(v.verified_t, ey.computed_t) AS before_t
+              FROM ey LEFT JOIN verifications v ON v.enterprise_id = ey.enterprise_id AND v.year = ey.year
+              LEFT JOIN allocations a ON a.enterprise_id = ey.enterprise_id AND a.year = ey.year
+              LEFT JOIN px ON px.year = ey.year),
+        z AS (SELECT y.*, CASE WHEN fallback THEN computed_t + delta_t ELSE before_t + delta_t END AS after_t FROM y),
+        p AS (SELECT z.*, greatest(before_t - allocated_t, 0) AS short_before,
+                     greatest(after_t - allocated_t, 0) AS short_after,
+                     CASE WHEN after_t > before_t THEN (after_t - before_t) * price END AS gains
+              FROM z)
+        SELECT p.enterprise_id, e.name, p.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en,
+               count(*) AS years, sum(p.replaced_months) AS replaced_months,
+               count(*) FILTER (WHERE p.fallback) AS fallback_years,
+               sum(p.computed_t) AS computed_t, sum(p.computed_t + p.delta_t) AS recomputed_t,
+               sum(p.verified_t) AS verified_t, sum(p.allocated_t) AS allocated_t,
+               sum(p.before_t) AS emissions_before_t, sum(p.after_t) AS emissions_after_t,
+               sum(p.allocated_t - p.before_t) AS gap_before_t, sum(p.allocated_t - p.after_t) AS gap_after_t,
+               sum(p.short_before) AS shortfall_before_t, sum(p.short_after) AS shortfall_after_t,
+               coalesce(sum(greatest(p.short_after - p.short_before, 0) * p.price), 0) * ? AS penalty_low_cny,
+               coalesce(sum(greatest(p.short_after - p.short_before, 0) * p.price), 0) * ? AS penalty_high_cny,
+               coalesce(sum(CASE WHEN p.gains >= ? THEN p.gains * ? ELSE ? END) FILTER (WHERE p.gains IS NOT NULL), 0)
+                   AS fine_low_cny,
+               coalesce(sum(CASE WHEN p.gains >= ? THEN p.gains * ? ELSE ? END) FILTER (WHERE p.gains IS NOT NULL), 0)
+                   AS fine_high_cny,
+               bool_and(p.price IS NOT NULL OR p.after_t <= p.before_t) AS priced
+        FROM p JOIN enterprises e USING (enterprise_id) JOIN provinces pr ON pr.code = p.province_code
+        GROUP BY ALL
+        ORDER BY sum(p.after_t) - sum(p.before_t) DESC, p.enterprise_id"""
+    (lo, hi), (glo, ghi), (flo, fhi) = (mrv.SURRENDER_PENALTY_MULTIPLE, mrv.FALSIFICATION_GAINS_MULTIPLE,
+                                        mrv.FALSIFICATION_FIXED_CNY)
+    floor = mrv.FALSIFICATION_GAINS_FLOOR_CNY
+    return sql, [*params, *mark_params, *replaced_params, *cc_params, *px_params, *fallback_params,
+                 lo, hi, floor, glo, flo, floor, ghi, fhi]
+
+
+def scenario_carbon_default(con, scope: Scope, flt: Filters = NO_FILTERS, rule_ids: tuple[str, ...] = (),
+                            below: float | None = None) -> pd.DataFrame:
+    """What if measured coal carbon content were replaced by the default where one of `rule_ids`
+    fired in the stored run flt.run_id (a monthly hit: that month; a yearly hit: that year; on its
+    unit, or on every unit where the hit names none), or where it lies below `below` tC/GJ?
+
+    One row per enterprise with reports in the period, the largest increase first: enterprise_id,
+    name, province_code, province_zh, province_en, years, replaced_months, fallback_years,
+    computed_t (deposits by formula), recomputed_t (the formula with the replaced carbon content),
+    verified_t, allocated_t, emissions_before_t / emissions_after_t (the obligation, see above),
+    gap_before_t / gap_after_t (allocated - obligation; negative is a shortfall),
+    shortfall_before_t / shortfall_after_t (summed per year), penalty_low_cny / penalty_high_cny
+    (surrender penalty on the shortfall increase: 5 / 10 x the month-before-deadline price),
+    fine_low_cny / fine_high_cny (falsified-data fine if the increase were proven understated:
+    5 / 10 x the gains, or 500k / 2M CNY when the gains are under 500k), priced (every increase
+    had a price)."""
+    # The hits expanded to the unit-months they flag (a few thousand keys), then one equality look-up
+    # per unit-month: a search with the OR conditions inside took 2.5x as long.
+    marks = """,
+        fh AS (SELECT DISTINCT h.enterprise_id, h.unit_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year,
+                      CASE WHEN length(h.period) = 7 THEN TRY_CAST(right(h.period, 2) AS INTEGER) END AS month
+               FROM rule_hits h WHERE h.run_id = ? AND list_contains(?::VARCHAR[], h.rule_id)),
+        fk AS (SELECT DISTINCT su.unit_id, make_date(fh.year, mo.m, 1) AS period
+               FROM fh JOIN su ON su.enterprise_id = fh.enterprise_id AND (fh.unit_id IS NULL OR fh.unit_id = su.unit_id)
+               JOIN (SELECT unnest(range(1, 13)) AS m) mo ON fh.month IS NULL OR mo.m = fh.month)"""
+    replaced = ("m.carbon_content < ?::DOUBLE "
+                "OR EXISTS (SELECT 1 FROM fk WHERE fk.unit_id = m.unit_id AND fk.period = m.period)")
+    sql, params = _scenario_emissions(scope, flt, marks, [flt.run_id, list(rule_ids)], replaced,
+                                      [below], "FALSE", [])
+    return fetch_df(con, sql, params)
+
+
+def scenario_unreliable_agencies(con, scope: Scope, flt: Filters = NO_FILTERS, labs: tuple[str, ...] = (),
+                                 consultants: tuple[str, ...] = (), verifiers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """What if every report from these labs, consultants and verifiers were unreliable? Measured
+    coal carbon content is replaced by the default in the months a lab tested, in every month of a
+    consultant's clients, and in every month of a year a verifier verified; those verified years
+    fall back to the formula sum at the replaced carbon content. Columns as scenario_carbon_default."""
+    marks = """,
+        cc AS (SELECT enterprise_id FROM enterprises WHERE list_contains(?::VARCHAR[], consultant_id)),
+        vy AS (SELECT enterprise_id, year FROM verifications WHERE list_contains(?::VARCHAR[], verifier_id))"""
+    replaced = ("list_contains(?::VARCHAR[], m.lab_id) OR m.enterprise_id IN (SELECT enterprise_id FROM cc) "
+                "OR EXISTS (SELECT 1 FROM vy WHERE vy.enterprise_id = m.enterprise_id AND vy.year = m.year)")
+    sql, params = _scenario_emissions(scope, flt, marks, [list(consultants), list(verifiers)], replaced,
+                                      [list(labs)], "list_contains(?::VARCHAR[], v.verifier_id)", [list(verifiers)])
+    return fetch_df(con, sql, params)
+
+
+def scenario_penalty_prices(con) -> pd.DataFrame:
+    """year, price_month (the month before the compliance deadline), priced_month (the month whose
+    price is used: that month, or the latest published before it), price (CNY/t): the basis of the
+    surrender penalty per emission year (mrv.COMPLIANCE_DUE, table market_daily)."""
+    px, params = _penalty_prices()
+    return fetch_df(con, f"WITH {px} SELECT * FROM px ORDER BY year", params)
+
+
+def scenario_risk_ranking(con, scope: Scope, flt: Filters = NO_FILTERS, rule_weights: tuple = (),
+                          z_floor: float = risk.MODEL_Z_FLOOR, z_full: float = risk.MODEL_Z_FULL,
+                          min_percentile: float = 0.0, weights: tuple[float, ...] | None = None,
+                          labs: tuple[str, ...] = (), consultants: tuple[str, ...] = (),
+                          verifiers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every assessed enterprise of the stored run flt.run_id, scored before (the stored components,
+    default weights, as on every page) and after a what-if, each on its worst year in the period:
+
+    - rules: recomputed from the run's rule hits when `rule_weights` ((rule_id, weight) pairs)
+      overrides any rule's severity weight (core.rules.SEVERITY_WEIGHT for the others);
+    - model: recomputed from the stored scores when the z floor / full scale or `min_percentile`
+      (only rows at or above that percentile count) differ from core.risk's;
+    - context: 1 for the years an enterprise was a client of one of `labs` (a year it had a report
+      from it), `consultants` (every year) or `verifiers` (a year it verified);
+    - weights: the four weights in risk.COMPONENTS order (divided by their sum here).
+
+    Columns: enterprise_id, name, province_code, province_zh, province_en, score_before,
+    band_before, rank_before, year_before, score_after, band_after, rank_after, year_after,
+    rules_after, model_after, context_after (of the worst year after), client, confirmed (a
+    confirmed case label in the period's years). Ranks: 1 = highest risk, ties by enterprise id;
+    scores are rounded to 6 decimals so that float noise cannot reorder equal scores."""
+    cte, params = _scoped_reports(scope, flt)
+    ywhere, yparams = flt.year_sql("c.year")
+    lwhere, lparams = flt.year_sql("TRY_CAST(left(l.period, 4) AS INTEGER)")
+    w = list(weights) if weights is not None else [risk.DEFAULT_WEIGHTS[k] for k in risk.COMPONENTS]
+    rules_changed = bool(rule_weights)
+    model_changed = (z_floor, z_full, min_percentile) != (risk.MODEL_Z_FLOOR, risk.MODEL_Z_FULL, 0.0)
+    is_client = ("EXISTS (SELECT 1 FROM cl WHERE cl.enterprise_id = c.enterprise_id "
+                 "AND (cl.year IS NULL OR cl.year = c.year))")
+    sql = f"""
+        {cte},
+        sw AS (SELECT unnest(?::VARCHAR[]) AS rule_id, unnest(?::DOUBLE[]) AS w),
+        sv AS (SELECT unnest(?::VARCHAR[]) AS severity, unnest(?::DOUBLE[]) AS w),
+        rh AS (SELECT DISTINCT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year, h.rule_id, h.severity
+               FROM rule_hits h JOIN se USING (enterprise_id) WHERE h.run_id = ?),
+        rr AS (SELECT rh.enterprise_id, rh.year, 1 - product(1 - coalesce(sw.w, sv.w, 0)) AS rules
+               FROM rh LEFT JOIN sw USING (rule_id) LEFT JOIN sv USING (severity) GROUP BY ALL),
+        mz AS (SELECT s.enterprise_id, year(s.period) AS year, max(s.score) AS z
+               FROM model_scores s JOIN se USING (enterprise_id)
+               WHERE s.run_id = ? AND s.percentile >= ? GROUP BY ALL),
+        cl AS (SELECT DISTINCT enterprise_id, year FROM r WHERE list_contains(?::VARCHAR[], lab_id)
+               UNION SELECT e.enterprise_id, NULL FROM se JOIN enterprises e USING (enterprise_id)
+                     WHERE list_contains(?::VARCHAR[], e.consultant_id)
+               UNION SELECT v.enterprise_id, v.year FROM verifications v JOIN se USING (enterprise_id)
+                     WHERE list_contains(?::VARCHAR[], v.verifier_id)),
+        cy AS (SELECT c.enterprise_id, c.year, {risk.score_sql('c')} AS score_before,
+                      CASE WHEN ? THEN coalesce(rr.rules, 0) ELSE c.rules END AS rules,
+                      CASE WHEN ? THEN coalesce(least(greatest((mz.z - ?) / (? - ?), 0), 1), 0) ELSE c.model END
+                          AS model,
+                      c.motive, CASE WHEN {is_client} THEN 1.0 ELSE c.context END AS context,
+                      {is_client} AS client
+               FROM risk_components c JOIN se USING (enterprise_id)
+               LEFT JOIN rr ON rr.enterprise_id = c.enterprise_id AND rr.year = c.year
+               LEFT JOIN mz ON mz.enterprise_id = c.enterprise_id AND mz.year = c.year
+               WHERE c.run_id = ? AND {ywhere}
+                 AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = c.enterprise_id)),
+        sy AS (SELECT cy.*, round(score_before, 6) AS s_before, round(100 * (? * rules + ? * model + ? * motive
+                                                                          + ? * context) / ?, 6) AS s_after
+               FROM cy),
+        en AS (SELECT enterprise_id, max(s_before) AS score_before,
+                      first(year ORDER BY s_before DESC, year DESC) AS year_before,
+                      max(s_after) AS score_after, first(year ORDER BY s_after DESC, year DESC) AS year_after,
+                      first(rules ORDER BY s_after DESC, year DESC) AS rules_after,
+                      first(model ORDER BY s_after DESC, year DESC) AS model_after,
+                      first(context ORDER BY s_after DESC, year DESC) AS context_after, bool_or(client) AS client
+               FROM sy GROUP BY ALL),
+        lb AS (SELECT DISTINCT l.enterprise_id FROM case_labels l JOIN se USING (enterprise_id)
+               WHERE l.outcome = 'confirmed' AND {lwhere})
+        SELECT en.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en,
+               en.score_before, {risk.band_sql('en.score_before')} AS band_before,
+               row_number() OVER (ORDER BY en.score_before DESC, en.enterprise_id) AS rank_before, en.year_before,
+               en.score_after, {risk.band_sql('en.score_after')} AS band_after,
+               row_number() OVER (ORDER BY en.score_after DESC, en.enterprise_id) AS rank_after, en.year_after,
+               en.rules_after, en.model_after, en.context_after, en.client,
+               lb.enterprise_id IS NOT NULL AS confirmed
+        FROM en JOIN se USING (enterprise_id) JOIN enterprises e USING (enterprise_id)
+        JOIN provinces pr ON pr.code = se.province_code LEFT JOIN lb USING (enterprise_id)
+        ORDER BY rank_after"""
+    pairs = list(rule_weights)
+    return fetch_df(con, sql, [
+        *params, [r for r, _ in pairs], [float(x) for _, x in pairs],
+        list(rules.SEVERITY_WEIGHT), list(rules.SEVERITY_WEIGHT.values()), flt.run_id,
+        flt.run_id, float(min_percentile), list(labs), list(consultants), list(verifiers),
+        rules_changed, model_changed, float(z_floor), float(z_full), float(z_floor), flt.run_id, *yparams,
+        *[float(x) for x in w], float(sum(w)), *lparams])
+
+
+def saved_scenarios(con, scope: Scope) -> pd.DataFrame:
+    """The saved what-if scenarios a user of `scope` may list (those saved inside it), newest
+    first: scenario_id, name, kind, params (JSON), created_at, data_version, scope, filters."""
+    if scope.provinces is None:
+        where, params = "TRUE", []
+    else:
+        where, params = "scope <> 'national' AND list_has_all(?::VARCHAR[], string_split(scope, ','))", \
+            [sorted(scope.provinces)]
+    return fetch_df(con, f"SELECT * FROM scenarios WHERE {where} ORDER BY created_at DESC, scenario_id", params)
 
 
 # Reads of a stored run (flagged_rows) take the run id and are cached by core/ui/lab.py.
@@ -706,11 +1627,11 @@ SCOPED = {
     f.__name__: f
     for f in (national_headline, emissions_by_year, measured_share_by_year, deposit_timeliness_by_year,
               emissions_by_province, enterprise_directory, enterprise_risk, risk_by_province, risk_by_year,
-              agency_flag_rates, flag_heatmap, *DOSSIER_QUERIES)
+              agency_flag_rates, flag_heatmap, *DOSSIER_QUERIES, *AGENCY_QUERIES)
 }
 UNSCOPED = {f.__name__: f for f in (data_status, table_counts, load_history)}
 # Page queries with no province but honouring the filters' period (the published market).
-FILTERED = {f.__name__: f for f in (market_by_month,)}
+FILTERED = {f.__name__: f for f in (market_by_month, market_daily_by_method)}
 # Scoped but never narrowed by the filters: what the filters themselves offer.
 UNFILTERED = {f.__name__: f for f in (filter_choices,)}
 

@@ -13,9 +13,16 @@ each component in [0, 1]:
            top decile by chance;
 - motive:  allowance deficit as a share of the allocation, saturating at 20 % (the cap of
            the 2019-2022 compliance relief, domain.md §3.3): a shortfall is a reason to shade data;
-- context: the worst of the enterprise's lab, consultant and verifier, measured as the share
-           of their other clients with a critical or high rule that year, above the national
-           base rate (0 at the base rate, 1 when every other client is flagged).
+- context: the circumstances around the enterprise, the worse of
+           (a) its intermediaries: the most suspect of its lab, consultant and verifier that year,
+               from what the agency did for its *other* clients (core.agencies.enterprise_context:
+               flagged clients against the base rate with a significance test, copied values,
+               batch testing, passes of understated reports), and
+           (b) its trading: market-surveillance alerts involving its accounts that year
+               (core.trading.enterprise_context: round trips, cycles, off-market prices, marking
+               the close, pre-deadline concentration);
+           without those inputs (components(..., context=None)), the share of the agencies' other
+           clients with a critical or high rule above the base rate.
 The weights are shown on screen and can be changed there; the defaults favour evidence
 (rules) over statistics (model) over circumstance (motive, context).
 """
@@ -58,8 +65,10 @@ def normalise_weights(weights: dict | None) -> dict[str, float]:
     return {k: float(v) / total for k, v in w.items()}
 
 
-def components(f: Features, hits: pd.DataFrame, unit_score: np.ndarray) -> pd.DataFrame:
-    """Risk components per enterprise-year, with the reasons that produced them."""
+def components(f: Features, hits: pd.DataFrame, unit_score: np.ndarray,
+               context: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Risk components per enterprise-year, with the reasons that produced them. `context`:
+    enterprise_id, year, context (0-1), context_reason (JSON) from core.runs.context_inputs."""
     ey = f.enterprise_years[["enterprise_id", "year", "deficit_share", "lab_id", "consultant_id", "verifier_id"]]
     h = hits.assign(year=hits.period.str[:4].astype(int))
     # rules: distinct rules per enterprise-year
@@ -85,7 +94,12 @@ def components(f: Features, hits: pd.DataFrame, unit_score: np.ndarray) -> pd.Da
     out["model"] = out.model.fillna(0.0)
     out["n_rules"] = out.n_rules.fillna(0).astype(int)
     out["motive"] = (out.deficit_share.fillna(0) / DEFICIT_SATURATION).clip(0, 1)
-    out["context"] = _context(out)
+    if context is None:
+        out["context"], out["context_reason"] = _context(out), None
+    else:
+        c = context.set_index(["enterprise_id", "year"])[["context", "context_reason"]]
+        out = out.join(c)
+        out["context"] = out["context"].fillna(0.0).clip(0, 1)
     out["reasons"] = [_reasons(r) for r in out.itertuples()]
     return out.reset_index()[["enterprise_id", "year", "rules", "model", "motive", "context", "n_rules",
                               "max_severity", "reasons"]]
@@ -111,7 +125,22 @@ def _reasons(r) -> str:
     return json.dumps({"rules": rule_ids[:5], "model_unit": r.unit_id if r.model > 0 else None,
                        "model_period": str(r.period)[:7] if r.model > 0 else None,
                        "deficit_share": round(float(r.deficit_share), 4) if r.motive > 0 else None,
-                       "context": round(float(r.context), 3) if r.context > 0 else None})
+                       "context": round(float(r.context), 3) if r.context > 0 else None,
+                       "context_reason": (json.loads(r.context_reason) if r.context > 0 and
+                                          isinstance(r.context_reason, str) else None)})
+
+
+def _describe_context(reason: dict | None, lang: str) -> str:
+    """The context in words: which intermediary or which market alert."""
+    from core import agencies, trading  # both import queries, which imports this module
+
+    zh = lang == "zh"
+    if reason and reason.get("source") == "agency":
+        return agencies.describe_context(json.dumps(reason["detail"]), lang)
+    if reason and reason.get("source") == "trading":
+        return (f"市场监测预警：{trading.kind_label(reason['kind'], lang)}" if zh
+                else f"market surveillance alert: {trading.kind_label(reason['kind'], lang)}")
+    return "服务机构的其他客户多被标记" if zh else "its agencies' other clients are often flagged"
 
 
 def score_sql(alias: str, weights: dict | None = None) -> str:
@@ -152,5 +181,5 @@ def describe_reasons(reasons: str, lang: str, k: int = 3) -> str:
     if r.get("deficit_share") and len(parts) < k:
         parts.append(f"配额缺口{r['deficit_share']:.0%}" if zh else f"allowance deficit {r['deficit_share']:.0%}")
     if r.get("context") and len(parts) < k:
-        parts.append("服务机构的其他客户多被标记" if zh else "its agencies' other clients are often flagged")
+        parts.append(_describe_context(r.get("context_reason"), lang))
     return ("；" if zh else "; ").join(parts) if parts else ("无" if zh else "none")

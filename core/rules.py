@@ -261,6 +261,21 @@ def _trade_rule(kind: str) -> Callable[[Features], pd.DataFrame]:
     return check
 
 
+def surveillance_alert(f: Features) -> pd.DataFrame:
+    """Market-surveillance alerts (core.trading) of the kinds and scores in features.SURVEILLANCE_KINDS,
+    one hit per enterprise of the alert that is in the features' scope, in the month it began."""
+    from core.features import SURVEILLANCE_KINDS
+
+    a = f.surveillance
+    if a is None or a.empty:
+        return _hits(pd.DataFrame(), [])
+    a = a[a.kind.map(SURVEILLANCE_KINDS).le(a.score)]
+    a = a.assign(enterprise_id=a.enterprises, n_trades=a.trade_ids.map(len)).explode("enterprise_id")
+    a = a[a.enterprise_id.isin(set(f.enterprise_years.enterprise_id))]
+    a = a.assign(period=_ym(pd.to_datetime(a.first_ts)), first_trade=a.trade_ids.map(lambda t: t[0] if len(t) else None))
+    return _hits(a, ["alert_id", "kind", "score", "n_trades", "volume_t", "first_trade"])
+
+
 CATALOGUE: tuple[Rule, ...] = (
     Rule("R01", "critical", "One test date for many monthly lab reports", "多个月度检测报告同一检测日期",
          "{n_months} monthly coal reports ({months}) carry one test date, {test_date} (lab {lab_id}, "
@@ -353,6 +368,11 @@ CATALOGUE: tuple[Rule, ...] = (
          "Verifier {verifier_id} concluded fail (reported {reported_t:,.0f} t, verified {verified_t:,.0f} t).",
          "核查机构{verifier_id}出具不符合结论（报告{reported_t:,.0f}吨，核定{verified_t:,.0f}吨）。",
          "domain.md §2.3 (verification)", verification_failed),
+    Rule("R18", "high", "Market surveillance alert", "市场监测预警",
+         "Alert {alert_id} ({kind}) scored {score:.0f}: {n_trades} trades, {volume_t:,.0f} t, from trade {first_trade}.",
+         "预警{alert_id}（{kind}）得分{score:.0f}：{n_trades}笔交易，{volume_t:,.0f}吨，首笔交易{first_trade}。",
+         "domain.md §5.3 (related-party transfers, deadline rushes, a thin VWAP close), anchors.md C (SMARTS, EP3)",
+         surveillance_alert),
 )
 
 RULES = {r.id: r for r in CATALOGUE}

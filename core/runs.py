@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from core import db, detectors, features, risk, rules
+from core import agencies, db, detectors, features, risk, rules, trading
 from core.db import Scope
 
 LEVELS = ("unit_month", "enterprise_year")
@@ -126,7 +126,8 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
     say("risk", 0.92)
     pct = result.percentile()
     unit_score = result.ensemble if config.level == "unit_month" else _spread(f, keys, result.ensemble)
-    comp = risk.components(f, hits, unit_score)
+    say("context", 0.93)
+    comp = risk.components(f, hits, unit_score, context=context_inputs(con, config.scope, hits))
     scores = _score_rows(keys, result, pct, X, names)
     duration = time.perf_counter() - t0
     say("saving", 0.97)
@@ -138,6 +139,27 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
     _save(con, info, version, scores, hits, comp)
     say("done", 1.0)
     return info
+
+
+def context_inputs(con, scope: Scope, hits: pd.DataFrame) -> pd.DataFrame:
+    """The context component per enterprise-year (core.risk): the worse of its intermediaries'
+    suspicion (from this run's rule hits on their other clients) and its market-surveillance
+    alerts (without 'flagged net seller', which would feed on this run's own flags)."""
+    a = agencies.enterprise_context(con, scope, "", hits=hits)
+    t = trading.enterprise_context(con, scope, None)
+    a = pd.DataFrame({"enterprise_id": a["enterprise_id"], "year": a["year"].astype(int),
+                      "agency": a["agencies"].astype(float), "agency_reason": a["reason"]})
+    t = pd.DataFrame({"enterprise_id": t["enterprise_id"], "year": t["year"].astype(int),
+                      "trading": t["trading"].astype(float), "kind": t["top_kind"]})
+    both = a.merge(t, on=["enterprise_id", "year"], how="outer")
+    both[["agency", "trading"]] = both[["agency", "trading"]].fillna(0.0)
+    by_agency = both["agency"] >= both["trading"]
+    both["context"] = np.where(by_agency, both["agency"], both["trading"])
+    both["context_reason"] = [
+        json.dumps({"source": "agency", "detail": json.loads(r)} if ag else {"source": "trading", "kind": k},
+                   ensure_ascii=False) if c > 0 else None
+        for ag, r, k, c in zip(by_agency, both["agency_reason"], both["kind"], both["context"])]
+    return both[["enterprise_id", "year", "context", "context_reason"]]
 
 
 def _matrix(f: features.Features, config: RunConfig):

@@ -435,6 +435,13 @@ ANALYSIS_DDL = [
         motive DOUBLE NOT NULL CHECK (motive BETWEEN 0 AND 1), context DOUBLE NOT NULL CHECK (context BETWEEN 0 AND 1),
         n_rules INTEGER NOT NULL, max_severity VARCHAR, reasons VARCHAR NOT NULL,
         PRIMARY KEY (run_id, enterprise_id, year))""",
+    # Saved what-if scenarios (core/scenarios.py): the validated parameters as JSON, the filters as
+    # the URL query string they came from, the scope and data version they were saved under. The id
+    # hashes kind, parameters, filters and scope, so saving the same what-if twice keeps one row.
+    """CREATE TABLE IF NOT EXISTS scenarios (
+        scenario_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, kind VARCHAR NOT NULL, params VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, data_version VARCHAR NOT NULL, scope VARCHAR NOT NULL,
+        filters VARCHAR NOT NULL)""",
 ]
 
 

@@ -32,10 +32,11 @@ province.enterprise_table(page, code, enterprises)
 
 # 4. How the risk scores are spread.
 if enterprises["risk_score"].notna().any():
-    chart_block(t("province.hist.title"), charts.risk_histogram(enterprises, lang),
+    chart_block(t("province.hist.title"), pv.spec(charts.risk_histogram, "enterprise_risk"),
                 t("province.hist.caption", width=charts.RISK_BIN, run_id=run_id,
                   bands=province.band_thresholds(lang)), key="province_hist")
 
 # 5. When the rules fired, for the highest-risk enterprises; a cell opens the dossier.
 cells = pv.query("flag_heatmap", limit=province.HEATMAP_LIMIT)
-province.heatmap(page, code, cells, charts.flag_heatmap(cells, lang) if len(cells) else None)
+province.heatmap(page, code, cells, pv.spec(charts.flag_heatmap, "flag_heatmap",
+                                            query_params={"limit": province.HEATMAP_LIMIT}) if len(cells) else None)

@@ -358,6 +358,207 @@ def _ambiguous(df: pd.DataFrame) -> pd.Series:
     return ids_per_name > 1
 
 
+# --- What-if scenarios: change by province, review curve ------------------------------------------
+SCENARIO_PROVINCES_CHARTED = 20  # bars per chart: the provinces with the largest change
+
+
+def _scenario_series(lang: str) -> tuple[str, str]:
+    return i18n.t("scenarios.series.before", lang), i18n.t("scenarios.series.after", lang)
+
+
+def scenario_change_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Horizontal bars: the change in emissions (compliance basis) of each province that changes,
+    largest first, with the enterprises affected and the penalty range in the tooltip."""
+    d = df.assign(change=df["emissions_after_t"] - df["emissions_before_t"])
+    d = d[d["change"] != 0].sort_values("change", key=abs, ascending=False).head(SCENARIO_PROVINCES_CHARTED)
+    divisor, unit = i18n.tonnes_unit(d["change"].abs().max() if len(d) else 0, lang)
+    data = pd.DataFrame({
+        "province": d["province_zh" if lang == "zh" else "province_en"],
+        "value": d["change"] / divisor,
+        "text": d["change"].map(lambda v: ("+" if v > 0 else "−") + i18n.fmt_tonnes(abs(v), lang)),
+        "changed": d["enterprises_changed"].map(lambda v: i18n.fmt_int(v, lang)),
+        "penalty": [i18n.t("scenarios.range", lang, low=i18n.fmt_cny(lo, lang), high=i18n.fmt_cny(hi, lang))
+                    for lo, hi in zip(d["penalty_low_cny"], d["penalty_high_cny"])],
+    })
+    return alt.Chart(data, height=alt.Step(20)).mark_bar(color=DARK).encode(
+        y=alt.Y("province:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=150)),
+        x=alt.X("value:Q", title=i18n.t("scenarios.axis.change", lang, unit=unit), axis=alt.Axis(tickCount=8)),
+        tooltip=[alt.Tooltip("province:N", title=i18n.t("axis.province", lang)),
+                 alt.Tooltip("text:N", title=i18n.t("scenarios.axis.change", lang, unit=unit)),
+                 alt.Tooltip("changed:N", title=i18n.t("scenarios.col.changed", lang)),
+                 alt.Tooltip("penalty:N", title=i18n.t("scenarios.metric.penalty", lang))],
+    )
+
+
+def scenario_reviewed_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """Grouped horizontal bars: enterprises each province would review, before and after."""
+    d = df[(df["reviewed_before"] > 0) | (df["reviewed_after"] > 0)]
+    d = d.sort_values(["reviewed_after", "reviewed_before"], ascending=False).head(SCENARIO_PROVINCES_CHARTED)
+    before, after = _scenario_series(lang)
+    names = d["province_zh" if lang == "zh" else "province_en"]
+    long = pd.concat([pd.DataFrame({"province": names, "series": label, "value": d[col].astype(int),
+                                    "caught": d[caught].astype(int)})
+                      for label, col, caught in ((before, "reviewed_before", "caught_before"),
+                                                 (after, "reviewed_after", "caught_after"))], ignore_index=True)
+    return alt.Chart(long, height=alt.Step(11)).mark_bar().encode(
+        y=alt.Y("province:N", sort=list(names), title=None, axis=alt.Axis(labelOverlap=False, labelLimit=150)),
+        yOffset=alt.YOffset("series:N", sort=[before, after]),
+        x=alt.X("value:Q", title=i18n.t("scenarios.axis.reviewed", lang), axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[before, after], range=[LIGHT, DARK]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("province:N", title=i18n.t("axis.province", lang)),
+                 alt.Tooltip("series:N", title=i18n.t("axis.series", lang)),
+                 alt.Tooltip("value:Q", title=i18n.t("scenarios.axis.reviewed", lang)),
+                 alt.Tooltip("caught:Q", title=i18n.t("scenarios.metric.caught", lang))],
+    )
+
+
+def curve_extent(df: pd.DataFrame, budget: int | None = None) -> int:
+    """How far the review curve's x axis runs: a quarter beyond the k at which both curves have
+    caught every case (and beyond the budget), at most every enterprise. Nationally the cases are
+    found within the first few hundred of 2,000+; the rest of the axis would be a flat line."""
+    n = int(df["k"].max())
+    reach = max(int(df.loc[df[c] == df[c].iloc[-1], "k"].min()) for c in ("caught_before", "caught_after"))
+    return min(n, max(round(1.25 * max(reach, budget or 0)), 20))
+
+
+def review_curve(df: pd.DataFrame, lang: str, budget: int | None = None) -> alt.LayerChart:
+    """Known cases caught against the review budget k (top k by risk), before and after, as steps.
+    Only the points where a count changes are kept (and both ends): a step line drawn through them
+    is the full curve, and a national one stays a few hundred rows."""
+    change = (df["caught_before"].diff() != 0) | (df["caught_after"].diff() != 0)
+    change.iloc[[0, -1]] = True
+    d = df[change]
+    before, after = _scenario_series(lang)
+    long = pd.concat([pd.DataFrame({"k": d["k"], "series": label, "caught": d[col]})
+                      for label, col in ((before, "caught_before"), (after, "caught_after"))], ignore_index=True)
+    x = alt.X("k:Q", title=i18n.t("scenarios.axis.k", lang), scale=alt.Scale(domain=[0, curve_extent(df, budget)]))
+    lines = alt.Chart(long).mark_line(interpolate="step-after", clip=True).encode(
+        x=x, y=alt.Y("caught:Q", title=i18n.t("scenarios.axis.caught", lang), axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[before, after], range=[LIGHT, DARK]),
+                        legend=alt.Legend(orient="bottom")),
+        strokeWidth=alt.condition(alt.datum.series == after, alt.value(2.5), alt.value(2)),
+        strokeDash=alt.condition(alt.datum.series == after, alt.value([1, 0]), alt.value([6, 3])),
+        tooltip=[alt.Tooltip("series:N", title=i18n.t("axis.series", lang)),
+                 alt.Tooltip("k:Q", title=i18n.t("scenarios.axis.k", lang)),
+                 alt.Tooltip("caught:Q", title=i18n.t("scenarios.axis.caught", lang))],
+    )
+    if budget is None:
+        return alt.layer(lines).properties(height=300)
+    rule = alt.Chart(pd.DataFrame({"k": [min(int(budget), curve_extent(df, budget))]})).mark_rule(
+        strokeDash=[4, 4], color=ACCENT).encode(x="k:Q")
+    return alt.layer(lines, rule).properties(height=300)
+
+
+# --- Market surveillance: the daily market, the counterparty network -------------------------------
+
+METHOD_COLOURS = {"listing": LIGHT, "block": DARK, "auction": "#f28e2b"}
+CLOSE_COLOUR = "#344054"
+# One colour per kind of alert (core.trading.KINDS), the same in the table, the network and both languages.
+KIND_COLOURS = {
+    "round_trip": "#e15759", "wash_group": "#f28e2b", "cycle": "#b07aa1", "off_market": "#4e79a7",
+    "limit_pinned": "#76b7b2", "marking_close": "#59a14f", "deadline_concentration": "#edc948",
+    "flagged_net_seller": "#9c755f",
+}
+WEEKLY_FROM_DAYS = 120  # longer periods show volume per week: daily bars would be thinner than a pixel
+
+
+def market_daily(df: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """queries.market_daily_by_method: the daily close as a line over volume bars stacked by trading
+    method (per day for a short period, per week beyond WEEKLY_FROM_DAYS days), on two axes."""
+    days = pd.to_datetime(df["day"])
+    weekly = len(df) > 0 and (days.max() - days.min()).days > WEEKLY_FROM_DAYS
+    bucket = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")) if weekly else days
+    methods = [m for m in METHOD_COLOURS if f"{m}_t" in df.columns and df[f"{m}_t"].sum() > 0] or ["listing"]
+    labels = [i18n.label("enterprise.method", m, lang) for m in methods]
+    long = (pd.DataFrame({"bucket": bucket, **{m: df[f"{m}_t"] for m in methods}})
+            .melt(id_vars="bucket", var_name="method", value_name="volume_t")
+            .groupby(["bucket", "method"], as_index=False)["volume_t"].sum())
+    divisor, unit = i18n.tonnes_unit(long.groupby("bucket")["volume_t"].sum().max() if len(long) else 0, lang)
+    long = long.assign(volume=(long["volume_t"] / divisor).round(3),
+                       label=long["method"].map(dict(zip(methods, labels))),
+                       text=long["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+                       when=long["bucket"].map(lambda d: i18n.fmt_date(d, lang)))
+    when_title = i18n.t("market.axis.week" if weekly else "market.axis.day", lang)
+    x = alt.X("bucket:T", title=None, axis=alt.Axis(format=_month_format(lang), labelAngle=0, tickCount=8))
+    bars = alt.Chart(long).mark_bar(opacity=0.85).encode(
+        x=x, y=alt.Y("volume:Q", stack="zero", title=i18n.t("axis.volume_unit", lang, unit=unit)),
+        color=alt.Color("label:N", title=i18n.t("market.axis.method", lang), sort=labels,
+                        scale=alt.Scale(domain=labels, range=[METHOD_COLOURS[m] for m in methods]),
+                        legend=alt.Legend(orient="bottom")),
+        order=alt.Order("method:N"),
+        tooltip=[alt.Tooltip("when:N", title=when_title), alt.Tooltip("label:N", title=i18n.t("market.axis.method", lang)),
+                 alt.Tooltip("text:N", title=i18n.t("axis.volume", lang))])
+    close = pd.DataFrame({"bucket": days, "close": df["close"].round(2),
+                          "when": days.map(lambda d: i18n.fmt_date(d, lang)),
+                          "text": df["close"].map(lambda v: i18n.t("unit.price", lang, value=f"{v:,.2f}")
+                                                  if pd.notna(v) else i18n.MISSING)}).dropna(subset=["close"])
+    line = alt.Chart(close).mark_line(color=CLOSE_COLOUR, strokeWidth=1.4).encode(
+        x=x, y=alt.Y("close:Q", title=i18n.t("market.axis.close", lang), scale=alt.Scale(zero=False),
+                     axis=alt.Axis(orient="right")),
+        tooltip=[alt.Tooltip("when:N", title=i18n.t("market.axis.day", lang)),
+                 alt.Tooltip("text:N", title=i18n.t("axis.price", lang))])
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=300)
+
+
+def market_bucket(df: pd.DataFrame) -> str:
+    """'week' or 'day': how market_daily groups the volume bars of `df`."""
+    days = pd.to_datetime(df["day"])
+    return "week" if len(df) and (days.max() - days.min()).days > WEEKLY_FROM_DAYS else "day"
+
+
+def _short(name: str, limit: int = 22) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def alert_network(edges: pd.DataFrame, nodes: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """core.trading.network: a line per seller -> buyer and kind (thicker for more tonnes), a dot
+    per account (sized by its tonnes on these lines, coloured by the kind of its best alert), on the
+    deterministic layout the nodes carry (x, y); labels when the graph is small enough to read."""
+    kinds = [k for k in KIND_COLOURS if k in set(edges["kind"]) | set(nodes["kind"])]
+    labels = [i18n.t(f"market.kind.{k}", lang) for k in kinds]
+    colour = alt.Color("kind_label:N", title=i18n.t("market.col.kind", lang), sort=labels,
+                       scale=alt.Scale(domain=labels, range=[KIND_COLOURS[k] for k in kinds]),
+                       legend=alt.Legend(orient="bottom", columns=4, labelLimit=200))
+    xs, ys = pd.concat([nodes["x"], edges["x"]]), pd.concat([nodes["y"], edges["y"]])
+    pad = 0.5
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[float(xs.min()) - pad, float(xs.max()) + pad], nice=False))
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[float(ys.min()) - pad, float(ys.max()) + pad], nice=False))
+    holder = nodes.set_index("account")["holder"]
+    e = pd.DataFrame({
+        "x": edges["x"], "y": edges["y"], "x2": edges["x2"], "y2": edges["y2"], "volume_t": edges["volume_t"],
+        "kind_label": edges["kind"].map(lambda k: i18n.t(f"market.kind.{k}", lang)),
+        "pair": edges["seller"].map(holder) + " → " + edges["buyer"].map(holder),
+        "text": edges["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)), "trades": edges["trades"].astype(int),
+    })
+    lines = alt.Chart(e).mark_rule(opacity=0.65).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q", color=colour,
+        strokeWidth=alt.StrokeWidth("volume_t:Q", scale=alt.Scale(range=[1, 7]), legend=None),
+        tooltip=[alt.Tooltip("pair:N", title=i18n.t("market.network.from_to", lang)),
+                 alt.Tooltip("kind_label:N", title=i18n.t("market.col.kind", lang)),
+                 alt.Tooltip("text:N", title=i18n.t("market.trade.volume", lang)),
+                 alt.Tooltip("trades:Q", title=i18n.t("market.network.trades", lang))])
+    n = pd.DataFrame({
+        "x": nodes["x"], "y": nodes["y"], "volume_t": nodes["volume_t"], "account": nodes["account"],
+        "holder": nodes["holder"], "label": nodes["holder"].map(_short),
+        "kind_label": nodes["kind"].map(lambda k: i18n.t(f"market.kind.{k}", lang)),
+        "text": nodes["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+    })
+    tips = [alt.Tooltip("holder:N", title=i18n.t("market.network.holder", lang)),
+            alt.Tooltip("account:N", title=i18n.t("market.network.account", lang)),
+            alt.Tooltip("kind_label:N", title=i18n.t("market.col.kind", lang)),
+            alt.Tooltip("text:N", title=i18n.t("market.network.volume", lang))]
+    dots = alt.Chart(n).mark_circle(opacity=1, stroke="white", strokeWidth=1).encode(
+        x=x, y=y, color=colour, size=alt.Size("volume_t:Q", scale=alt.Scale(range=[40, 500]), legend=None),
+        tooltip=tips)
+    layers = [lines, dots]
+    if len(n) <= 40:
+        layers.append(alt.Chart(n).mark_text(dy=-11, fontSize=10, color="#344054").encode(
+            x=x, y=y, text="label:N", tooltip=tips))
+    rows = float(ys.max() - ys.min()) + 2 * pad if len(ys) else 1.0
+    return alt.layer(*layers).properties(height=int(min(720, max(280, 150 * rows))))
+
+
 # --- Enterprise dossier: units against peers, model scores, report dates, trades -----------------
 
 # Units in colours that stay clear of the red that marks flagged months.
@@ -511,3 +712,73 @@ def net_trades(df: pd.DataFrame, lang: str) -> alt.Chart:
                  alt.Tooltip("net_text:N", title=i18n.t("enterprise.axis.net_text", lang)),
                  alt.Tooltip("trades:Q", title=i18n.t("enterprise.axis.trades", lang))],
     ).properties(height=260)
+
+
+# --- Intermediaries: clients' risk against the view, test dates ----------------------------------
+
+def agency_risk_mix(clients: pd.DataFrame, view: pd.DataFrame, lang: str) -> alt.Chart:
+    """Two 100 % bars of enterprises by risk band: an agency's clients (queries.agency_clients of one
+    agency) against every enterprise of the view (queries.enterprise_risk); critical and high first,
+    so the flagged share and the base rate line up on the left."""
+    from core import risk
+
+    bands = [name for name, _ in risk.BANDS]
+    labels = [i18n.t(f"band.{b}", lang) for b in bands]
+    series = [i18n.t("agencies.chart.series.agency", lang), i18n.t("agencies.chart.series.all", lang)]
+    frames = []
+    for label, df in zip(series, (clients, view)):
+        counts = df["band"].value_counts().reindex(bands, fill_value=0)
+        total = max(int(counts.sum()), 1)
+        frames.append(pd.DataFrame({"series": label, "band": bands, "n": counts.to_numpy(),
+                                    "share": counts.to_numpy() / total}))
+    data = pd.concat(frames, ignore_index=True)
+    data = data.assign(band_label=data["band"].map(lambda b: i18n.t(f"band.{b}", lang)),
+                       order=data["band"].map(bands.index),
+                       share_text=data["share"].map(lambda v: i18n.fmt_pct(v, lang)),
+                       n_text=data["n"].map(lambda v: i18n.fmt_int(v, lang)))
+    return alt.Chart(data).mark_bar(stroke="white", strokeWidth=0.5).encode(
+        y=alt.Y("series:N", title=None, sort=series, axis=alt.Axis(labelLimit=160)),
+        x=alt.X("share:Q", title=i18n.t("agencies.chart.share", lang), stack="zero",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("band_label:N", title=i18n.t("col.band", lang), sort=labels,
+                        scale=alt.Scale(domain=labels, range=[BAND_COLOURS[b] for b in bands]),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
+        order=alt.Order("order:Q", sort="ascending"),
+        tooltip=[alt.Tooltip("series:N", title=i18n.t("axis.series", lang)),
+                 alt.Tooltip("band_label:N", title=i18n.t("col.band", lang)),
+                 alt.Tooltip("share_text:N", title=i18n.t("agencies.chart.share", lang)),
+                 alt.Tooltip("n_text:N", title=i18n.t("axis.enterprises", lang))],
+    ).properties(height=200)  # Streamlit fits the whole chart, axis and legend included, into this
+
+
+def agency_test_dates(df: pd.DataFrame, lang: str) -> alt.Chart:
+    """queries.agency_test_dates of one lab: test date (x) against the month reported (y), one point
+    per date and month sized by client-months; batch points in red. Monthly testing is a diagonal a
+    few weeks after each month; a batch is a column of many months on one date."""
+    from core import rules
+
+    batch, monthly = (i18n.t("agencies.chart.batch", lang, n=rules.BATCH_MIN_MONTHS),
+                      i18n.t("agencies.chart.monthly", lang))
+    sep = "、" if lang == "zh" else ", "
+    data = pd.DataFrame({
+        "test_date": df["test_date"], "period": df["period"], "client_months": df["client_months"].astype(int),
+        "kind": df["batch"].map(lambda b: batch if b else monthly),
+        "test_text": df["test_date"].map(lambda d: i18n.fmt_date(d, lang)),
+        "period_text": df["period"].map(lambda p: i18n.fmt_period(p, lang)),
+        "clients": df["clients"].map(lambda c: sep.join(c)),
+        "date_months": df["date_client_months"].astype(int),
+    }).sort_values("kind", key=lambda s: s.eq(batch))  # batch points drawn last, on top
+    return alt.Chart(data).mark_circle(opacity=0.75).encode(
+        x=alt.X("test_date:T", title=i18n.t("agencies.chart.test_date", lang),
+                axis=alt.Axis(format="%Y-%m", labelAngle=0)),
+        y=alt.Y("period:T", title=i18n.t("agencies.chart.period", lang), axis=alt.Axis(format="%Y-%m")),
+        size=alt.Size("client_months:Q", title=i18n.t("agencies.chart.client_months", lang),
+                      scale=alt.Scale(range=[15, 260]), legend=None),
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[monthly, batch], range=[LIGHT, ACCENT]),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
+        tooltip=[alt.Tooltip("test_text:N", title=i18n.t("agencies.chart.test_date", lang)),
+                 alt.Tooltip("period_text:N", title=i18n.t("agencies.chart.period", lang)),
+                 alt.Tooltip("client_months:Q", title=i18n.t("agencies.chart.client_months", lang)),
+                 alt.Tooltip("date_months:Q", title=i18n.t("agencies.chart.date_months", lang)),
+                 alt.Tooltip("clients:N", title=i18n.t("agencies.chart.clients", lang))],
+    ).properties(height=340)

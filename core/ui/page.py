@@ -40,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/4_Enterprise.py", "nav.enterprise", ":material/factory:"),
     PageSpec("pages/5_Market.py", "nav.market", ":material/candlestick_chart:"),
     PageSpec("pages/6_Intermediaries.py", "nav.agencies", ":material/account_tree:"),
+    PageSpec("pages/7_Scenarios.py", "nav.scenarios", ":material/science:"),
     PageSpec("pages/1_Data.py", "nav.data", ":material/database:"),
     PageSpec("pages/2_Anomaly_Lab.py", "nav.lab", ":material/troubleshoot:"),
 )
@@ -75,13 +76,14 @@ class Page:
         link columns and shareable links (Streamlit serves pages/3_Province.py at /Province)."""
         return page_url(path) + "?" + urlencode(self.link(**extra))
 
-    def spec(self, build: Callable, *query_names: str, **options) -> dict:
+    def spec(self, build: Callable, *query_names: str, query_params: dict | None = None, **options) -> dict:
         """A chart's Vega-Lite spec: `build(*frames, lang, **options)` on the named queries' frames
-        (an Altair chart builder of core.ui.charts), built once per view and language. Building an
-        Altair chart validates it against the schema (10-100 ms each); a rerun must not pay that
-        again. `options` must be hashable."""
-        return _cached_spec(f"{build.__module__}.{build.__qualname__}", query_names, _params_key(options),
-                            self.lang, _scope_key(self.scope), self.filters, self.db_path, self.data_version,
+        (each run with `query_params`), an Altair chart builder of core.ui.charts, built once per
+        view and language. Building an Altair chart validates it against the schema (10-100 ms
+        each); a rerun must not pay that again. `query_params` and `options` must be hashable."""
+        return _cached_spec(f"{build.__module__}.{build.__qualname__}", query_names,
+                            _params_key(query_params or {}), _params_key(options), self.lang,
+                            _scope_key(self.scope), self.filters, self.db_path, self.data_version,
                             _page=self, _build=build)
 
     def key(self, name: str, *identity) -> str:
@@ -236,9 +238,10 @@ def _params_key(params: dict) -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached_spec(name: str, query_names: tuple[str, ...], options: tuple, lang: str, scope_key, flt: Filters,
-                 db_path: str, data_version: str, *, _page: Page, _build: Callable) -> dict:
-    frames = [_page.query(q) for q in query_names]
+def _cached_spec(name: str, query_names: tuple[str, ...], query_params: tuple, options: tuple, lang: str,
+                 scope_key, flt: Filters, db_path: str, data_version: str, *, _page: Page,
+                 _build: Callable) -> dict:
+    frames = [_page.query(q, **dict(query_params)) for q in query_names]
     return _build(*frames, lang, **dict(options)).to_dict()
 
 

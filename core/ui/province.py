@@ -11,7 +11,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -201,7 +200,7 @@ def enterprise_table(page: Page, code: str, ents: pd.DataFrame) -> None:
 
 # --- charts ------------------------------------------------------------------------------------
 
-def heatmap(page: Page, code: str, cells: pd.DataFrame, chart: alt.Chart | None) -> None:
+def heatmap(page: Page, code: str, cells: pd.DataFrame, chart: dict | None) -> None:
     """The enterprise x month heatmap; a click on a cell opens that enterprise's dossier."""
     t = page.t
     with st.container(key="province_heatmap"):
@@ -211,8 +210,8 @@ def heatmap(page: Page, code: str, cells: pd.DataFrame, chart: alt.Chart | None)
         if chart is None:
             st.caption(t("province.heatmap.empty"))
         else:
-            event = st.altair_chart(chart, width="stretch", on_select="rerun",
-                                    key=view_key("province_heatmap", code, page.filters))
+            event = st.vega_lite_chart(chart, width="stretch", on_select="rerun",
+                                       key=view_key("province_heatmap", code, page.filters))
             picked = [p.get("enterprise_id") for p in event["selection"].get("cell", [])]
             if picked and picked[0] in set(cells["enterprise_id"]):
                 _open_dossier(page, code, picked[0])

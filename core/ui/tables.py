@@ -279,6 +279,228 @@ def agencies(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns={c: i18n.t(f"col.{c}", lang) for c in out.columns})
 
 
+# --- the intermediaries page ----------------------------------------------------------------------
+
+def _agency_col(key: str, lang: str) -> str:
+    return i18n.t(f"agencies.col.{key}", lang)
+
+
+# Which columns of the ranking each kind shows: the signals that apply to it (core.agencies.SIGNAL_KINDS).
+AGENCY_RANKING_COLUMNS = {
+    "consultant": ("score", "name", "signals", "clients", "flagged", "flagged_share", "lift", "q", "p", "pattern",
+                   "copies", "province", "id"),
+    "lab": ("score", "name", "signals", "clients", "flagged", "flagged_share", "lift", "q", "p", "pattern", "copies",
+            "batch", "busiest", "runs", "province", "id"),
+    "verifier": ("score", "name", "signals", "clients", "flagged", "flagged_share", "lift", "q", "p", "pattern",
+                 "copies", "understated", "pass_flagged", "province", "id"),
+}
+
+
+def agency_ranking(df: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
+    """core.agencies.profile rows of one kind for the ranked table: numbers stay numbers (they sort);
+    the signals in words (core.agencies.explain)."""
+    from core import access, agencies
+
+    names = access.province_names()
+    values = {
+        "score": df["score"].astype(float), "name": df["name"],
+        "province": df["province"].map(lambda c: names[c][lang] if c in names else i18n.MISSING),
+        "clients": df["clients"].astype(int), "flagged": df["flagged_clients"].astype(int),
+        "flagged_share": (df["flagged_share"] * 100).round(1), "lift": df["lift"].astype(float).round(2),
+        "p": df["p_value"].astype(float), "q": df["q_value"].astype(float),
+        "pattern": df["pattern_clients"].astype(int), "copies": df["copy_clients"].astype(int),
+        "batch": df["batch_clients"].astype(int),
+        "busiest": df["max_same_test_date"].astype("Int64"), "runs": df["run_clients"].astype(int),
+        "pass_flagged": (df["pass_rate_flagged"].astype(float) * 100).round(1),
+        "understated": df["understated_passes"].astype("Int64"),
+        "signals": [agencies.explain(r, lang) for _, r in df.iterrows()], "id": df["agency_id"],
+    }
+    cols = AGENCY_RANKING_COLUMNS[kind]
+    return pd.DataFrame({_agency_col(c, lang): values[c] for c in cols}).reset_index(drop=True)
+
+
+def agency_ranking_columns(kind: str, base_rate, lang: str) -> dict:
+    """Formats, widths and help of the ranked table's columns."""
+    from core import rules
+
+    num, text = st.column_config.NumberColumn, st.column_config.TextColumn
+    c = lambda k: _agency_col(k, lang)  # noqa: E731
+    t = lambda k, **kw: i18n.t(f"agencies.help.{k}", lang, **kw)  # noqa: E731
+    base = i18n.fmt_pct(base_rate, lang)
+    config = {
+        c("score"): st.column_config.ProgressColumn(format="%.0f", min_value=0, max_value=100, width=80),
+        c("name"): text(width=220), c("province"): text(width=80),
+        c("clients"): num(format="%,d", width=56), c("flagged"): num(format="%,d", width=56),
+        c("flagged_share"): num(format="%.1f", width=70, help=i18n.t("agencies.help.base", lang, base=base)),
+        c("lift"): num(format="%.2f", width=56, help=i18n.t("agencies.help.base", lang, base=base)),
+        c("p"): num(format="%.2g", width=64, help=t("p")), c("q"): num(format="%.2g", width=64, help=t("q")),
+        c("pattern"): num(format="%,d", width=80, help=t("pattern")),
+        c("copies"): num(format="%,d", width=80, help=t("copies")),
+        c("batch"): num(format="%,d", width=80, help=t("batch", n=rules.BATCH_MIN_MONTHS)),
+        c("busiest"): num(format="%,d", width=90),
+        c("runs"): num(format="%,d", width=80, help=t("runs", n=rules.BATCH_MIN_MONTHS)),
+        c("pass_flagged"): num(format="%.1f", width=90),
+        c("understated"): num(format="%,d", width=80,
+                              help=t("understated", gap=i18n.fmt_pct(rules.VERIFICATION_GAP, lang, digits=0))),
+        c("signals"): text(width=340), c("id"): text(width=80),
+    }
+    return {k: v for k, v in config.items() if k in {_agency_col(x, lang) for x in AGENCY_RANKING_COLUMNS[kind]}}
+
+
+def _served(row, lang: str) -> str:
+    """'Jan 2019 – Dec 2025' (months) or '2019, 2021' (verifier years)."""
+    if isinstance(row["first_period"], (pd.Timestamp,)) and pd.notna(row["first_period"]):
+        return f"{i18n.fmt_period(row['first_period'], lang)} – {i18n.fmt_period(row['last_period'], lang)}"
+    years = [str(int(y)) for y in (row["years"] if row["years"] is not None else [])]
+    return i18n.t("agencies.served.years", lang, years=("、" if lang == "zh" else ", ").join(years))
+
+
+def agency_clients(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
+    """core.agencies.clients for display: enterprise, link to the dossier, province, risk, band, the
+    agency's signals that involve it, the period served and its months."""
+    sep = "、" if lang == "zh" else ", "
+    out = pd.DataFrame({
+        i18n.t("col.enterprise", lang): df["name"],
+        _agency_col("open", lang): df["enterprise_id"].map(dossier_url),
+        i18n.t("col.province", lang): df["province_zh" if lang == "zh" else "province_en"],
+        i18n.t("col.risk_score", lang): df["risk_score"].astype(float).round(1),
+        i18n.t("col.band", lang): df["band"].map(lambda b: band_label(b, lang)),
+        _agency_col("client_signals", lang): df["signals"].map(
+            lambda s: sep.join(i18n.t(f"agencies.client_signal.{x}", lang) for x in s) or i18n.MISSING),
+        _agency_col("served", lang): [_served(r, lang) for _, r in df.iterrows()],
+        _agency_col("months", lang): df["months"].astype("Int64").where(df["months"] > 0),
+        i18n.t("col.enterprise_id", lang): df["enterprise_id"],
+    })
+    return out.reset_index(drop=True)
+
+
+def agency_client_columns(lang: str) -> dict:
+    text, num = st.column_config.TextColumn, st.column_config.NumberColumn
+    return {i18n.t("col.enterprise", lang): text(width=240, pinned=True),
+            _agency_col("open", lang): st.column_config.LinkColumn(display_text=i18n.t("agencies.open", lang),
+                                                                   width=60),
+            i18n.t("col.risk_score", lang): num(format="%.1f", width=70), i18n.t("col.band", lang): text(width=70),
+            _agency_col("client_signals", lang): text(width=360), _agency_col("served", lang): text(width=150),
+            _agency_col("months", lang): num(format="%,d", width=60)}
+
+
+# --- the what-if page -----------------------------------------------------------------------------
+
+def _sc(key: str, lang: str, **kw) -> str:
+    return i18n.t(f"scenarios.col.{key}", lang, **kw)
+
+
+def cny_unit(values: pd.Series, lang: str) -> tuple[float, str]:
+    """One unit for a whole column of yuan: 万元 in Chinese, CNY m in English."""
+    return (1e4, "万元") if lang == "zh" else (1e6, "CNY m")
+
+
+def _yes(v, lang: str) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return i18n.MISSING
+    return i18n.t("scenarios.yes" if bool(v) else "scenarios.no", lang)
+
+
+def _emission_columns(df: pd.DataFrame, lang: str) -> dict:
+    t_div, t_unit = emissions_unit(df["emissions_after_t"].abs() if len(df) else df["emissions_after_t"], lang)
+    c_div, c_unit = cny_unit(df["penalty_high_cny"], lang)
+    cols = {
+        _sc("replaced_months", lang): df["replaced_months"].astype(int),
+        _sc("emissions_before", lang, unit=t_unit): (df["emissions_before_t"] / t_div).round(2),
+        _sc("emissions_after", lang, unit=t_unit): (df["emissions_after_t"] / t_div).round(2),
+        _sc("emissions_change", lang, unit=t_unit):
+            ((df["emissions_after_t"] - df["emissions_before_t"]) / t_div).round(2),
+        _sc("shortfall_before", lang, unit=t_unit): (df["shortfall_before_t"] / t_div).round(2),
+        _sc("shortfall_after", lang, unit=t_unit): (df["shortfall_after_t"] / t_div).round(2),
+        _sc("penalty_low", lang, unit=c_unit): (df["penalty_low_cny"] / c_div).round(2),
+        _sc("penalty_high", lang, unit=c_unit): (df["penalty_high_cny"] / c_div).round(2),
+        _sc("fine_low", lang, unit=c_unit): (df["fine_low_cny"] / c_div).round(2),
+        _sc("fine_high", lang, unit=c_unit): (df["fine_high_cny"] / c_div).round(2),
+    }
+    if df["fallback_years"].sum():
+        cols[_sc("fallback_years", lang)] = df["fallback_years"].astype(int)
+    return cols
+
+
+def scenario_provinces(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """core.scenarios Result.provinces as a display table: numbers stay numbers (they sort)."""
+    out = {_sc("province", lang): df["province_zh" if lang == "zh" else "province_en"]}
+    if "emissions_after_t" in df:
+        out[_sc("enterprises", lang)] = df["enterprises"].astype(int)
+        out[_sc("changed", lang)] = df["enterprises_changed"].astype(int)
+        out.update(_emission_columns(df, lang))
+    if "reviewed_after" in df:
+        for k in ("assessed", "rank_changed", "reviewed_before", "reviewed_after", "known_cases", "caught_before",
+                  "caught_after"):
+            out[_sc(k, lang)] = df[k].astype(int)
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def scenario_enterprises(df: pd.DataFrame, lang: str, dossier_url=None) -> pd.DataFrame:
+    """Result.enterprises as a display table, largest change first; with `dossier_url(enterprise_id)`
+    a link column to the dossier (left out of the downloads, where a relative link means nothing)."""
+    out = {i18n.t("col.enterprise", lang): df["name"],
+           _sc("province", lang): df["province_zh" if lang == "zh" else "province_en"]}
+    if dossier_url is not None:
+        out[_sc("link", lang)] = df["enterprise_id"].map(dossier_url)
+    if "emissions_after_t" in df:
+        out.update(_emission_columns(df, lang))
+    if "rank_after" in df:
+        rank = df["rank_after"].notna()
+        out.update({
+            _sc("score_before", lang): df["score_before"].round(1),
+            _sc("score_after", lang): df["score_after"].round(1),
+            _sc("band_after", lang): df["band_after"].map(lambda b: band_label(b, lang)),
+            _sc("rank_before", lang): df["rank_before"].astype("Int64"),
+            _sc("rank_after", lang): df["rank_after"].astype("Int64"),
+            _sc("rank_change", lang): df["rank_change"].where(rank).astype("Int64"),
+            _sc("reviewed_before", lang): df["reviewed_before"].map(lambda v: _yes(v, lang)),
+            _sc("reviewed_after", lang): df["reviewed_after"].map(lambda v: _yes(v, lang)),
+            _sc("confirmed", lang): df["confirmed"].map(lambda v: _yes(v, lang)),
+        })
+        if df["client"].fillna(False).astype(bool).any():
+            out[_sc("client", lang)] = df["client"].map(lambda v: _yes(v, lang))
+    out[i18n.t("col.enterprise_id", lang)] = df["enterprise_id"]
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def scenario_columns(table: pd.DataFrame, lang: str) -> dict:
+    """Column configs of the what-if tables: the name pinned, the dossier link, two decimals."""
+    num = st.column_config.NumberColumn
+    config = {c: num(format="%,.2f") for c in table.columns if pd.api.types.is_float_dtype(table[c])}
+    config[i18n.t("col.enterprise", lang)] = st.column_config.TextColumn(width="medium", pinned=True)
+    config[_sc("province", lang)] = st.column_config.TextColumn(pinned=True)
+    config[_sc("link", lang)] = st.column_config.LinkColumn(display_text="↗", width="small")
+    for k in ("score_before", "score_after"):
+        config[_sc(k, lang)] = num(format="%.1f")
+    return config
+
+
+def scenario_curve(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({_sc("k", lang): df["k"], _sc("caught_before", lang): df["caught_before"],
+                         _sc("caught_after", lang): df["caught_after"]})
+
+
+def scenario_prices(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        _sc("year", lang): df["year"].astype(int),
+        _sc("price_month", lang): df["price_month"].map(lambda d: i18n.fmt_period(d, lang)),
+        _sc("priced_month", lang): df["priced_month"].map(lambda d: i18n.fmt_period(d, lang)),
+        _sc("price", lang): df["price"].round(2),
+    })
+
+
+def saved_scenarios(saved: list, lang: str, link, describe_filters) -> pd.DataFrame:
+    """core.scenarios.list_saved as a table: name, what-if, saved at, filters in words, link."""
+    return pd.DataFrame({
+        _sc("name", lang): [s.name for s in saved],
+        _sc("kind", lang): [i18n.t(f"scenarios.kind.{s.scenario.kind}", lang) for s in saved],
+        _sc("saved_at", lang): [i18n.fmt_datetime(s.created_at, lang) for s in saved],
+        _sc("filters", lang): [describe_filters(s.filters) for s in saved],
+        _sc("link", lang): [link(s) for s in saved],
+    })
+
+
 # --- the province page ----------------------------------------------------------------------------
 
 def _reason(reasons, lang: str) -> str:
@@ -328,6 +550,68 @@ def province_columns(df: pd.DataFrame, lang: str) -> dict:
         i18n.t("province.col.open", lang): st.column_config.LinkColumn(display_text=i18n.t("province.open", lang),
                                                                        width="small"),
     }
+
+
+# --- the market surveillance page ----------------------------------------------------------------
+
+def _names(values, sep: str) -> str:
+    return sep.join(str(v) for v in values) if len(values) else i18n.MISSING
+
+
+def market_alerts(df: pd.DataFrame, lang: str, explain, dossier_url) -> pd.DataFrame:
+    """core.trading.scan for display, in its order (highest score first): score and volume stay
+    numbers so they sort; the parties (the holders of the accounts the alert is about: the
+    enterprise's name for an entity account), the reason in words (`explain(row)`), a link to the
+    dossier of the first enterprise the user may open (`dossier_url(row)`, None for none) and the id."""
+    sep = "、" if lang == "zh" else "; "
+    divisor, unit = emissions_unit(df["volume_t"], lang)
+    rows = list(df.itertuples(index=False))
+    out = pd.DataFrame({
+        "score": df["score"].astype(float).round(1),
+        "kind": df["kind"].map(lambda k: i18n.t(f"market.kind.{k}", lang)),
+        "when": df["first_ts"].map(lambda d: i18n.fmt_date(d, lang)),
+        "accounts": df["holders"].map(lambda v: _names(v, sep)),
+        "volume": (df["volume_t"].astype(float) / divisor).round(2),
+        "reason": [explain(r) for r in rows],
+        "open": [dossier_url(r) for r in rows],
+        "alert_id": df["alert_id"],
+    }, index=df.index).reset_index(drop=True)
+    headers = {c: i18n.t(f"market.col.{c}", lang) for c in out.columns}
+    headers["volume"] = i18n.t("market.col.volume", lang, unit=unit)
+    return out.rename(columns=headers)
+
+
+def market_alert_columns(frame: pd.DataFrame, lang: str) -> dict:
+    text, num = st.column_config.TextColumn, st.column_config.NumberColumn
+    fixed = {i18n.t(f"market.col.{c}", lang) for c in ("score", "kind", "when", "accounts", "reason", "open", "alert_id")}
+    volume = next(c for c in frame.columns if c not in fixed)  # its header carries the unit market_alerts chose
+    return {i18n.t("market.col.score", lang): num(format="%.1f", width=56),
+            i18n.t("market.col.kind", lang): text(width=150),
+            i18n.t("market.col.when", lang): text(width=110),
+            i18n.t("market.col.accounts", lang): text(width=280),
+            volume: num(format="%,.2f", width=110),
+            i18n.t("market.col.reason", lang): text(width="large"),
+            i18n.t("market.col.open", lang): st.column_config.LinkColumn(display_text=i18n.t("market.open", lang),
+                                                                         width="small"),
+            i18n.t("market.col.alert_id", lang): text(width="small")}
+
+
+def market_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """core.trading.evidence_trades for display: id, time, method, volume, price, the prevailing close
+    and the deviation from it (the figures first, they are what is read), seller and buyer."""
+    price = lambda v: i18n.MISSING if pd.isna(v) else i18n.t("unit.price", lang, value=f"{v:,.2f}")  # noqa: E731
+    out = pd.DataFrame({
+        "trade_id": df["trade_id"],
+        "ts": df["ts"].map(lambda d: i18n.fmt_datetime(d, lang)),
+        "method": df["method"].map(lambda m: _label_or_raw("enterprise.method", m, lang)),
+        "volume": df["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "price": df["price_cny"].map(price),
+        "prev_close": df["prev_close"].map(price),
+        "deviation": df["deviation"].map(lambda v: i18n.fmt_pct(v, lang, signed=True)),
+        "seller": df["seller"].fillna(df["seller_account"]),
+        "buyer": df["buyer"].fillna(df["buyer_account"]),
+    })
+    return out.rename(columns={c: i18n.t(f"market.trade.{c}", lang) for c in out.columns})
 
 
 # --- the enterprise dossier -----------------------------------------------------------------------

@@ -114,15 +114,16 @@ def test_selecting_a_top_risk_opens_its_dossier(app_db):
     assert at.title[0].value == i18n.t("enterprise.title", "en")
 
 
-def test_selecting_an_intermediary_filters_to_its_clients(app_db):
-    at = open_overview({"lang": "en"})
-    agencies = frames(app_db, Filters(), "en")["agency_flag_rates"]
+def test_selecting_an_intermediary_opens_its_profile(app_db):
+    at = open_overview({"lang": "en", "from": "2021-01"})
+    agencies = frames(app_db, Filters(period_from=dt.date(2021, 1, 1)), "en")["agency_flag_rates"]
     first = agencies[agencies["flagged_clients"] > 0].iloc[0]
     at.session_state[keyed(at, "agencies")] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception, at.exception
-    param = {"lab": "lab", "consultant": "cons", "verifier": "ver"}[first["kind"]]
-    assert at.query_params.get(param) in (first["agency_id"], [first["agency_id"]])
+    assert at.query_params.get("agency") in (first["agency_id"], [first["agency_id"]])
+    assert at.query_params.get("from") in ("2021-01", ["2021-01"])  # the filters travel with the drill-down
+    assert at.title[0].value == i18n.t("agencies.title", "en")
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)

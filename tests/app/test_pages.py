@@ -25,6 +25,13 @@ EXPECT = {
     "pages/3_Province.py": ("province.title", {"selectbox": 1, "info": 1}),
     # opened without ?enterprise=: the picker of enterprises, highest risk first
     "pages/4_Enterprise.py": ("enterprise.title", {"selectbox": 1}),
+    # the market chart, the counts by kind, the ranked alerts and the counterparty network
+    "pages/5_Market.py": ("market.title", {"metric": 8, "vega_lite_chart": 2, "dataframe": 1}),
+    # opened without ?agency=: the kind switch and the ranking of that kind
+    "pages/6_Intermediaries.py": ("agencies.title", {"button_group": 2, "dataframe": 1}),
+    # opened without ?scenario=: the default what-if (carbon content), recomputed
+    "pages/7_Scenarios.py": ("scenarios.title", {"metric": 5, "vega_lite_chart": 1, "dataframe": 2,
+                                                 "download_button": 3, "multiselect": 1}),
 }
 
 

@@ -67,6 +67,15 @@ def test_every_named_query_and_the_load_are_compared_with_the_raw_engine(first_r
     assert all(ops[f"query {n}"]["product_cached_ms"] is not None for n in queries.SCOPED)
 
 
+def test_the_scenario_recompute_is_compared_and_has_its_target(first_run):
+    _, r, res = first_run
+    (op,) = [e for e in res["engines"] if e["operation"] == harness.SCENARIO_OP]
+    assert op["product_ms"] > 0 and op["raw_ms"] > 0 and op["product_cached_ms"] > 0
+    target = res["targets"]["scenario_warm_ms"]
+    assert target["limit"] == harness.TARGETS["scenario_warm_ms"] and target["worst"] == op["product_ms"]
+    assert "target scenario_warm_ms" in r.stdout
+
+
 def test_browser_parts_run_or_say_why_not(first_run):
     _, _, res = first_run
     if browser.chromium_missing():

@@ -187,3 +187,29 @@ def test_round_trips_are_within_one_group(national):
     pair = tr[tr.buyer_account.isin(acc) & tr.seller_account.isin(acc)]
     assert len(pair) >= 2
     assert (group[pair.buyer_account].to_numpy() == group[pair.seller_account].to_numpy()).all()
+
+
+def test_planted_cycles_marked_closes_and_deadline_dumps_are_in_the_trades(national):
+    tr = national["trades"].assign(day=lambda t: t.ts.str[:10], time=lambda t: t.ts.str[11:16])
+    account = national["accounts"].dropna(subset=["enterprise_id"]).set_index("enterprise_id").account_id
+    block = tr[tr.method == "block"]
+    # cycles: the labelled enterprises pass block trades around a closed loop within a week
+    cyc = account[labelled(national, "trade_cycle").enterprise_id.unique()]
+    legs = block[block.seller_account.isin(cyc) & block.buyer_account.isin(cyc)]
+    assert len(legs) >= 3 and set(legs.seller_account) == set(legs.buyer_account)
+    # marked closes: a listing trade after 14:55 by the labelled account lifts (or lowers) the day's VWAP
+    for lab in labelled(national, "close_marking").itertuples():
+        acc = account[lab.enterprise_id]
+        late = tr[(tr.method == "listing") & (tr.time >= "14:55") & tr.day.str.startswith(lab.period)
+                  & ((tr.buyer_account == acc) | (tr.seller_account == acc))]
+        assert len(late), lab
+        day = tr[(tr.method == "listing") & (tr.day == late.day.iat[0])]
+        rest = day.drop(late.index)
+        vwap = (day.volume_t * day.price_cny).sum() / day.volume_t.sum()
+        assert abs(vwap / ((rest.volume_t * rest.price_cny).sum() / rest.volume_t.sum()) - 1) > 0.02
+    # deadline dumps: three or more block sales in the 30 days before a compliance deadline
+    deadlines = sorted({d.isoformat() for d in mrv.COMPLIANCE_DUE.values()})
+    for e in labelled(national, "deadline_dump").enterprise_id.unique():
+        sold = block[block.seller_account == account[e]]
+        start = {d: (pd.Timestamp(d) - pd.Timedelta(days=30)).strftime("%Y-%m-%d") for d in deadlines}
+        assert any(len(sold[(sold.day <= d) & (sold.day > start[d])]) >= 3 for d in deadlines), e
