@@ -32,7 +32,7 @@ def open_market(lang: str = "en", **params) -> AppTest:
 
 @pytest.fixture(scope="module")
 def scan(assessed_demo_db) -> pd.DataFrame:
-    con = db.connect(assessed_demo_db, read_only=True)
+    con = db.connect(assessed_demo_db)  # as the app opens it: one configuration per file and process
     try:
         return trading.scan(con, Scope.national(), NO_FILTERS.with_run(runs.latest_assessment(con).run_id))
     finally:

@@ -295,7 +295,7 @@ def test_excel_export_has_a_parameters_sheet_and_one_sheet_per_comparison(con):
 
 @pytest.fixture(scope="module")
 def demo(assessed_demo_db):
-    c = db.connect(assessed_demo_db, read_only=True)
+    c = db.connect(assessed_demo_db)  # as the app opens it: one configuration per file and process
     yield c
     c.close()
 

@@ -24,7 +24,7 @@ PLANTED = {"trade_round_trip": "round_trip", "off_market_block": "off_market", "
 
 @pytest.fixture(scope="module")
 def demo(assessed_demo_db):
-    con = db.connect(assessed_demo_db, read_only=True)
+    con = db.connect(assessed_demo_db)  # as the app opens it: one configuration per file and process
     try:
         run_id = runs.latest_assessment(con).run_id
         alerts = trading.scan(con, Scope.national(), NO_FILTERS.with_run(run_id))
