@@ -4,7 +4,6 @@ a ranking row opening the drill-down, and the button that filters every page to 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,20 +12,14 @@ from core import agencies, db, i18n, queries, rules, runs
 from core.db import Scope
 from core.filters import Filters
 from core.ui import agencies as agency_ui
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/6_Intermediaries.py"
-TIMEOUT = 60
 
 
 def deep_link(lang: str = "en", **params) -> AppTest:
     """A fresh session whose first request is /Intermediaries?… (no run of app.py before it)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page(PAGE)
-    at.query_params["lang"] = lang
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return apptest.deep_link(PAGE, lang=lang, **params)
 
 
 @pytest.fixture(scope="module")

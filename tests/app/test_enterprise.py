@@ -11,19 +11,15 @@ from streamlit.testing.v1 import AppTest
 
 from core import db, i18n, queries, runs
 from core.filters import Filters
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
 DOSSIER = "pages/4_Enterprise.py"
 TIMEOUT = 90
 
 
 def open_dossier(params: dict[str, str]) -> AppTest:
     """A fresh session whose URL carries `params`: app.py first, then the dossier (GUIDE 4)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    return at.switch_page(DOSSIER).run()
+    return apptest.open_page(DOSSIER, timeout=TIMEOUT, **params)
 
 
 def _read(path: Path, sql: str, params: list | None = None):

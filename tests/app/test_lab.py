@@ -12,17 +12,14 @@ from streamlit.testing.v1 import AppTest
 
 from core import db, detectors, features, i18n, risk, runs
 from core.ui import Page, lab, tables
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
 LAB = "pages/2_Anomaly_Lab.py"
 TIMEOUT = 120
 
 
 def open_lab(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    return at.switch_page(LAB).run()
+    return apptest.open_page(LAB, timeout=TIMEOUT, lang=lang)
 
 
 def default_run(path: Path) -> runs.Run:

@@ -4,7 +4,6 @@ shows that alert's evidence trades and puts it in the URL; untrusted or out-of-s
 are refused with a warning."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,21 +12,14 @@ from streamlit.testing.v1 import AppTest
 from core import db, i18n, runs, trading
 from core.db import Scope
 from core.filters import NO_FILTERS
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
 MARKET = "pages/5_Market.py"
-TIMEOUT = 60
 
 
 def open_market(lang: str = "en", **params) -> AppTest:
     """Start from app.py like a user does, then switch to the page with its URL parameters."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(MARKET)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return apptest.open_page(MARKET, lang=lang, **params)
 
 
 @pytest.fixture(scope="module")

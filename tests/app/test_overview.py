@@ -15,16 +15,12 @@ from streamlit.testing.v1 import AppTest
 from core import briefing, db, headline, i18n, queries, runs
 from core.db import Scope
 from core.filters import Filters, describe
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 60
 
 
 def open_overview(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return at.run()
+    return apptest.open_page("app.py", **(query or {}))
 
 
 def frames(path: Path, flt: Filters, lang: str) -> dict:

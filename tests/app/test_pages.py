@@ -10,9 +10,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import build_tiny_db
 from core import db, i18n, schema
 from core.ui.page import PAGES
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 60
 
 # What each registered page must show: its title key and minimum element counts.
 EXPECT = {
@@ -37,13 +36,7 @@ EXPECT = {
 
 def open_page(path: str, lang: str | None = None) -> AppTest:
     """Start from app.py like a user does, then switch to the page (GUIDE 4)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    if lang:
-        at.query_params["lang"] = lang
-    at.run()
-    if path != "app.py":
-        at.switch_page(path).run()
-    return at
+    return apptest.open_page(path, **({"lang": lang} if lang is not None else {}))
 
 
 def elements(at: AppTest, kind: str) -> list:

@@ -3,7 +3,6 @@ untrusted ?province= values are refused with a warning, the access scope holds, 
 a heatmap cell opens the enterprise's dossier."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -14,20 +13,14 @@ from core import db, i18n, queries, runs
 from core.db import Scope
 from core.filters import Filters
 from core.ui import province
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
 PROVINCE = "pages/3_Province.py"
-TIMEOUT = 60
 
 
 def deep_link(lang: str = "en", **params) -> AppTest:
     """A fresh session whose first request is /Province?… (no run of app.py before it)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page(PROVINCE)
-    at.query_params["lang"] = lang
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return apptest.deep_link(PROVINCE, lang=lang, **params)
 
 
 @pytest.fixture(scope="module")

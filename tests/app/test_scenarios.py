@@ -13,20 +13,14 @@ from core import db, i18n, runs, scenarios
 from core.filters import NO_FILTERS, Filters
 from core.scenarios import CarbonDefault, ReviewBudget, UnreliableIntermediaries
 from core.ui import scenarios as ui
+from tests.app import apptest
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/7_Scenarios.py"
 TIMEOUT = 120
 
 
 def open_page(lang: str = "en", **query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
+    return apptest.open_page(PAGE, timeout=TIMEOUT, lang=lang, **query)
 
 
 def clean(at: AppTest) -> None:
