@@ -118,23 +118,10 @@ with st.container(key="timeline"):
         dossier.chart(None, specs["timeline"], t("enterprise.timeline.caption"), key="chart_timeline")
 
 # 7. Verification, allowances and trades.
-with st.container(key="verifications"):
-    st.subheader(t("enterprise.verification"))
-    verified = page.query("enterprise_verifications", enterprise_id=eid)
-    if verified.empty:
-        st.caption(t("enterprise.verification.none"))
-    else:
-        tables.show(tables.dossier_verifications(verified, lang), height="content")
-    st.caption(t("enterprise.verification.caption"))
-
-with st.container(key="allowances"):
-    st.subheader(t("enterprise.allowances"))
-    allowances = page.query("enterprise_allowances", enterprise_id=eid)
-    if allowances.empty:
-        st.caption(t("enterprise.allowances.none"))
-    else:
-        tables.show(tables.dossier_allowances(allowances, lang), height="content")
-    st.caption(t("enterprise.allowances.caption"))
+dossier.table_section(page, "verifications", "enterprise.verification",
+                      page.query("enterprise_verifications", enterprise_id=eid), tables.dossier_verifications)
+dossier.table_section(page, "allowances", "enterprise.allowances",
+                      page.query("enterprise_allowances", enterprise_id=eid), tables.dossier_allowances)
 
 with st.container(key="trades"):
     st.subheader(t("enterprise.trades"))

@@ -5,13 +5,14 @@ than the rest of a warm rerun)."""
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
 
 from core import i18n, queries
 from core.filters import Filters
-from core.ui import charts
+from core.ui import charts, tables
 from core.ui.page import Page, _scope_key
 
 PARAM = "enterprise"  # ?enterprise=<enterprise_id>
@@ -119,6 +120,19 @@ def measure_caption(measure: str, lang: str) -> str:
     running = (i18n.t("enterprise.monthly.running", lang, hours=features.MIN_HOURS)
                if measure in queries.RATIO_MEASURES else "")
     return i18n.t("enterprise.monthly.source", lang, formula=formula, running=running)
+
+
+def table_section(page: Page, key: str, text: str, frame: pd.DataFrame,
+                  display: Callable[[pd.DataFrame, str], pd.DataFrame]) -> None:
+    """A dossier section of one table: the heading `text`, the table (or `text`.none) and where it
+    comes from (`text`.caption); the container `key` lets tests and the browser find it."""
+    with st.container(key=key):
+        st.subheader(page.t(text))
+        if frame.empty:
+            st.caption(page.t(f"{text}.none"))
+        else:
+            tables.show(display(frame, page.lang), height="content")
+        st.caption(page.t(f"{text}.caption"))
 
 
 def chart(title: str | None, spec: dict, caption: str, key: str) -> None:
