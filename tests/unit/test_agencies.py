@@ -39,6 +39,10 @@ def profile(con, flt) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def planted(con) -> dict[str, set[str]]:
+    return planted_agencies(con)
+
+
+def planted_agencies(con) -> dict[str, set[str]]:
     """The planted agencies, derived from case_labels and the data (core.demo plants them):
     lab - the lab that tested an intermediary_ring client's labelled year in one batch;
     consultant - the consultant of the ring clients that were not batch-tested (invented moisture);

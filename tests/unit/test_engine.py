@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import db, demo, evaluate, features, loader, risk, rules, runs
+from core import agencies, db, demo, evaluate, features, loader, risk, rules, runs, trading
 from core.db import Scope
+from core.filters import Filters
+from tests.unit.test_agencies import planted_agencies
+from tests.unit.test_trading import PLANTED, assert_planted_in_top_ten
 
 
 def build(tmp, scale, seed):
@@ -198,3 +201,16 @@ def test_rules_on_a_scope_where_nothing_matches(small):
     assert list(hits.columns) == rules.HIT_COLUMNS
     empty = f.plant_months.iloc[0:0]
     assert rules._per_year(empty, empty.period.notna(), {"lab_id": ("lab_id", "first")}).empty
+
+
+def test_national_planted_trading_and_intermediaries_are_in_the_top_ten_of_their_views(national):
+    """Issue 6 at national scale: every planted trading pattern is among the top 10 alerts of its
+    kind (core.trading), and every planted intermediary among the top 10 of its kind (core.agencies)."""
+    flt = Filters().with_run(runs.run(national).run_id)
+    labels = national.execute("SELECT enterprise_id, period, pattern FROM case_labels WHERE outcome = 'confirmed' "
+                              "AND list_contains(?::VARCHAR[], pattern)", [list(PLANTED)]).df()
+    assert_planted_in_top_ten(labels, trading.scan(national, Scope.national(), flt))
+    profile = agencies.profile(national, Scope.national(), flt)
+    for kind, planted in planted_agencies(national).items():
+        top = set(profile[profile.kind == kind].agency_id.head(10))
+        assert planted <= top, (kind, planted, profile[profile.kind == kind].head(10))

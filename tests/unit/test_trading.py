@@ -41,7 +41,10 @@ def _months(alert) -> set[str]:
 
 
 def test_every_planted_trading_pattern_is_in_the_top_ten_of_its_kind(demo):
-    labels, alerts = demo["labels"], demo["alerts"]
+    assert_planted_in_top_ten(demo["labels"], demo["alerts"])
+
+
+def assert_planted_in_top_ten(labels: pd.DataFrame, alerts: pd.DataFrame) -> None:
     assert set(labels["pattern"]) == set(PLANTED)  # each pattern is planted at least once
     for lab in labels.itertuples():
         top = alerts[alerts["kind"] == PLANTED[lab.pattern]].head(10)
