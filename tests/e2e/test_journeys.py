@@ -178,3 +178,29 @@ def test_drill_down_from_a_province_tile_to_an_enterprise(server, page, assessed
     assert_rendered_in(page, "zh")
     assert "lang=zh" in page.url
     browser.screenshot(page, "drill_3_enterprise_zh")
+
+
+def test_from_an_intermediary_on_the_overview_to_its_clients(server, page, assessed_demo_db):
+    """Leadership to the intermediaries: select the first agency of the Overview's list, land on its
+    profile with what stands out and its clients, in the same language."""
+    from playwright.sync_api import expect
+
+    from core import db, queries, runs
+    from core.filters import Filters
+
+    con = db.connect(assessed_demo_db)
+    try:
+        rates = queries.agency_flag_rates(con, db.Scope.national(),
+                                          Filters().with_run(runs.latest_assessment(con).run_id))
+    finally:
+        con.close()
+    first = rates[rates["flagged_clients"] > 0].iloc[0]["agency_id"]
+    browser.open_page(page, server, "app.py", lang="en")
+    click_first_row(page, "agencies")
+    expect(page).to_have_url(re.compile(r"/Intermediaries\?.*agency=" + re.escape(first)))
+    expect(page.locator("h1").first).to_have_text(i18n.t("agencies.title", "en"))
+    browser.wait_for_render(page)
+    assert_rendered_in(page, "en")
+    for key in ("agency_signals", "agency_clients"):
+        assert page.locator(f".st-key-{key}").count() == 1, key
+    browser.screenshot(page, "intermediary_profile_en")
