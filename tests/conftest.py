@@ -47,6 +47,24 @@ def assessed_demo_db(demo_db, tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def assessed_con(assessed_demo_db):
+    """A connection to the assessed demo, opened as the app opens it (DuckDB allows one
+    configuration per file and process, and an AppTest may still hold the app's)."""
+    con = db.connect(assessed_demo_db)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def assessed_filters(assessed_con):
+    """No filters, on the stored default assessment: the pages' view."""
+    from core import runs
+    from core.filters import Filters
+
+    return Filters().with_run(runs.latest_assessment(assessed_con).run_id)
+
+
 # --- a tiny database whose emissions are computed by hand in the tests -----------------------
 # Three enterprises in two provinces: Shandong (37) has a coal and a gas unit, Jiangsu (32) one
 # coal unit. 2022 is complete (12 months for every unit); 2023 has January only.

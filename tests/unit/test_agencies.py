@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import agencies, db, queries, rules, runs
+from core import agencies, db, queries, rules
 from core.db import Scope
 from core.filters import Filters
 
@@ -21,15 +21,13 @@ TOP = 10
 
 
 @pytest.fixture(scope="module")
-def con(assessed_demo_db):
-    c = db.connect(assessed_demo_db)  # the same configuration as the app's (AppTests may still hold one)
-    yield c
-    c.close()
+def con(assessed_con):
+    return assessed_con
 
 
 @pytest.fixture(scope="module")
-def flt(con) -> Filters:
-    return Filters().with_run(runs.latest_assessment(con).run_id)
+def flt(assessed_filters) -> Filters:
+    return assessed_filters
 
 
 @pytest.fixture(scope="module")

@@ -10,21 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import db, features, queries, runs
+from core import db, features, queries
 from core.db import Scope
 from core.filters import Filters
 
 
 @pytest.fixture(scope="module")
-def con(assessed_demo_db):
-    c = db.connect(assessed_demo_db)
-    yield c
-    c.close()
+def con(assessed_con):
+    return assessed_con
 
 
 @pytest.fixture(scope="module")
-def flt(con) -> Filters:
-    return Filters().with_run(runs.latest_assessment(con).run_id)
+def flt(assessed_filters) -> Filters:
+    return assessed_filters
 
 
 @pytest.fixture(scope="module")

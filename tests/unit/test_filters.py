@@ -16,15 +16,13 @@ NATIONAL = Scope.national()
 
 
 @pytest.fixture(scope="module")
-def con(assessed_demo_db):
-    c = db.connect(assessed_demo_db)
-    yield c
-    c.close()
+def con(assessed_con):
+    return assessed_con
 
 
 @pytest.fixture(scope="module")
-def run_id(con):
-    return runs.latest_assessment(con).run_id
+def run_id(assessed_filters):
+    return assessed_filters.run_id
 
 
 def risk_of(con, run_id, flt=Filters()):
