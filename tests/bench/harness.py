@@ -418,6 +418,32 @@ def detectors_vs_pyod(ctx: BenchContext) -> list[Comparison]:
     return rows
 
 
+def _warm_vs_raw(ctx: BenchContext, op: str, product: Callable, cached: Callable, repeats: int,
+                 note: Callable[[object, int], str]) -> list[Comparison]:
+    """An operation a page waits for, national, on the stored run: `product(con, scope, flt)` warm,
+    against the statements it issues replayed on a bare cursor (interleaved), and the page's cached
+    answer `cached(scope, flt, con)` once computed. `note(result, n_statements)` describes the run."""
+    from core.filters import NO_FILTERS
+
+    scope = db.Scope.national()
+    con = db.connect(ctx.db_path)
+    try:
+        flt = NO_FILTERS.with_run(_latest_run_id(con))
+        rec = _RecordingConnection(con)
+        result = product(rec, scope, flt)  # captures the statements and warms both sides
+        raw_s, product_s = [], []
+        for _ in range(repeats):
+            raw_s.append(_timed(lambda: _bare(con, rec.statements)))
+            product_s.append(_timed(lambda: product(con, scope, flt)))
+        cached(scope, flt, con)  # the first call computes (on the page's own connection)
+        cached_s = [_timed(lambda: cached(scope, flt, con)) for _ in range(repeats)]
+        return [Comparison(op, "duckdb cursor -> arrow", _median_ms(product_s), _median_ms(raw_s),
+                           _ratio(product_s, raw_s), _median_ms(cached_s),
+                           f"{note(result, len(rec.statements))}; x{repeats}")]
+    finally:
+        con.close()
+
+
 def scenario_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     """The what-if recompute a regulator waits for on the Scenarios page: the default carbon_default
     scenario (carbon content flagged by the carbon-test rules replaced by the default), national,
@@ -425,30 +451,15 @@ def scenario_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     the by-province and national comparison); raw: its captured SQL on a bare cursor; cached: the
     page's st.cache_data answer (core.ui.scenarios)."""
     from core import scenarios
-    from core.filters import NO_FILTERS
     from core.ui import scenarios as scenarios_ui
     from core.ui.page import _scope_key
 
-    scope = db.Scope.national()
-    con = db.connect(ctx.db_path)
-    try:
-        flt = NO_FILTERS.with_run(_latest_run_id(con))
-        scenario = scenarios.CarbonDefault()
-        rec = _RecordingConnection(con)
-        scenarios.recompute(rec, scenario, scope, flt)  # captures the statements and warms both sides
-        n = max(ctx.opts.repeats, 5)
-        raw_s, product_s = [], []
-        for _ in range(n):  # interleaved
-            raw_s.append(_timed(lambda: _bare(con, rec.statements)))
-            product_s.append(_timed(lambda: scenarios.recompute(con, scenario, scope, flt)))
-        key = (scenario.to_json(), _scope_key(scope), flt, str(ctx.db_path), db.data_version(con))
-        scenarios_ui._recompute(*key)  # the first call computes (on the page's own connection)
-        cached_s = [_timed(lambda: scenarios_ui._recompute(*key)) for _ in range(n)]
-        return [Comparison(SCENARIO_OP, "duckdb cursor -> arrow", _median_ms(product_s), _median_ms(raw_s),
-                           _ratio(product_s, raw_s), _median_ms(cached_s),
-                           f"core.scenarios.recompute, warm; {len(rec.statements)} statement(s); x{n}")]
-    finally:
-        con.close()
+    scenario = scenarios.CarbonDefault()
+    return _warm_vs_raw(
+        ctx, SCENARIO_OP, lambda con, scope, flt: scenarios.recompute(con, scenario, scope, flt),
+        lambda scope, flt, con: scenarios_ui._recompute(scenario.to_json(), _scope_key(scope), flt,
+                                                        str(ctx.db_path), db.data_version(con)),
+        max(ctx.opts.repeats, 5), lambda _, n: f"core.scenarios.recompute, warm; {n} statement(s)")
 
 
 def surveillance_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
@@ -457,29 +468,14 @@ def surveillance_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     DataFrames, the scores and the evidence as JSON); raw: the same captured statements on a bare
     cursor; cached: the page's st.cache_data answer (core.ui.market)."""
     from core import trading
-    from core.filters import NO_FILTERS
     from core.ui import market as market_ui
     from core.ui.page import _scope_key
 
-    scope = db.Scope.national()
-    con = db.connect(ctx.db_path)
-    try:
-        flt = NO_FILTERS.with_run(_latest_run_id(con))
-        rec = _RecordingConnection(con)
-        alerts = trading.scan(rec, scope, flt)  # captures the statements and warms both sides
-        n = max(ctx.opts.repeats, 5) if ctx.opts.scale < 10 else max(ctx.opts.repeats, 3)
-        raw_s, product_s = [], []
-        for _ in range(n):  # interleaved
-            raw_s.append(_timed(lambda: _bare(con, rec.statements)))
-            product_s.append(_timed(lambda: trading.scan(con, scope, flt)))
-        key = (_scope_key(scope), flt, str(ctx.db_path), db.data_version(con))
-        market_ui._scan(*key)  # the first call computes (on the page's own connection)
-        cached_s = [_timed(lambda: market_ui._scan(*key)) for _ in range(n)]
-        return [Comparison(SURVEILLANCE_OP, "duckdb cursor -> arrow", _median_ms(product_s), _median_ms(raw_s),
-                           _ratio(product_s, raw_s), _median_ms(cached_s),
-                           f"core.trading.scan, warm; {len(alerts):,} alerts; {len(rec.statements)} statement(s); x{n}")]
-    finally:
-        con.close()
+    return _warm_vs_raw(
+        ctx, SURVEILLANCE_OP, trading.scan,
+        lambda scope, flt, con: market_ui._scan(_scope_key(scope), flt, str(ctx.db_path), db.data_version(con)),
+        max(ctx.opts.repeats, 5) if ctx.opts.scale < 10 else max(ctx.opts.repeats, 3),
+        lambda alerts, n: f"core.trading.scan, warm; {len(alerts):,} alerts; {n} statement(s)")
 
 
 # Heavy operations and their raw-engine twins; each returns Comparison rows. Add new ones here.
