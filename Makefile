@@ -46,8 +46,8 @@ e2e: $(VENV)/.installed chromium
 # Demo databases are built once per scale and seed in $(BENCH_DIR) and reused.
 bench: $(VENV)/.installed
 	@$(MAKE) --no-print-directory chromium || echo "make bench: no Chromium, the browser parts are skipped"
-	$(PY) -m core.cli bench --scale 1 --dir $(BENCH_DIR) --json $(BENCH_DIR)/bench-scale1.json
-	$(PY) -m core.cli bench --scale 10 --dir $(BENCH_DIR) --json $(BENCH_DIR)/bench-scale10.json
+	$(PY) -m tests.bench.harness --scale 1 --dir $(BENCH_DIR) --json $(BENCH_DIR)/bench-scale1.json
+	$(PY) -m tests.bench.harness --scale 10 --dir $(BENCH_DIR) --json $(BENCH_DIR)/bench-scale10.json
 
 # Installs Debian's chromium and fonts-noto-cjk with apt-get when missing (needs root), else says why not.
 chromium:

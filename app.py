@@ -3,10 +3,12 @@ from the data, where the risk is (tile map), who to look at first, which interme
 recur, the trends and the market; one click exports it as a deck and a workbook."""
 import streamlit as st
 
-from core import headline, i18n
+from core.insight import headline
 from core.ui import charts, page_setup, tables
 from core.ui.export import briefing_buttons
 from core.ui.widgets import chart_block
+from core.words import headline as headline_words
+from core.words import i18n
 
 page = page_setup("overview.title")
 lang, t = page.lang, page.t
@@ -30,14 +32,14 @@ if page.run_id is None:
 # --- in brief: the summary, the headline figures, the export ------------------------------------
 with st.container(key="summary"):
     st.markdown(f"**{t('overview.summary')}** · "
-                + headline.summary(enterprises, provinces, agencies, risk_years, year, lang))
-figures = headline.headline(years, risk_years, measured, deposits, market, lang)
+                + headline_words.summary(enterprises, provinces, agencies, risk_years, year, lang))
+figures = headline_words.headline(years, risk_years, measured, deposits, market, lang)
 helps = [t("headline.flagged.help", run=page.run_id or "—"), None, t("headline.emissions.help"),
          t("metric.measured.help"), t("metric.on_time.help"), t("headline.price.help")]
 cells = [c for _ in range(2) for c in st.columns(3)]
 for col, row, help_text in zip(cells, figures.itertuples(), helps):
-    col.metric(row.label, headline.fmt_value(row.value, row.kind, lang), help=help_text, border=True,
-               delta=headline.fmt_change(row.value, row.previous, row.kind, lang), delta_description=row.note,
+    col.metric(row.label, headline_words.fmt_value(row.value, row.kind, lang), help=help_text, border=True,
+               delta=headline_words.fmt_change(row.value, row.previous, row.kind, lang), delta_description=row.note,
                delta_color="inverse" if row.kind == "int" else "off")
 st.caption(t("overview.coverage", enterprises=i18n.fmt_int(head["enterprises"], lang),
              units=i18n.fmt_int(head["units"], lang), capacity=i18n.fmt_capacity_mw(head["capacity_mw"], lang),

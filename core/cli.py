@@ -13,7 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from core import db, detectors, evaluate, risk, runs
+from core.engine import detectors
+from core.insight import evaluate, runs
+from core.store import db
+from core.words import reasons as reason_words
 
 
 def _print_load_report(report) -> None:
@@ -24,7 +27,7 @@ def _print_load_report(report) -> None:
 
 
 def cmd_load(args) -> int:
-    from core import loader
+    from core.store import loader
 
     try:
         con = db.connect(args.db)
@@ -44,7 +47,8 @@ def cmd_load(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from core import demo, loader
+    from core import demo
+    from core.store import loader
 
     t0 = time.perf_counter()
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="carbonwatch-demo-"))
@@ -109,7 +113,7 @@ def cmd_score(args) -> int:
         ranked = runs.ranked(con, run.run_id)
     finally:
         con.close()
-    out = ranked.assign(top_reasons=[risk.describe_reasons(r, "en") for r in ranked.reasons])[
+    out = ranked.assign(top_reasons=[reason_words.describe_reasons(r, "en") for r in ranked.reasons])[
         ["enterprise_id", "risk_score", "band", "year", "top_reasons"]].rename(columns={"year": "worst_year"})
     source = "read back from storage" if run.from_store else f"computed in {run.duration_s:.1f} s"
     print(f"run {run.run_id} ({source}; {time.perf_counter() - t0:.2f} s); bands: "
@@ -143,14 +147,6 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    # Dev-only (AppTest, Playwright from requirements-dev.txt); imported here so that the
-    # product's command line never loads Streamlit or a browser driver.
-    from tests.bench import harness
-
-    return harness.main(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m core.cli", description="CarbonWatch command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -182,16 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
             ps.add_argument("--budget", type=float, default=0.05, help="review budget, share of enterprises")
         ps.set_defaults(func=func)
 
-    pb = sub.add_parser("bench", help="time pages, browser, memory and queries against the raw engines (dev only)")
-    pb.add_argument("--scale", type=float, default=1.0, help="demo scale of the bench database (built once per scale)")
-    pb.add_argument("--seed", type=int, default=2022)
-    pb.add_argument("--repeats", type=int, default=5, help="warm runs / navigations / query pairs per median")
-    pb.add_argument("--cold-repeats", type=int, default=3, help="cold page runs (caches cleared) per median")
-    pb.add_argument("--sessions", type=int, default=5, help="concurrent browser sessions for the memory peak")
-    pb.add_argument("--no-browser", action="store_true", help="skip the Playwright parts")
-    pb.add_argument("--dir", help="where bench databases are kept (default: tests/bench/artifacts)")
-    pb.add_argument("--json", help="also write the results to this JSON file")
-    pb.set_defaults(func=cmd_bench)
     return p
 
 

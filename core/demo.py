@@ -20,11 +20,11 @@ import datetime as dt
 import math
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from core import mrv, schema
+from core.contract import mrv, schema
+from core.store import files
 
 FIRST_PERIOD, LAST_PERIOD = "2019-01", "2025-12"
 YEARS = list(range(2019, 2026))
@@ -1076,16 +1076,7 @@ def write(out: Path, scale: float = 1.0, seed: int = 2022, fmt: str = "parquet")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tables = generate(scale, seed)
-    con = duckdb.connect()
-    try:
-        for name, df in tables.items():
-            con.register("frame", df)
-            target = out / f"{name}.{fmt}"
-            option = "(FORMAT parquet)" if fmt == "parquet" else "(FORMAT csv, HEADER true)"
-            con.execute(f"COPY (SELECT * FROM frame) TO '{target.as_posix()}' {option}")
-            con.unregister("frame")
-    finally:
-        con.close()
+    files.write_frames(tables, out, fmt)
     summary = {name: len(df) for name, df in tables.items()}
     summary["injected enterprises"] = int(tables["case_labels"].query("outcome == 'confirmed'").enterprise_id.nunique())
     return summary

@@ -1,9 +1,11 @@
 """Data & import: what the database holds, the import format, and an all-or-nothing import."""
 import streamlit as st
 
-from core import i18n, loader, schema
+from core.contract import schema
+from core.store import loader
 from core.ui import clear_query_cache, page_setup, tables
 from core.ui.upload import ImportBusy, import_uploads
+from core.words import i18n
 
 page = page_setup("data.title")
 lang, t = page.lang, page.t

@@ -2,9 +2,11 @@
 ranking and measure it against past inspections."""
 import streamlit as st
 
-from core import i18n, risk
+from core.engine import risk
 from core.ui import lab, page_setup, tables
 from core.ui.widgets import chart_block
+from core.words import i18n
+from core.words import labels as label_words
 
 page = page_setup("lab.title")
 lang, t = page.lang, page.t
@@ -34,16 +36,16 @@ st.caption(" ".join([
     t("lab.summary.stored", when=i18n.fmt_datetime(run.created_at, lang),
       seconds=i18n.fmt_seconds(run.duration_s, lang)) if run.from_store
     else t("lab.summary.fresh", seconds=i18n.fmt_seconds(run.duration_s, lang)),
-    t("lab.summary.detector_list", detectors=sep.join(tables.detector_label(n, lang) for n in names)),
+    t("lab.summary.detector_list", detectors=sep.join(label_words.detector_label(n, lang) for n in names)),
 ]))
 if dropped := lab.dropped_features(run):
     st.caption(t("lab.summary.dropped", features=sep.join(i18n.label("feature", f, lang) for f in dropped)))
 if run.failed:
-    st.warning(t("lab.summary.failed", failed="".join(f"\n- {tables.detector_label(n, lang)}: `{why}`"
+    st.warning(t("lab.summary.failed", failed="".join(f"\n- {label_words.detector_label(n, lang)}: `{why}`"
                                                       for n, why in run.failed.items())))
 if fixed := lab.repaired(run):
     st.warning(t("lab.summary.repaired", repaired=sep.join(
-        t("lab.summary.repaired_rows", detector=tables.detector_label(n, lang), rows=i18n.fmt_int(k, lang))
+        t("lab.summary.repaired_rows", detector=label_words.detector_label(n, lang), rows=i18n.fmt_int(k, lang))
         for n, k in fixed.items())))
 
 # 3. Do the detectors agree?

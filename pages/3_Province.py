@@ -2,9 +2,9 @@
 risk, how their scores are spread and in which months rules fired; every enterprise opens its dossier."""
 import streamlit as st
 
-from core import i18n
 from core.ui import charts, page_setup, province
 from core.ui.widgets import chart_block
+from core.words import i18n
 
 page = page_setup("province.title", page_params=(province.PARAM,))
 lang, t = page.lang, page.t

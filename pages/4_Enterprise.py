@@ -3,8 +3,12 @@ against their peers month by month, the rules that fired and on what values, the
 the dates behind its lab reports and deposits, its verification, allowances and trades."""
 import streamlit as st
 
-from core import i18n, queries, risk, runs
+from core.engine import risk
+from core.insight import runs
+from core.store import queries
 from core.ui import dossier, lab, page_setup, tables
+from core.words import i18n
+from core.words import reasons as reason_words
 
 page = page_setup("enterprise.title", page_params=(dossier.PARAM,))
 lang, t = page.lang, page.t
@@ -51,7 +55,7 @@ with st.container(key="risk"):
             col.metric(t("enterprise.risk.component", component=t(f"component.{c}"),
                          weight=f"{risk.DEFAULT_WEIGHTS[c]:.2f}"), f"{worst[c]:.2f}", border=True,
                        help=t(f"component.{c}.help"))
-        st.markdown(t("enterprise.risk.reasons", reasons=risk.describe_reasons(worst["reasons"], lang)))
+        st.markdown(t("enterprise.risk.reasons", reasons=reason_words.describe_reasons(worst["reasons"], lang)))
         st.caption(t("enterprise.risk.caption", run=run, formula=lab.formula(risk.DEFAULT_WEIGHTS, lang)))
         if len(years) > 1:
             st.caption(t("enterprise.risk.other_years", years=tables.risk_years(years.iloc[1:], lang)))

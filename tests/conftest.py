@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core import db
+from core.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def demo_db(tmp_path_factory) -> Path:
     """A demo database at scale 0.03 (about 70 enterprises), loaded through the loader; closed
     afterwards so an AppTest process-wide connection can open it."""
-    from core import demo, loader
+    from core import demo
+    from core.store import loader
 
     folder = tmp_path_factory.mktemp("demo_files")
     demo.write(folder, scale=0.03, seed=7)
@@ -35,7 +36,7 @@ def assessed_demo_db(demo_db, tmp_path_factory) -> Path:
     it: the app's pages read stored runs. A copy, so engine tests keep an unassessed demo_db."""
     import shutil
 
-    from core import runs
+    from core.insight import runs
 
     path = tmp_path_factory.mktemp("assessed_db") / "demo.duckdb"
     shutil.copy(demo_db, path)
@@ -59,8 +60,8 @@ def assessed_con(assessed_demo_db):
 @pytest.fixture(scope="module")
 def assessed_filters(assessed_con):
     """No filters, on the stored default assessment: the pages' view."""
-    from core import runs
-    from core.filters import Filters
+    from core.insight import runs
+    from core.contract.filters import Filters
 
     return Filters().with_run(runs.latest_assessment(assessed_con).run_id)
 

@@ -11,12 +11,14 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core import agencies, i18n
-from core.filters import Filters
+from core.contract.filters import Filters
+from core.insight import agencies
 from core.ui import charts, tables
 from core.ui import filters as filter_ui
 from core.ui.dossier import parse_id  # an id from untrusted URL text (length, control characters)
-from core.ui.page import Page, _scope_key
+from core.ui.page import Page
+from core.words import agencies as agency_words
+from core.words import i18n
 
 PARAM = "agency"  # ?agency=<agency_id>
 SELF = "pages/6_Intermediaries.py"
@@ -31,7 +33,7 @@ FILTER_FIELD = {"consultant": "consultants", "lab": "labs", "verifier": "verifie
 def profile(page: Page) -> pd.DataFrame:
     """core.agencies.profile for the page's scope and filters, computed once per view and data version
     (from the cached named queries; a rerun reads it back)."""
-    return _profile(_scope_key(page.scope), page.filters, page.db_path, page.data_version, _page=page)
+    return _profile(page.scope.key, page.filters, page.db_path, page.data_version, _page=page)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -97,7 +99,7 @@ def ranking(page: Page, prof: pd.DataFrame, kind: str, row: pd.Series | None) ->
 
 def heading(page: Page, row: pd.Series, prof: pd.DataFrame) -> None:
     """Name, kind, id, province and rank; the way back to the whole list."""
-    from core import access
+    from core.contract import access
 
     t, lang = page.t, page.lang
     same = prof[prof["kind"] == row["kind"]].reset_index(drop=True)
@@ -123,11 +125,11 @@ def signals(page: Page, row: pd.Series) -> None:
                                base=i18n.fmt_pct(row["base_rate"], lang)),
                        delta_color="inverse" if row["flagged_share"] > row["base_rate"] else "off",
                        delta_arrow="off")
-        cols[3].metric(t("agencies.detail.q"), agencies.fmt_p(row["q_value"]), border=True,
-                       delta=t("agencies.detail.q.delta", p=agencies.fmt_p(row["p_value"])), delta_color="off",
+        cols[3].metric(t("agencies.detail.q"), agency_words.fmt_p(row["q_value"]), border=True,
+                       delta=t("agencies.detail.q.delta", p=agency_words.fmt_p(row["p_value"])), delta_color="off",
                        delta_arrow="off", help=t("agencies.help.q"))
         st.markdown(f"**{t('agencies.detail.signals')}**")
-        fired = [agencies.signal_text(f, lang) for f in _fired(row)]
+        fired = [agency_words.signal_text(f, lang) for f in _fired(row)]
         st.markdown("\n".join(f"- {s}" for s in fired) if fired else t("agencies.signal.none"))
         if row["kind"] == "verifier" and row["flagged_years"] > 0:
             st.caption(t("agencies.detail.pass_flagged", passed=i18n.fmt_int(row["passed_flagged_years"], lang),
@@ -146,7 +148,7 @@ def _fired(row: pd.Series) -> list[dict]:
 def chart_specs(page: Page, agency_id: str, kind: str) -> dict[str, dict]:
     """Vega-Lite specs of the drill-down's charts: "risk" (its clients against the view) and, for a lab
     with report dates, "dates"."""
-    return _chart_specs(agency_id, kind, page.lang, _scope_key(page.scope), page.filters, page.db_path,
+    return _chart_specs(agency_id, kind, page.lang, page.scope.key, page.filters, page.db_path,
                         page.data_version, _page=page)
 
 

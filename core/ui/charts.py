@@ -9,18 +9,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core import i18n
-from core.ui.tables import detector_label
-
-DARK, LIGHT, ACCENT = "#1f4e79", "#9fb7cf", "#b42318"
-# Risk bands (core.risk.BANDS), the same on every page, the map and the exported deck.
-BAND_COLOURS = {"critical": "#b42318", "high": "#f79009", "medium": "#fdd663", "low": "#d0e3c4"}
-NO_DATA = "#eaecf0"
-# One colour per regional grid, the same in every language (tableau10 hues).
-REGION_COLOURS = {
-    "north": "#e15759", "northeast": "#76b7b2", "east": "#f28e2b", "central": "#4e79a7",
-    "south": "#59a14f", "southwest": "#b07aa1", "northwest": "#edc948",
-}
+from core.ui.theme import ACCENT, BAND_COLOURS, DARK, LIGHT, NO_DATA, REGION_COLOURS  # noqa: F401
+from core.words import i18n
+from core.words import labels as label_words
 
 
 def _year_label(row) -> str:
@@ -93,7 +84,7 @@ def share_by_year(df: pd.DataFrame, lang: str, reference: pd.DataFrame | None = 
 
 def measured_share(df: pd.DataFrame, lang: str) -> alt.Chart:
     """share_by_year of the measured carbon content, with the published national figures."""
-    from core import queries
+    from core.store import queries
 
     return share_by_year(df, lang, reference=queries.published_measured_share())
 
@@ -130,9 +121,9 @@ def detector_matrix(matrix: pd.DataFrame, lang: str, value_title: str, *, diverg
     """A detector x detector heatmap with the value written in each cell. `matrix` is indexed by
     the row detector, its columns the detector compared with (as core.runs stores the agreement);
     diverging=True for correlations (-1 to 1), else a share (0 to 1)."""
-    names = [detector_label(n, lang) for n in matrix.index]
-    others = [detector_label(n, lang) for n in matrix.columns]
-    long = pd.DataFrame([(detector_label(a, lang), detector_label(b, lang), float(matrix.loc[a, b]))
+    names = [label_words.detector_label(n, lang) for n in matrix.index]
+    others = [label_words.detector_label(n, lang) for n in matrix.columns]
+    long = pd.DataFrame([(label_words.detector_label(a, lang), label_words.detector_label(b, lang), float(matrix.loc[a, b]))
                          for a in matrix.index for b in matrix.columns], columns=["detector", "other", "value"])
     long["text"] = long["value"].map(lambda v: f"{v:.2f}")
     scale = (alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True) if diverging
@@ -274,7 +265,7 @@ def risk_histogram(df: pd.DataFrame, lang: str, width: int = RISK_BIN) -> alt.Ch
     """Enterprises per `width`-point bin of their risk score (queries.enterprise_risk), stacked by band,
     with dashed rules at the band thresholds of core.risk.BANDS. Binned here: a few dozen bars
     reach the browser, not one row per enterprise."""
-    from core import risk
+    from core.engine import risk
 
     bands = [name for name, _ in risk.BANDS]
     labels = [i18n.t(f"band.{b}", lang) for b in bands]
@@ -320,7 +311,7 @@ def flag_heatmap(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.Cha
     """Enterprise x month cells of queries.flag_heatmap, coloured by the most severe rule of the month,
     highest-risk enterprise on top; `select`: a click selects the enterprise (param "cell", field
     enterprise_id) for drill-down."""
-    from core.rules import SEVERITIES
+    from core.engine.rules import SEVERITIES
 
     name = df["name"].where(~_ambiguous(df), df["name"] + " · " + df["enterprise_id"].str[-6:])
     order = name.iloc[df["risk_rank"].argsort(kind="stable")].drop_duplicates().tolist()
@@ -637,7 +628,7 @@ def peer_band(df: pd.DataFrame, measure: str, enterprise_id: str, lang: str) -> 
 
 def score_history(df: pd.DataFrame, enterprise_id: str, lang: str) -> alt.LayerChart:
     """queries.enterprise_model_scores as one line per unit, with the model component's floor dashed."""
-    from core import risk
+    from core.engine import risk
 
     data = pd.DataFrame({"unit": _unit_names(df["unit_id"], enterprise_id), "period": df["period"],
                          "score": df["score"].round(3), "percentile": df["percentile"].round(5)})
@@ -720,7 +711,7 @@ def agency_risk_mix(clients: pd.DataFrame, view: pd.DataFrame, lang: str) -> alt
     """Two 100 % bars of enterprises by risk band: an agency's clients (queries.agency_clients of one
     agency) against every enterprise of the view (queries.enterprise_risk); critical and high first,
     so the flagged share and the base rate line up on the left."""
-    from core import risk
+    from core.engine import risk
 
     bands = [name for name, _ in risk.BANDS]
     labels = [i18n.t(f"band.{b}", lang) for b in bands]
@@ -755,7 +746,7 @@ def agency_test_dates(df: pd.DataFrame, lang: str) -> alt.Chart:
     """queries.agency_test_dates of one lab: test date (x) against the month reported (y), one point
     per date and month sized by client-months; batch points in red. Monthly testing is a diagonal a
     few weeks after each month; a batch is a column of many months on one date."""
-    from core import rules
+    from core.engine import rules
 
     batch, monthly = (i18n.t("agencies.chart.batch", lang, n=rules.BATCH_MIN_MONTHS),
                       i18n.t("agencies.chart.monthly", lang))

@@ -10,10 +10,11 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from core import i18n, queries
-from core.filters import Filters
+from core.contract.filters import Filters
+from core.store import queries
 from core.ui import charts, tables
-from core.ui.page import Page, _scope_key
+from core.ui.page import Page
+from core.words import i18n
 
 PARAM = "enterprise"  # ?enterprise=<enterprise_id>
 MAX_ID_LENGTH = 64
@@ -83,7 +84,7 @@ def _picked() -> None:
 def chart_specs(page: Page, enterprise_id: str) -> dict[str, dict]:
     """Vega-Lite specs of the dossier's charts that have data: one per measure of
     queries.DOSSIER_MEASURES, "scores", "timeline" and "trades"."""
-    return _chart_specs(enterprise_id, page.lang, _scope_key(page.scope), page.filters, page.db_path,
+    return _chart_specs(enterprise_id, page.lang, page.scope.key, page.filters, page.db_path,
                         page.data_version, _page=page)
 
 
@@ -111,7 +112,8 @@ def _chart_specs(enterprise_id: str, lang: str, scope_key, flt: Filters, db_path
 def measure_caption(measure: str, lang: str) -> str:
     """Where a monthly chart's figures come from: the measure's formula, with the constants the
     query uses, and which peer months count."""
-    from core import features, mrv
+    from core.contract import mrv
+    from core.engine import features
 
     formula = i18n.t(f"enterprise.formula.{measure}", lang, **{
         "coal_rate": dict(efficiency=f"{queries.HEAT_BOILER_EFFICIENCY:g}", gj_per_tce=f"{mrv.GJ_PER_TCE:g}"),

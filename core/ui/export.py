@@ -11,8 +11,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import access, briefing, filters
+from core.contract import access
+from core.export import briefing
 from core.ui.page import Page, scope_label
+from core.words import filters as filter_words
 
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,7 +34,7 @@ def build(page: Page, frames: dict[str, pd.DataFrame]) -> briefing.Briefing:
     return briefing.assemble(
         lang=page.lang, generated_at=dt.datetime.now().replace(microsecond=0), as_of=head["last_period"],
         scope_text=scope_label(page.scope, page.lang),
-        filters_text=filters.describe(page.filters, page.lang, filter_names(page)), **frames)
+        filters_text=filter_words.describe(page.filters, page.lang, filter_names(page)), **frames)
 
 
 def briefing_buttons(page: Page, **frames: pd.DataFrame) -> None:

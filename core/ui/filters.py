@@ -10,9 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import i18n, schema
-from core.filters import BANDS, PARAMS, Filters
-from core.rules import RULES
+from core.contract import schema
+from core.contract.filters import BANDS, PARAMS, Filters
+from core.engine.rules import RULES
+from core.words import i18n
 
 _KEY = "flt_"  # widget keys: flt_<field>
 LIST_FIELDS = ("provinces", "unit_classes", "groups", "consultants", "labs", "verifiers", "bands", "rules")
@@ -20,10 +21,10 @@ LIST_FIELDS = ("provinces", "unit_classes", "groups", "consultants", "labs", "ve
 
 def sidebar(page, page_params: tuple[str, ...]) -> Filters:
     """Parse, validate and show the filters; returns them with the page's assessment run."""
-    from core import access
+    from core.contract import access
 
     lang = page.lang
-    flt, problems = Filters.parse(st.query_params.to_dict(), set(access.province_names()))
+    flt, problems = Filters.parse(st.query_params.to_dict(), set(access.province_names()), set(RULES))
     outside = [p for p in flt.provinces if not page.scope.allows(p)]
     if outside:  # a shared link grants nothing: provinces outside the user's scope are dropped
         flt = Filters(**{**_fields(flt), "provinces": tuple(p for p in flt.provinces if p not in outside)})
@@ -116,7 +117,7 @@ def _widgets(box, page, choices: pd.DataFrame, page_params: tuple[str, ...]) -> 
 
 
 def _province_names(page) -> dict[str, str]:
-    from core import access
+    from core.contract import access
 
     names = access.province_names()
     codes = sorted(names) if page.scope.provinces is None else sorted(page.scope.provinces)

@@ -16,10 +16,15 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from core import access, detectors, evaluate, features, i18n, queries, risk, runs
-from core.db import Scope
+from core.contract import access
+from core.contract.access import Scope
+from core.engine import detectors, features, risk
+from core.insight import evaluate, runs
+from core.store import queries
 from core.ui import charts, tables
-from core.ui.page import Page, _connection, _scope_key, assessment_changed
+from core.ui.page import Page, _connection, assessment_changed
+from core.words import i18n
+from core.words import labels as label_words
 
 FLAGGED_SHOWN = 300  # rows of the flagged table sent to the browser
 RANKED_SHOWN = 500
@@ -64,7 +69,7 @@ def refusal(level: str, detector_names: list[str], feature_names: list[str], lan
     if level == "unit_month" and neighbours:
         sep = "、" if lang == "zh" else ", "
         return i18n.t("lab.refused.neighbour", lang,
-                      detectors=sep.join(tables.detector_label(n, lang) for n in neighbours))
+                      detectors=sep.join(label_words.detector_label(n, lang) for n in neighbours))
     return None
 
 
@@ -114,7 +119,7 @@ def controls(page: Page) -> tuple[runs.RunConfig, Threshold, bool]:
 
 def detector_option(name: str, lang: str) -> str:
     cost = detectors.REGISTRY[name].cost
-    return i18n.t("lab.detector.option", lang, label=tables.detector_label(name, lang),
+    return i18n.t("lab.detector.option", lang, label=label_words.detector_label(name, lang),
                   cost=i18n.t(f"cost.{cost}", lang))
 
 
@@ -188,7 +193,7 @@ def step_label(message: str, lang: str) -> str:
         name = message.split(":", 1)[1]
         if name == "ensemble":
             return i18n.t("step.ensemble", lang)
-        return i18n.t("step.detector", lang, detector=tables.detector_label(name, lang))
+        return i18n.t("step.detector", lang, detector=label_words.detector_label(name, lang))
     return i18n.label("step", message, lang)
 
 
@@ -260,18 +265,18 @@ def _weights_key(weights: dict[str, float]) -> tuple[float, ...]:
 
 def ranked(page: Page, run: runs.Run, weights: dict[str, float]) -> pd.DataFrame:
     """Every enterprise of the run in its scope, highest risk first, with name and province."""
-    return _ranked(run.run_id, _weights_key(weights), _scope_key(run.config.scope), page.db_path, page.data_version)
+    return _ranked(run.run_id, _weights_key(weights), run.config.scope.key, page.db_path, page.data_version)
 
 
 def ranked_table(page: Page, run: runs.Run, weights: dict[str, float]) -> pd.DataFrame:
     """ranked() as the display table in the page's language (every enterprise; the page shows the top)."""
-    return _ranked_table(run.run_id, _weights_key(weights), _scope_key(run.config.scope), page.lang, page.db_path,
+    return _ranked_table(run.run_id, _weights_key(weights), run.config.scope.key, page.lang, page.db_path,
                          page.data_version)
 
 
 def flagged_table(page: Page, run: runs.Run, threshold: Threshold) -> tuple[pd.DataFrame, int]:
     """The top FLAGGED_SHOWN rows above the threshold as the display table, and how many pass it in all."""
-    return _flagged_table(run.run_id, tuple(sorted(threshold.query_params().items())), _scope_key(run.config.scope),
+    return _flagged_table(run.run_id, tuple(sorted(threshold.query_params().items())), run.config.scope.key,
                           run.config.level, tuple(used_detectors(run)), page.lang, page.db_path, page.data_version)
 
 
@@ -298,13 +303,13 @@ def _ranked_table(run_id: str, weights: tuple[float, ...], scope_key, lang: str,
 @st.cache_data(show_spinner=False, max_entries=64)
 def _flagged_table(run_id: str, bounds: tuple, scope_key, level: str, names: tuple[str, ...], lang: str, db_path: str,
                    data_version: str) -> tuple[pd.DataFrame, int]:
-    rows = queries.flagged_rows(_connection(db_path), _scope(scope_key), run_id, limit=FLAGGED_SHOWN, **dict(bounds))
+    rows = queries.flagged_rows(_connection(db_path), Scope.from_key(scope_key), run_id, limit=FLAGGED_SHOWN, **dict(bounds))
     return tables.flagged_rows(rows, list(names), level, lang), int(rows["flagged"].iloc[0]) if len(rows) else 0
 
 
 def evaluation(page: Page, run: runs.Run, budget: float, weights: dict[str, float]) -> evaluate.Evaluation | None:
     """core.evaluate for the run, or None when the scope has no confirmed case labels."""
-    return _evaluation(run.run_id, round(float(budget), 4), _weights_key(weights), _scope_key(run.config.scope),
+    return _evaluation(run.run_id, round(float(budget), 4), _weights_key(weights), run.config.scope.key,
                        page.db_path, page.data_version)
 
 
@@ -318,14 +323,10 @@ def _stored_run(run_id: str, db_path: str, data_version: str) -> runs.Run:
     return run
 
 
-def _scope(scope_key) -> Scope:
-    return Scope.national() if scope_key is None else Scope.of(scope_key)
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _ranked(run_id: str, weights: tuple[float, ...], scope_key, db_path: str, data_version: str) -> pd.DataFrame:
     con = _connection(db_path)
-    scope = _scope(scope_key)
+    scope = Scope.from_key(scope_key)
     rank = runs.ranked(con, run_id, dict(zip(risk.COMPONENTS, weights)), scope)
     names = queries.enterprise_directory(con, scope)
     return rank.merge(names, on="enterprise_id", how="left", sort=False)
@@ -340,7 +341,7 @@ def _evaluation(run_id: str, budget: float, weights: tuple[float, ...], scope_ke
         return None
     try:
         return evaluate.evaluate(con, run, budget=budget, weights=dict(zip(risk.COMPONENTS, weights)),
-                                 scope=_scope(scope_key))
+                                 scope=Scope.from_key(scope_key))
     except LookupError:
         return None
 

@@ -14,11 +14,15 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core import i18n, mrv, queries, trading
-from core.db import Scope
-from core.filters import Filters
+from core.contract import mrv
+from core.contract.access import Scope
+from core.contract.filters import Filters
+from core.insight import trading
+from core.store import queries
 from core.ui import charts, tables
-from core.ui.page import Page, _connection, _scope_key
+from core.ui.page import Page, _connection
+from core.words import i18n
+from core.words import market as market_words
 
 PARAM = "alert"  # ?alert=<alert_id>
 DOSSIER = "pages/4_Enterprise.py"
@@ -31,13 +35,9 @@ _SHOWN = re.compile(r"[^\x00-\x1f\x7f`]")  # what of a value is echoed back (ins
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$])")  # what would turn a holder's name into formatting
 
 
-def _scope(scope_key) -> Scope:
-    return Scope.national() if scope_key is None else Scope.of(scope_key)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _scan(scope_key, flt: Filters, db_path: str, data_version: str) -> pd.DataFrame:
-    return trading.scan(_connection(db_path), _scope(scope_key), flt)
+    return trading.scan(_connection(db_path), Scope.from_key(scope_key), flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -47,7 +47,7 @@ def _trades(trade_ids: tuple[str, ...], db_path: str, data_version: str) -> pd.D
 
 def alerts(page: Page) -> pd.DataFrame:
     """Every alert of the view, highest score first (core.trading.scan), cached until the data changes."""
-    return _scan(_scope_key(page.scope), page.filters, page.db_path, page.data_version)
+    return _scan(page.scope.key, page.filters, page.db_path, page.data_version)
 
 
 def evidence_trades(page: Page, alert: pd.Series) -> pd.DataFrame:
@@ -99,7 +99,7 @@ def kind_metrics(page: Page, found: pd.DataFrame) -> None:
         st.subheader(page.t("market.counts.title"))
         cells = [c for _ in range(2) for c in st.columns(4)]
         for cell, kind in zip(cells, trading.KINDS):
-            cell.metric(trading.kind_label(kind, page.lang), i18n.fmt_int(n[kind], page.lang), border=True,
+            cell.metric(market_words.kind_label(kind, page.lang), i18n.fmt_int(n[kind], page.lang), border=True,
                         help=kind_help(kind, page.lang))
         st.caption(page.t("market.counts.caption"))
 
@@ -108,7 +108,7 @@ def kind_filter(page: Page, found: pd.DataFrame) -> tuple[str, ...]:
     """Pills of the kinds (with their counts); none selected means all."""
     n = trading.counts(found)
     picked = st.pills(page.t("market.alerts.kinds"), list(trading.KINDS), selection_mode="multi",
-                      format_func=lambda k: f"{trading.kind_label(k, page.lang)} {n[k]}", key=page.key("market_kinds"))
+                      format_func=lambda k: f"{market_words.kind_label(k, page.lang)} {n[k]}", key=page.key("market_kinds"))
     return tuple(k for k in trading.KINDS if k in (picked or ())) or trading.KINDS
 
 
@@ -127,7 +127,7 @@ def _dossier_url(page: Page):
 def _table(scope_key, flt: Filters, kinds: tuple[str, ...], lang: str, db_path: str, data_version: str, *,
            _page: Page) -> pd.DataFrame:
     shown = _shown(_scan(scope_key, flt, db_path, data_version), kinds)
-    return tables.market_alerts(shown, lang, lambda r: trading.explain(pd.Series(r._asdict()), lang),
+    return tables.market_alerts(shown, lang, lambda r: market_words.explain(pd.Series(r._asdict()), lang),
                                 _dossier_url(_page))
 
 
@@ -145,7 +145,7 @@ def alert_table(page: Page, found: pd.DataFrame, kinds: tuple[str, ...], chosen_
         if shown.empty:
             st.info(t("market.alerts.empty"))
             return found.set_index("alert_id").loc[chosen_id].rename(chosen_id) if chosen_id else None
-        frame = _table(_scope_key(page.scope), page.filters, kinds, lang, page.db_path, page.data_version, _page=page)
+        frame = _table(page.scope.key, page.filters, kinds, lang, page.db_path, page.data_version, _page=page)
         ids = shown["alert_id"].tolist()
         default = {"selection": {"rows": [ids.index(chosen_id)], "columns": []}} if chosen_id in ids else None
         key = page.key("market_alerts", kinds, chosen_id)
@@ -156,7 +156,7 @@ def alert_table(page: Page, found: pd.DataFrame, kinds: tuple[str, ...], chosen_
         st.caption(" ".join([t("market.alerts.count", shown=i18n.fmt_int(len(shown), lang),
                                  n=i18n.fmt_int(len(found), lang)), t("market.alerts.select")]))
         weights = ("，" if lang == "zh" else ", ").join(
-            f"{trading.kind_label(k, lang)} {trading.KIND_WEIGHT[k]:g}" for k in trading.KINDS)
+            f"{market_words.kind_label(k, lang)} {trading.KIND_WEIGHT[k]:g}" for k in trading.KINDS)
         st.caption(t("market.alerts.caption", weights=weights))
     if rows:
         picked = ids[rows[0]]
@@ -180,8 +180,8 @@ def evidence(page: Page, alert: pd.Series) -> None:
     t, lang = page.t, page.lang
     alert_id = alert.get("alert_id", alert.name)
     with st.container(key="market_evidence"):
-        st.subheader(t("market.evidence.title", kind=trading.kind_label(alert["kind"], lang)), divider="gray")
-        st.markdown(_md(trading.explain(alert, lang)))
+        st.subheader(t("market.evidence.title", kind=market_words.kind_label(alert["kind"], lang)), divider="gray")
+        st.markdown(_md(market_words.explain(alert, lang)))
         st.caption(t("market.evidence.score", score=f"{alert['score']:.1f}", alert_id=alert_id))
         st.markdown(f"**{t('market.evidence.enterprises')}**")
         pairs = list(zip(alert["enterprises"], alert["enterprise_names"], alert["provinces"]))
@@ -219,11 +219,11 @@ def _network_spec(scope_key, flt: Filters, kinds: tuple[str, ...], lang: str, db
 def network(page: Page, kinds: tuple[str, ...]) -> None:
     with st.container(key="market_network"):
         st.subheader(page.t("market.network.title"))
-        spec = _network_spec(_scope_key(page.scope), page.filters, kinds, page.lang, page.db_path, page.data_version)
+        spec = _network_spec(page.scope.key, page.filters, kinds, page.lang, page.db_path, page.data_version)
         if spec is None:
             st.caption(page.t("market.network.empty"))
             return
         st.vega_lite_chart(spec, width="stretch")
         sep = "、" if page.lang == "zh" else ", "
         st.caption(page.t("market.network.caption", n=NETWORK_ALERTS,
-                          kinds=sep.join(trading.kind_label(k, page.lang) for k in NETWORK_KINDS)))
+                          kinds=sep.join(market_words.kind_label(k, page.lang) for k in NETWORK_KINDS)))

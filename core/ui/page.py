@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlencode
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
-from core import access, db, i18n, queries, runs
-from core.db import Scope
-from core.filters import NO_FILTERS, Filters
+from core.contract import access
+from core.contract.access import Scope
+from core.contract.filters import NO_FILTERS, Filters
+from core.insight import runs
+from core.store import db, queries
+from core.words import i18n
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Page:
 
     lang: str
     scope: Scope
-    con: duckdb.DuckDBPyConnection
+    con: db.Connection
     db_path: str
     data_version: str
     filters: Filters = NO_FILTERS  # with the run_id of the current assessment, if there is one
@@ -83,13 +85,13 @@ class Page:
         each); a rerun must not pay that again. `query_params` and `options` must be hashable."""
         return _cached_spec(f"{build.__module__}.{build.__qualname__}", query_names,
                             _params_key(query_params or {}), _params_key(options), self.lang,
-                            _scope_key(self.scope), self.filters, self.db_path, self.data_version,
+                            self.scope.key, self.filters, self.db_path, self.data_version,
                             _page=self, _build=build)
 
     def key(self, name: str, *identity) -> str:
         """A widget key that changes with the data, scope and filters (and `identity`), so a
         selection made in one view does not survive into another (GUIDE 3)."""
-        ident = repr((self.data_version, _scope_key(self.scope), self.filters, identity))
+        ident = repr((self.data_version, self.scope.key, self.filters, identity))
         return f"{name}-{hashlib.sha1(ident.encode()).hexdigest()[:10]}"
 
     def go(self, path: str, **extra) -> None:
@@ -99,7 +101,7 @@ class Page:
     def within(self, scope: Scope) -> "Page":
         """The same page narrowed to `scope`, which must lie inside this page's scope: a narrower
         view can be asked for, a wider one never granted."""
-        if not _inside(scope, self.scope):
+        if not self.scope.contains(scope):
             raise PermissionError("the requested scope is wider than the user's access scope")
         return replace(self, scope=scope)
 
@@ -107,7 +109,7 @@ class Page:
         """A named query from core.queries for this page's scope and filters, cached until the
         data changes (queries that take no filters are cached once for every filter)."""
         takes_filters = name in queries.SCOPED or name in queries.FILTERED
-        return _cached_query(name, _scope_key(self.scope), self.filters if takes_filters else NO_FILTERS,
+        return _cached_query(name, self.scope.key, self.filters if takes_filters else NO_FILTERS,
                              _params_key(params), self.db_path, self.data_version)
 
 
@@ -216,21 +218,11 @@ def _stop_with(body: str, title: str | None = None) -> None:
 # --- database and cached queries -----------------------------------------------------------
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
+def _connection(path: str) -> db.Connection:
     """One connection per process (GUIDE 3); every query takes its own cursor from it."""
     if not Path(path).exists():  # never create an empty database behind the user's back
         raise FileNotFoundError(path)
     return db.connect(path)
-
-
-def _inside(inner: Scope, outer: Scope) -> bool:
-    if outer.provinces is None:
-        return True
-    return inner.provinces is not None and inner.provinces <= outer.provinces
-
-
-def _scope_key(scope: Scope) -> tuple[str, ...] | None:
-    return None if scope.provinces is None else tuple(sorted(scope.provinces))
 
 
 def _params_key(params: dict) -> tuple:
@@ -260,7 +252,7 @@ def _cached_query(name: str, scope_key: tuple[str, ...] | None, flt: Filters, pa
         return queries.UNSCOPED[name](con, **dict(params))
     if name in queries.FILTERED:
         return queries.FILTERED[name](con, flt, **dict(params))
-    scope = Scope.national() if scope_key is None else Scope.of(scope_key)
+    scope = Scope.from_key(scope_key)
     if name in queries.UNFILTERED:
         return queries.UNFILTERED[name](con, scope, **dict(params))
     return queries.SCOPED[name](con, scope, flt, **dict(params))

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core import access, i18n, risk
-from core.db import Scope
-from core.filters import BANDS, Filters
+from core.contract import access
+from core.contract.access import Scope
+from core.contract.filters import BANDS, Filters
+from core.engine import risk
 from core.ui import tables
 from core.ui.page import Page
+from core.words import i18n
 
 PARAM = "province"
 DOSSIER = "pages/4_Enterprise.py"

@@ -16,14 +16,18 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from core import filters, i18n, mrv, risk, rules, scenarios
-from core.db import Scope
-from core.scenarios import Result, Saved, Scenario
+from core.contract import filters, mrv
+from core.contract.access import Scope
+from core.engine import risk, rules
+from core.insight import scenarios
+from core.insight.scenarios import Result, Saved, Scenario
 from core.ui import charts, tables
 from core.ui import filters as filter_ui
 from core.ui.export import XLSX, filter_names
-from core.ui.page import Page, _connection, _scope_key, page_url, scope_label
+from core.ui.page import Page, _connection, page_url, scope_label
 from core.ui.widgets import chart_block
+from core.words import filters as filter_words
+from core.words import i18n
 
 PARAM = "scenario"  # ?scenario=<id> opens a saved scenario
 PAGE = "pages/7_Scenarios.py"
@@ -229,12 +233,12 @@ def severity_label(severity: str, lang: str) -> str:
 def result(page: Page, scenario: Scenario) -> Result:
     """The scenario's comparison in the page's scope and filters (cached; a spinner if it takes long)."""
     with st.spinner(page.t("scenarios.computing"), show_time=True):
-        return _recompute(scenario.to_json(), _scope_key(page.scope), page.filters, page.db_path, page.data_version)
+        return _recompute(scenario.to_json(), page.scope.key, page.filters, page.db_path, page.data_version)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _recompute(scenario_json: str, scope_key, flt: filters.Filters, db_path: str, data_version: str) -> Result:
-    scope = Scope.national() if scope_key is None else Scope.of(scope_key)
+    scope = Scope.from_key(scope_key)
     return scenarios.recompute(_connection(db_path), Scenario.from_json(scenario_json), scope, flt)
 
 
@@ -251,7 +255,7 @@ def _spec(chart: str, scenario_json: str, scope_key, flt: filters.Filters, db_pa
 
 
 def _chart(page: Page, name: str, scenario: Scenario) -> dict:
-    return _spec(name, scenario.to_json(), _scope_key(page.scope), page.filters, page.db_path, page.data_version,
+    return _spec(name, scenario.to_json(), page.scope.key, page.filters, page.db_path, page.data_version,
                  page.lang)
 
 
@@ -434,7 +438,7 @@ def saved_list(page: Page) -> None:
         return
     names = filter_names(page)
     table = tables.saved_scenarios(saved, lang, lambda s: link(page, s.scenario_id, s.filters),
-                                   lambda f: filters.describe(f, lang, names))
+                                   lambda f: filter_words.describe(f, lang, names))
     tables.show(table, columns={t("scenarios.col.link"): st.column_config.LinkColumn(
         display_text="↗", width="small"), t("scenarios.col.name"): st.column_config.TextColumn(width="medium")},
         key="scenario_saved_list")
@@ -481,7 +485,7 @@ def about_rows(page: Page, res: Result, saved: Saved | None) -> list[tuple[str, 
     if saved is not None and saved.scenario == res.scenario:
         rows.append((t("scenarios.about.saved"), f"{saved.name} ({saved.scenario_id})"))
     rows += [(t("scenarios.about.scope"), scope_label(page.scope, lang)),
-             (t("scenarios.about.filters"), filters.describe(page.filters, lang, filter_names(page))),
+             (t("scenarios.about.filters"), filter_words.describe(page.filters, lang, filter_names(page))),
              (t("scenarios.about.run"), page.run_id or i18n.MISSING),
              (t("scenarios.about.data_version"), page.data_version),
              (t("scenarios.about.generated"), i18n.fmt_datetime(dt.datetime.now(), lang))]

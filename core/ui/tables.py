@@ -7,8 +7,16 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core import detectors, i18n, loader, risk, schema
-from core.rules import RULES
+from core.contract import schema
+from core.engine import risk
+from core.engine.rules import RULES
+from core.store import loader
+from core.ui.theme import BAND_COLOURS
+from core.words import agencies as agency_words
+from core.words import headline as headline_words
+from core.words import i18n
+from core.words import labels as label_words
+from core.words import reasons as reason_words
 
 
 def show(df: pd.DataFrame, formats: dict[str, str] | None = None, columns: dict | None = None,
@@ -36,7 +44,6 @@ def _decimals(column_config) -> int:
 
 
 def _band_style(text) -> str:
-    from core.ui.charts import BAND_COLOURS
 
     band = _BAND_OF_LABEL.get(text)
     if band is None:
@@ -105,10 +112,6 @@ def problems(rejected: loader.LoadRejected, lang: str) -> pd.DataFrame:
 
 # --- the Anomaly Lab ------------------------------------------------------------------------------
 
-def detector_label(name: str, lang: str) -> str:
-    d = detectors.REGISTRY.get(name)
-    return name if d is None else (d.label_zh if lang == "zh" else d.label_en)
-
 
 def explanation(text, lang: str) -> str:
     """A stored explanation in words: 'Supply coal rate vs the unit's own median −24.0% (median 0.0%,
@@ -155,7 +158,7 @@ def flagged_rows(df: pd.DataFrame, detector_names: list[str], level: str, lang: 
         "score": df["score"].round(2), "percentile": (df["percentile"] * 100).round(3),
         "why": df["explanation"].map(lambda e: explanation(e, lang)),
     }), lang)
-    labels = [detector_label(n, lang) for n in detector_names]
+    labels = [label_words.detector_label(n, lang) for n in detector_names]
     scores = (pd.DataFrame(df["detector_scores"].map(list).tolist(), index=df.index, columns=labels) if len(df)
               else pd.DataFrame(columns=labels, dtype=float))
     ids = pd.DataFrame({i18n.t("col.enterprise_id", lang): df["enterprise_id"]})
@@ -165,7 +168,7 @@ def flagged_rows(df: pd.DataFrame, detector_names: list[str], level: str, lang: 
 def flagged_formats(detector_names: list[str], lang: str) -> dict[str, str]:
     score, pct = FLAGGED_FORMATS
     return {i18n.t("col.score", lang): score, i18n.t("col.percentile", lang): pct,
-            **{detector_label(n, lang): score for n in detector_names}}
+            **{label_words.detector_label(n, lang): score for n in detector_names}}
 
 
 def wide(lang: str, *keys: str) -> dict:
@@ -179,7 +182,7 @@ def ranked(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         "rank": range(1, len(df) + 1), "enterprise": df["name"], "province": _province(df, lang),
         "worst_year": df["year"].astype(int), "risk_score": df["risk_score"],
         "band": df["band"].map(lambda b: i18n.t(f"band.{b}", lang)),
-        "reasons": [risk.describe_reasons(r, lang) for r in df["reasons"]],
+        "reasons": [reason_words.describe_reasons(r, lang) for r in df["reasons"]],
         **{c: df[c].round(3) for c in risk.COMPONENTS}, "n_rules": df["n_rules"].astype(int),
         "enterprise_id": df["enterprise_id"],
     })
@@ -193,7 +196,7 @@ def ranked_formats(lang: str) -> dict[str, str]:
 
 def _ranking_name(name: str, lang: str) -> str:
     if name.startswith("detector "):
-        return i18n.t("eval.ranking.detector", lang, detector=detector_label(name.removeprefix("detector "), lang))
+        return i18n.t("eval.ranking.detector", lang, detector=label_words.detector_label(name.removeprefix("detector "), lang))
     return i18n.label("eval.ranking", name, lang)
 
 
@@ -230,7 +233,6 @@ _BAND_OF_LABEL = {i18n.t(f"band.{b}", lang): b for b, _ in risk.BANDS for lang i
 def top_risks(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
     """The review list: enterprise, province, risk, band, main reason, emissions, and a link to the
     dossier (`dossier_url(enterprise_id)`). Risk stays a number so the column sorts."""
-    from core import headline
 
     zh = lang == "zh"
     divisor, unit = i18n.tonnes_unit(df["emissions_t"].max() if len(df) else 0, lang)
@@ -239,7 +241,7 @@ def top_risks(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
         "province": df["province_zh" if zh else "province_en"],
         "risk_score": df["risk_score"].round(1),
         "band": df["band"].map(lambda b: band_label(b, lang)),
-        "main_reason": df["reasons"].map(lambda r: headline.main_reason(r, lang)),
+        "main_reason": df["reasons"].map(lambda r: headline_words.main_reason(r, lang)),
         "emissions": (df["emissions_t"] / divisor).round(2),
         "open": df["enterprise_id"].map(dossier_url),
     })
@@ -299,7 +301,7 @@ AGENCY_RANKING_COLUMNS = {
 def agency_ranking(df: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
     """core.agencies.profile rows of one kind for the ranked table: numbers stay numbers (they sort);
     the signals in words (core.agencies.explain)."""
-    from core import access, agencies
+    from core.contract import access
 
     names = access.province_names()
     values = {
@@ -313,7 +315,7 @@ def agency_ranking(df: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
         "busiest": df["max_same_test_date"].astype("Int64"), "runs": df["run_clients"].astype(int),
         "pass_flagged": (df["pass_rate_flagged"].astype(float) * 100).round(1),
         "understated": df["understated_passes"].astype("Int64"),
-        "signals": [agencies.explain(r, lang) for _, r in df.iterrows()], "id": df["agency_id"],
+        "signals": [agency_words.explain(r, lang) for _, r in df.iterrows()], "id": df["agency_id"],
     }
     cols = AGENCY_RANKING_COLUMNS[kind]
     return pd.DataFrame({_agency_col(c, lang): values[c] for c in cols}).reset_index(drop=True)
@@ -321,7 +323,7 @@ def agency_ranking(df: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
 
 def agency_ranking_columns(kind: str, base_rate, lang: str) -> dict:
     """Formats, widths and help of the ranked table's columns."""
-    from core import rules
+    from core.engine import rules
 
     num, text = st.column_config.NumberColumn, st.column_config.TextColumn
     c = lambda k: _agency_col(k, lang)  # noqa: E731
@@ -505,7 +507,7 @@ def saved_scenarios(saved: list, lang: str, link, describe_filters) -> pd.DataFr
 
 def _reason(reasons, lang: str) -> str:
     """The main reason of a score in words; '—' without an assessment."""
-    return risk.describe_reasons(reasons, lang, k=1) if isinstance(reasons, str) and reasons else i18n.MISSING
+    return reason_words.describe_reasons(reasons, lang, k=1) if isinstance(reasons, str) and reasons else i18n.MISSING
 
 
 def emissions_unit(values: pd.Series, lang: str) -> tuple[float, str]:

@@ -9,7 +9,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from core import loader
+from core.store import loader
 
 _IMPORT_LOCK = threading.Lock()
 

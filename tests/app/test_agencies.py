@@ -8,11 +8,15 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import agencies, db, i18n, queries, rules, runs
-from core.db import Scope
-from core.filters import Filters
+from core.insight import agencies, runs
+from core.store import db, queries
+from core.words import i18n
+from core.engine import rules
+from core.contract.access import Scope
+from core.contract.filters import Filters
 from core.ui import agencies as agency_ui
 from tests.app import apptest
+from core.words import agencies as agency_words
 
 PAGE = "pages/6_Intermediaries.py"
 
@@ -83,7 +87,7 @@ def test_deep_link_opens_the_ring_lab(app_db, ring, lang):
     # what stands out, in words: the batch is the first thing a reviewer reads
     bullets = next(m for m in _texts(at, "markdown") if m.startswith("- "))
     fired = json.loads(row["signals"])
-    assert bullets.splitlines() == [f"- {agencies.signal_text(f, lang)}" for f in fired]
+    assert bullets.splitlines() == [f"- {agency_words.signal_text(f, lang)}" for f in fired]
     assert any(f["signal"] == "batch" for f in fired)
     # its clients' risk against the view, and its test dates
     assert len(at.get("vega_lite_chart")) >= 2

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import db, i18n, queries, runs
-from core.filters import Filters
+from core.contract import access
+from core.store import db, queries
+from core.words import i18n
+from core.insight import runs
+from core.contract.filters import Filters
 from tests.app import apptest
 
 DOSSIER = "pages/4_Enterprise.py"
@@ -42,7 +45,7 @@ def top_enterprise(path: Path) -> dict:
     con = db.connect(path)  # read-write, like the app: one process cannot mix the two
     try:
         flt = Filters().with_run(runs.latest_assessment(con).run_id)
-        return queries.enterprise_risk(con, db.Scope.national(), flt).iloc[0].to_dict()
+        return queries.enterprise_risk(con, access.Scope.national(), flt).iloc[0].to_dict()
     finally:
         con.close()
 

@@ -10,9 +10,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import db, detectors, features, i18n, risk, runs
+from core.contract import access
+from core.store import db
+from core.engine import detectors, features, risk
+from core.words import i18n
+from core.insight import runs
 from core.ui import Page, lab, tables
 from tests.app import apptest
+from core.words import labels as label_words
 
 LAB = "pages/2_Anomaly_Lab.py"
 TIMEOUT = 120
@@ -61,7 +66,7 @@ def test_default_view_shows_the_stored_assessment(app_db, lang):
     assert len(at.get("vega_lite_chart")) == 2
     flagged = at.dataframe[0].value
     for name in detectors.DEFAULT_ENSEMBLE:
-        assert tables.detector_label(name, lang) in flagged.columns
+        assert label_words.detector_label(name, lang) in flagged.columns
     assert abs(len(flagged) - min(lab.FLAGGED_SHOWN, run.n_rows * 0.01)) <= 1  # the default threshold: top 1 %
     scores = flagged[i18n.t("col.score", lang)]
     assert scores.is_monotonic_decreasing
@@ -112,7 +117,7 @@ def test_a_new_run_shows_progress_then_results_then_is_served_from_storage(lab_d
     captions = " ".join(c.value for c in at.caption)
     assert "Computed just now" in captions
     flagged = at.dataframe[0].value
-    labels = [tables.detector_label(n, "en") for n in ("hbos", "pca")]  # registry order, whatever the click order
+    labels = [label_words.detector_label(n, "en") for n in ("hbos", "pca")]  # registry order, whatever the click order
     assert [c for c in flagged.columns if c in {d.label_en for d in detectors.REGISTRY.values()}] == labels
     assert flagged["Unit"].eq(i18n.MISSING).all()  # enterprise-years have no unit
     assert flagged["Period"].str.fullmatch(r"\d{4}").all()
@@ -138,7 +143,7 @@ def test_neighbour_methods_at_unit_month_level_are_refused(lab_db, lang):
     at.button[0].click().run()
     assert not at.exception
     (err,) = at.error
-    assert err.value.startswith(i18n.t("lab.refused.neighbour", lang, detectors=tables.detector_label("knn", lang)))
+    assert err.value.startswith(i18n.t("lab.refused.neighbour", lang, detectors=label_words.detector_label("knn", lang)))
     assert i18n.t("lab.refused.previous", lang) in err.value
     assert not at.get("status")
     assert before in " ".join(c.value for c in at.caption)  # the previous results stay on screen
@@ -146,7 +151,7 @@ def test_neighbour_methods_at_unit_month_level_are_refused(lab_db, lang):
     at.radio(key="lab_level").set_value("enterprise_year")
     at.button[0].click().run()
     assert not at.exception and not at.error
-    assert tables.detector_label("knn", lang) in at.dataframe[0].value.columns
+    assert label_words.detector_label("knn", lang) in at.dataframe[0].value.columns
 
 
 def test_empty_choices_are_refused(lab_db):
@@ -217,7 +222,7 @@ def test_evaluation_panel_with_case_labels(app_db, lang):
     rankings = list(ev_table[i18n.t("col.ranking", lang)])
     assert rankings[:3] == [i18n.t(f"eval.ranking.{k}", lang) for k in ("risk composite", "rules only",
                                                                            "model ensemble")]
-    assert rankings[3:] == [i18n.t("eval.ranking.detector", lang, detector=tables.detector_label(n, lang))
+    assert rankings[3:] == [i18n.t("eval.ranking.detector", lang, detector=label_words.detector_label(n, lang))
                             for n in detectors.DEFAULT_ENSEMBLE]
     auc = ev_table[i18n.t("col.roc_auc", lang)]
     assert auc.between(0, 1).all() and auc.iloc[0] > 0.8  # the composite finds the planted cases
@@ -254,7 +259,7 @@ def test_csv_export_buttons_and_their_contents(app_db, lang):
     run = default_run(app_db)
     con = db.connect(app_db)
     try:
-        page = Page(lang, db.Scope.national(), con, str(app_db), db.data_version(con))
+        page = Page(lang, access.Scope.national(), con, str(app_db), db.data_version(con))
         flagged = lab.flagged_csv(page, run, lab.Threshold("contamination", 0.02))()
         ranking = lab.ranked_csv(lab._ranked_table.__wrapped__(run.run_id, lab._weights_key(risk.DEFAULT_WEIGHTS),
                                                                None, lang, str(app_db), page.data_version))()
@@ -319,19 +324,19 @@ def test_explanations_read_in_words():
 
 
 def test_flagged_rows_query_keeps_to_the_scope(assessed_demo_db):
-    from core import queries
+    from core.store import queries
 
     con = db.connect(assessed_demo_db)
     try:
         run = runs.latest_assessment(con)
-        everything = queries.flagged_rows(con, db.Scope.national(), run.run_id, limit=100_000)
+        everything = queries.flagged_rows(con, access.Scope.national(), run.run_id, limit=100_000)
         assert len(everything) == run.n_rows == everything["flagged"].iloc[0]
         code = everything["province_code"].mode().iloc[0]
-        one = queries.flagged_rows(con, db.Scope.of([code]), run.run_id, min_percentile=0.9, limit=100_000)
+        one = queries.flagged_rows(con, access.Scope.of([code]), run.run_id, min_percentile=0.9, limit=100_000)
         assert set(one["province_code"]) == {code} and (one["percentile"] > 0.9).all()
-        assert queries.flagged_rows(con, db.Scope.of([]), run.run_id).empty
-        assert queries.flagged_rows(con, db.Scope.of(["37') OR TRUE --"]), run.run_id).empty
-        assert queries.flagged_rows(con, db.Scope.national(), "no-such-run").empty
+        assert queries.flagged_rows(con, access.Scope.of([]), run.run_id).empty
+        assert queries.flagged_rows(con, access.Scope.of(["37') OR TRUE --"]), run.run_id).empty
+        assert queries.flagged_rows(con, access.Scope.national(), "no-such-run").empty
     finally:
         con.close()
 

@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import db, i18n, runs, trading
-from core.db import Scope
-from core.filters import NO_FILTERS
+from core.store import db
+from core.words import i18n
+from core.insight import runs, trading
+from core.contract.access import Scope
+from core.contract.filters import NO_FILTERS
 from tests.app import apptest
+from core.words import market as market_words
 
 MARKET = "pages/5_Market.py"
 
@@ -57,13 +60,13 @@ def test_the_page_shows_the_market_the_counts_the_ranked_alerts_and_the_network(
     assert [t.value for t in at.title] == [i18n.t("market.title", lang)]
     counts = trading.counts(scan)
     assert [(m.label, m.value) for m in at.metric] == [
-        (trading.kind_label(k, lang), i18n.fmt_int(counts[k], lang)) for k in trading.KINDS]
+        (market_words.kind_label(k, lang), i18n.fmt_int(counts[k], lang)) for k in trading.KINDS]
     assert len(at.get("vega_lite_chart")) == 2  # the market, the network
     table = alerts_table(at)
     assert table[i18n.t("market.col.alert_id", lang)].tolist() == scan["alert_id"].tolist()
     top = scan.iloc[0]
-    assert table[i18n.t("market.col.reason", lang)].iloc[0] == trading.explain(top, lang)
-    assert table[i18n.t("market.col.kind", lang)].iloc[0] == trading.kind_label(top["kind"], lang)
+    assert table[i18n.t("market.col.reason", lang)].iloc[0] == market_words.explain(top, lang)
+    assert table[i18n.t("market.col.kind", lang)].iloc[0] == market_words.kind_label(top["kind"], lang)
     link = table[i18n.t("market.col.open", lang)].iloc[0]
     assert link.startswith("/Enterprise?") and f"enterprise={top['enterprises'][0]}" in link and f"lang={lang}" in link
     assert not at.get("json")  # no alert selected: no evidence yet
@@ -76,7 +79,7 @@ def test_a_deep_link_preselects_the_alert_and_shows_its_evidence(app_db, scan, l
     assert not at.exception and not at.warning, [w.value for w in at.warning]
     row = scan["alert_id"].tolist().index(alert["alert_id"])
     assert at.session_state[table_key(at)]["selection"]["rows"] == [row]
-    assert any(m.value == i18n.t("market.evidence.title", lang, kind=trading.kind_label("cycle", lang))
+    assert any(m.value == i18n.t("market.evidence.title", lang, kind=market_words.kind_label("cycle", lang))
                for m in at.subheader)
     trades = evidence_trades(at)
     assert sorted(trades[i18n.t("market.trade.trade_id", lang)]) == sorted(alert["trade_ids"])
@@ -95,7 +98,7 @@ def test_selecting_a_row_shows_its_evidence_trades_and_puts_it_in_the_url(app_db
     alert = scan.iloc[1]
     assert at.query_params["alert"] == alert["alert_id"]
     assert sorted(evidence_trades(at)["Trade"]) == sorted(alert["trade_ids"])
-    assert trading.explain(alert, "en").replace("_", "\\_") in [m.value for m in at.markdown]
+    assert market_words.explain(alert, "en").replace("_", "\\_") in [m.value for m in at.markdown]
 
 
 @pytest.mark.parametrize("value", ["<script>alert(1)</script>", "round_trip:T1' OR '1'='1", "x" * 300])

@@ -12,10 +12,15 @@ import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from core import briefing, db, headline, i18n, queries, runs
-from core.db import Scope
-from core.filters import Filters, describe
+from core.export import briefing
+from core.store import db, queries
+from core.insight import headline, runs
+from core.words import i18n
+from core.contract.access import Scope
+from core.contract.filters import Filters
+from core.words.filters import describe
 from tests.app import apptest
+from core.words import headline as headline_words
 
 
 
@@ -48,11 +53,11 @@ def test_overview_shows_the_briefing(app_db, lang):
     at = open_overview({"lang": lang})
     assert not at.exception, at.exception
     f = frames(app_db, Filters(), lang)
-    head = headline.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
+    head = headline_words.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
                                      f["deposit_timeliness_by_year"], f["market_by_month"], lang)
     metrics = list(at.metric)
     assert [m.label for m in metrics] == head["label"].tolist()
-    assert [m.value for m in metrics] == [headline.fmt_value(r.value, r.kind, lang) for r in head.itertuples()]
+    assert [m.value for m in metrics] == [headline_words.fmt_value(r.value, r.kind, lang) for r in head.itertuples()]
     summary = at.get("markdown")[0].value
     assert i18n.t("overview.summary", lang) in summary
     flagged = f["enterprise_risk"]["band"].isin(["critical", "high"]).sum()
@@ -61,7 +66,7 @@ def test_overview_shows_the_briefing(app_db, lang):
     top = f["enterprise_risk"].dropna(subset=["risk_score"]).head(10)
     shown = at.dataframe[0].value
     assert shown[i18n.t("col.enterprise", lang)].tolist() == top["name"].tolist()
-    assert shown[i18n.t("col.main_reason", lang)].iloc[0] == headline.main_reason(top["reasons"].iloc[0], lang)
+    assert shown[i18n.t("col.main_reason", lang)].iloc[0] == headline_words.main_reason(top["reasons"].iloc[0], lang)
     assert len(at.get("vega_lite_chart")) >= 5  # tile map, emissions, risk trend, measured share, market
     assert len(at.get("download_button")) == 2
 
@@ -126,7 +131,7 @@ def test_selecting_an_intermediary_opens_its_profile(app_db):
 def test_exported_briefing_matches_the_screen(app_db, lang):
     at = open_overview({"lang": lang})
     f = frames(app_db, Filters(), lang)
-    head = headline.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
+    head = headline_words.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
                                      f["deposit_timeliness_by_year"], f["market_by_month"], lang)
     b = briefing.assemble(
         lang=lang, generated_at=dt.datetime(2026, 11, 24, 9, 0), as_of=f["national_headline"]["last_period"].iloc[0],
@@ -155,5 +160,5 @@ def test_exported_briefing_matches_the_screen(app_db, lang):
         any(i18n.fmt_int(total[enterprises_col], lang) in c.value for c in at.caption)
     headline_sheet = list(book.worksheets)[1]
     values = [row[1] for row in headline_sheet.iter_rows(min_row=3, values_only=True) if row[0] is not None]
-    assert [headline.fmt_value(v, k, lang) for v, k in zip(values, head["kind"])] == \
+    assert [headline_words.fmt_value(v, k, lang) for v, k in zip(values, head["kind"])] == \
         [m.value for m in at.metric]

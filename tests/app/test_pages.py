@@ -8,7 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import build_tiny_db
-from core import db, i18n, schema
+from core.contract import access
+from core.store import db
+from core.words import i18n
+from core.contract import schema
 from core.ui.page import PAGES
 from tests.app import apptest
 
@@ -118,12 +121,12 @@ def test_misconfigured_scope_shows_nothing(app_db, monkeypatch):
 
 
 def test_provincial_deployment_sees_its_province_only(app_db, monkeypatch):
-    from core import queries
+    from core.store import queries
 
     con = db.connect(app_db)
     try:
-        top = queries.emissions_by_province(con, db.Scope.national()).iloc[0]
-        expected = queries.national_headline(con, db.Scope.of([top["province_code"]])).iloc[0]
+        top = queries.emissions_by_province(con, access.Scope.national()).iloc[0]
+        expected = queries.national_headline(con, access.Scope.of([top["province_code"]])).iloc[0]
     finally:
         con.close()
     monkeypatch.setenv("CARBONWATCH_SCOPE", top["province_code"])

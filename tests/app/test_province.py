@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import db, i18n, queries, runs
-from core.db import Scope
-from core.filters import Filters
+from core.store import db, queries
+from core.words import i18n
+from core.insight import runs
+from core.contract.access import Scope
+from core.contract.filters import Filters
 from core.ui import province
 from tests.app import apptest
 
@@ -94,7 +96,7 @@ def test_deep_link_lists_exactly_the_provinces_enterprises(app_db, facts, lang):
 
 
 def db_name(code: str, lang: str) -> str:
-    from core import access
+    from core.contract import access
 
     return access.province_names()[code][lang]
 

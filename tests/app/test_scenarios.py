@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import db, i18n, runs, scenarios
-from core.filters import NO_FILTERS, Filters
-from core.scenarios import CarbonDefault, ReviewBudget, UnreliableIntermediaries
+from core.contract import access
+from core.store import db
+from core.words import i18n
+from core.insight import runs, scenarios
+from core.contract.filters import NO_FILTERS, Filters
+from core.insight.scenarios import CarbonDefault, ReviewBudget, UnreliableIntermediaries
 from core.ui import scenarios as ui
 from tests.app import apptest
 
@@ -131,8 +134,8 @@ def _save(path: Path, name: str, scenario, flt: Filters) -> tuple[str, scenarios
     con = db.connect(path)
     try:
         run_id = runs.latest_assessment(con).run_id
-        sid = scenarios.save(con, name, scenario, flt, db.Scope.national())
-        return sid, scenarios.recompute(con, scenario, db.Scope.national(), flt.with_run(run_id))
+        sid = scenarios.save(con, name, scenario, flt, access.Scope.national())
+        return sid, scenarios.recompute(con, scenario, access.Scope.national(), flt.with_run(run_id))
     finally:
         con.close()
 
@@ -217,7 +220,7 @@ def test_exports_are_in_the_language_with_parameters_scope_and_filters(assessed_
     try:
         flt = NO_FILTERS.with_run(runs.latest_assessment(con).run_id)
         lab = con.execute("SELECT min(lab_id) FROM monthly_reports").fetchone()[0]
-        res = scenarios.recompute(con, UnreliableIntermediaries(labs=(lab,)), db.Scope.national(), flt)
+        res = scenarios.recompute(con, UnreliableIntermediaries(labs=(lab,)), access.Scope.national(), flt)
     finally:
         con.close()
     about = [(i18n.t("scenarios.about.scope", lang), i18n.t("scope.national", lang)),

@@ -1,6 +1,6 @@
 """Benchmarks of what users wait for, next to the raw engine doing the same work (GUIDE 4).
 
-    python -m core.cli bench [--scale S] [--seed N] [--repeats N] [--json FILE] [--no-browser] [--dir DIR]
+    python -m tests.bench.harness [--scale S] [--seed N] [--repeats N] [--json FILE] [--no-browser] [--dir DIR]
 
 One run, on a demo database of the given scale (built once per scale, seed and engine version
 under --dir as `core.cli demo` builds it, then reused):
@@ -16,6 +16,8 @@ It reports; it never fails on a timing. Dev-only: it needs requirements-dev.txt.
 """
 from __future__ import annotations
 
+import argparse
+
 import datetime as dt
 import hashlib
 import inspect
@@ -25,6 +27,7 @@ import os
 import platform
 import statistics
 import tempfile
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -32,7 +35,10 @@ from pathlib import Path
 
 import duckdb
 
-from core import db, i18n, queries, schema
+from core.contract import access
+from core.store import db, queries, sql
+from core.words import i18n
+from core.contract import schema
 from tests.e2e import browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +50,9 @@ SCENARIO_OP = "scenario carbon_default national"  # the what-if recompute the sc
 SURVEILLANCE_OP = "surveillance scan national"
 SURVEILLANCE_TARGET = {"name": "surveillance_scan_s", "limit": 3.0, "from_scale": 10}
 # A change to these files changes the demo database: a stored one is rebuilt.
-GENERATOR_FILES = ("core/demo.py", "core/loader.py", "core/schema.py", "core/mrv.py", "core/features.py",
-                   "core/rules.py", "core/detectors.py", "core/risk.py", "core/runs.py")
+GENERATOR_FILES = ("core/demo.py", "core/store/loader.py", "core/contract/schema.py", "core/contract/mrv.py",
+                   "core/contract/scoring.py", "core/engine/features.py", "core/engine/rules.py",
+                   "core/engine/detectors.py", "core/engine/risk.py", "core/insight/runs.py")
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,9 @@ def demo_database(opts: Options) -> tuple[Path, dict]:
     """The bench database for (scale, seed): reused when its record matches, else built as
     `core.cli demo` builds it (generate, load, assess), timing each step, and the same files
     ingested by bare DuckDB for the loader's ratio."""
-    from core import demo, loader, runs
+    from core import demo
+    from core.store import loader
+    from core.insight import runs
 
     opts.workdir.mkdir(parents=True, exist_ok=True)
     stem = f"demo-s{opts.scale:g}-seed{opts.seed}"
@@ -190,7 +199,7 @@ class _RecordingCursor:
 
 
 def _latest_run_id(con) -> str | None:
-    from core import runs
+    from core.insight import runs
 
     run = runs.latest_assessment(con)
     return run.run_id if run else None
@@ -198,13 +207,12 @@ def _latest_run_id(con) -> str | None:
 
 def _riskiest_enterprise(con) -> str | None:
     """The enterprise a regulator opens first: the highest composite score of the stored run."""
-    from core import risk
 
     run_id = _latest_run_id(con)
     if run_id is None:
         return None
     row = con.execute(f"SELECT enterprise_id FROM risk_components c WHERE run_id = ? "
-                      f"ORDER BY {risk.score_sql('c')} DESC, enterprise_id LIMIT 1", [run_id]).fetchone()
+                      f"ORDER BY {sql.score_sql('c')} DESC, enterprise_id LIMIT 1", [run_id]).fetchone()
     return row[0] if row else None
 
 
@@ -256,14 +264,14 @@ def query_args(fn: Callable, con) -> dict | None:
     return args
 
 
-def call_query(fn: Callable, con, scope: db.Scope, flt=None, **args):
+def call_query(fn: Callable, con, scope: access.Scope, flt=None, **args):
     """Call a named query as the page does: with the scope and the filters where it takes them."""
     params = inspect.signature(fn).parameters
     lead = [x for name, x in (("scope", scope), ("flt", flt)) if name in params and x is not None]
     return fn(con, *lead, **args)
 
 
-def capture_sql(fn: Callable, con: duckdb.DuckDBPyConnection, scope: db.Scope, flt=None,
+def capture_sql(fn: Callable, con: duckdb.DuckDBPyConnection, scope: access.Scope, flt=None,
                 **args) -> list[tuple[str, list]]:
     """The statements (SQL, bound parameters) a named query issues for `scope` and `flt`."""
     rec = _RecordingConnection(con)
@@ -292,10 +300,10 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     The product path of a page query (queries.SCOPED/UNSCOPED) is Page.query with the cache
     cleared (cache key, scope, SQL, cursor, DataFrame, cache store), and its cached answer is
     timed too; the others (the detection inputs) are called directly, as core.features does."""
-    from core.filters import NO_FILTERS
+    from core.contract.filters import NO_FILTERS
     from core.ui.page import Page, clear_query_cache
 
-    scope = db.Scope.national()
+    scope = access.Scope.national()
     con = db.connect(ctx.db_path)  # same configuration as the app's connection: one DuckDB instance
     try:
         flt = NO_FILTERS.with_run(_latest_run_id(con))  # the pages' view: no filters, the stored run
@@ -364,13 +372,14 @@ def detectors_vs_pyod(ctx: BenchContext) -> list[Comparison]:
     parameters, fit + decision_function on the same matrix (scaled where the registry says so).
     The product keeps the training scores (decision_scores_) rather than scoring twice, so a
     ratio below 1 is possible. One row for the ensemble, one per detector."""
-    from core import detectors, features, runs
+    from core.engine import detectors, features
+    from core.insight import runs
 
     con = db.connect(ctx.db_path)
     try:
         config = runs.RunConfig()
         t0 = time.perf_counter()
-        f = features.build(con, config.scope)
+        f = runs.build_features(con, config.scope)
         features_s = time.perf_counter() - t0
     finally:
         con.close()
@@ -423,9 +432,9 @@ def _warm_vs_raw(ctx: BenchContext, op: str, product: Callable, cached: Callable
     """An operation a page waits for, national, on the stored run: `product(con, scope, flt)` warm,
     against the statements it issues replayed on a bare cursor (interleaved), and the page's cached
     answer `cached(scope, flt, con)` once computed. `note(result, n_statements)` describes the run."""
-    from core.filters import NO_FILTERS
+    from core.contract.filters import NO_FILTERS
 
-    scope = db.Scope.national()
+    scope = access.Scope.national()
     con = db.connect(ctx.db_path)
     try:
         flt = NO_FILTERS.with_run(_latest_run_id(con))
@@ -450,14 +459,13 @@ def scenario_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     on the stored run. Product: core.scenarios.recompute with DuckDB warm (named queries, DataFrames,
     the by-province and national comparison); raw: its captured SQL on a bare cursor; cached: the
     page's st.cache_data answer (core.ui.scenarios)."""
-    from core import scenarios
+    from core.insight import scenarios
     from core.ui import scenarios as scenarios_ui
-    from core.ui.page import _scope_key
 
     scenario = scenarios.CarbonDefault()
     return _warm_vs_raw(
         ctx, SCENARIO_OP, lambda con, scope, flt: scenarios.recompute(con, scenario, scope, flt),
-        lambda scope, flt, con: scenarios_ui._recompute(scenario.to_json(), _scope_key(scope), flt,
+        lambda scope, flt, con: scenarios_ui._recompute(scenario.to_json(), scope.key, flt,
                                                         str(ctx.db_path), db.data_version(con)),
         max(ctx.opts.repeats, 5), lambda _, n: f"core.scenarios.recompute, warm; {n} statement(s)")
 
@@ -467,13 +475,12 @@ def surveillance_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     of alert, on the stored run. Product: the scan with DuckDB warm (one named query per kind, the
     DataFrames, the scores and the evidence as JSON); raw: the same captured statements on a bare
     cursor; cached: the page's st.cache_data answer (core.ui.market)."""
-    from core import trading
+    from core.insight import trading
     from core.ui import market as market_ui
-    from core.ui.page import _scope_key
 
     return _warm_vs_raw(
         ctx, SURVEILLANCE_OP, trading.scan,
-        lambda scope, flt, con: market_ui._scan(_scope_key(scope), flt, str(ctx.db_path), db.data_version(con)),
+        lambda scope, flt, con: market_ui._scan(scope.key, flt, str(ctx.db_path), db.data_version(con)),
         max(ctx.opts.repeats, 5) if ctx.opts.scale < 10 else max(ctx.opts.repeats, 3),
         lambda alerts, n: f"core.trading.scan, warm; {len(alerts):,} alerts; {n} statement(s)")
 
@@ -702,8 +709,26 @@ def render_table(r: dict) -> str:
     return "\n".join(lines)
 
 
-def main(args) -> int:
-    """Entry point of `python -m core.cli bench`."""
+def build_parser() -> argparse.ArgumentParser:
+    """`python -m tests.bench.harness` (make bench): a dev tool, so it lives with the tests and
+    the product's command line never loads AppTest or a browser driver."""
+    pb = argparse.ArgumentParser(prog="python -m tests.bench.harness",
+                                 description="time pages, browser, memory and queries against the raw engines")
+    pb.add_argument("--scale", type=float, default=1.0, help="demo scale of the bench database (built once per scale)")
+    pb.add_argument("--seed", type=int, default=2022)
+    pb.add_argument("--repeats", type=int, default=5, help="warm runs / navigations / query pairs per median")
+    pb.add_argument("--cold-repeats", type=int, default=3, help="cold page runs (caches cleared) per median")
+    pb.add_argument("--sessions", type=int, default=5, help="concurrent browser sessions for the memory peak")
+    pb.add_argument("--no-browser", action="store_true", help="skip the Playwright parts")
+    pb.add_argument("--dir", help="where bench databases are kept (default: tests/bench/artifacts)")
+    pb.add_argument("--json", help="also write the results to this JSON file")
+    return pb
+
+
+def main(args=None) -> int:
+    """Entry point of `python -m tests.bench.harness` (make bench)."""
+    if args is None or isinstance(args, list):
+        args = build_parser().parse_args(args)
     # Outside a server Streamlit's caches warn "No runtime found" on every call, AppTest resets
     # Streamlit's log level on each run, and a page's exception is logged as well as recorded in
     # the results: silence logging up to ERROR for the whole process.
@@ -719,3 +744,7 @@ def main(args) -> int:
         opts.json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
         print(f"\nwrote {opts.json_path}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

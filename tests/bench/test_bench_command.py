@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core import db, i18n, queries
+from core.contract import access
+from core.store import db, queries
+from core.words import i18n
 from core.ui.page import PAGES
 from tests.bench import harness
 from tests.e2e import browser
@@ -23,7 +25,7 @@ SECTIONS = {"meta", "demo_build", "pages", "apptest_floor_ms", "browser", "memor
 
 def bench(tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
     out = tmp / "bench.json"
-    r = subprocess.run([sys.executable, "-m", "core.cli", "bench", "--scale", "0.02", "--seed", "3", "--repeats", "1",
+    r = subprocess.run([sys.executable, "-m", "tests.bench.harness", "--scale", "0.02", "--seed", "3", "--repeats", "1",
                         "--cold-repeats", "1", "--sessions", "2", "--dir", str(tmp / "dbs"), "--json", str(out),
                         *extra], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -104,7 +106,7 @@ def test_captured_sql_replayed_gives_the_query_result(tiny_db_path):
             args = harness.query_args(fn, con)
             if args is None:  # e.g. flagged_rows needs a stored run; the tiny database has none
                 continue
-            for scope in (db.Scope.national(), db.Scope.of(["37"])):
+            for scope in (access.Scope.national(), access.Scope.of(["37"])):
                 statements = harness.capture_sql(fn, con, scope, **args)
                 assert len(statements) == 1, name
                 sql, params = statements[0]

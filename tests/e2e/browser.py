@@ -23,7 +23,7 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
-from core import db
+from core.store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"

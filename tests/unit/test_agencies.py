@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import agencies, db, queries, rules
-from core.db import Scope
-from core.filters import Filters
+from core.insight import agencies
+from core.store import db, queries
+from core.engine import rules
+from core.contract.access import Scope
+from core.contract.filters import Filters
+from core.words import agencies as agency_words
 
 NATIONAL = Scope.national()
 TOP = 10
@@ -124,7 +127,7 @@ def test_an_agency_whose_clients_are_all_flagged_stands_out():
                                                       "served", "rate"])).set_index("agency_id")
     assert out.loc["C-ALL", "p_value"] < 1e-9 and out.loc["C-ALL", "score"] > 50
     assert out.loc["C-NONE", "p_value"] == 1.0 and out.loc["C-NONE", "score"] == 0
-    assert "8" in agencies.explain(out.loc["C-ALL"], "en") and "8" in agencies.explain(out.loc["C-ALL"], "zh")
+    assert "8" in agency_words.explain(out.loc["C-ALL"], "en") and "8" in agency_words.explain(out.loc["C-ALL"], "zh")
 
 
 def test_clients_of_the_ring_lab_show_the_batch(con, flt, planted):
@@ -171,7 +174,7 @@ def test_context_is_one_row_per_enterprise_year_in_range(con, context):
     for reason in fired.reason.head(20):
         r = json.loads(reason)
         assert r["kind"] in agencies.KINDS and r["signals"]
-        assert agencies.describe_context(reason, "zh") and agencies.describe_context(reason, "en")
+        assert agency_words.describe_context(reason, "zh") and agency_words.describe_context(reason, "en")
 
 
 def test_context_never_counts_the_enterprise_itself(con, flt, context):
@@ -298,7 +301,7 @@ def test_the_period_narrows_what_is_counted(tiny):
 
 
 def test_every_signal_kind_and_column_has_words():
-    from core import i18n
+    from core.words import i18n
     from core.ui import tables
 
     for lang in i18n.LANGS:

@@ -13,8 +13,9 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 
-from core import briefing, i18n
-from core.i18n import t
+from core.export import briefing
+from core.words import i18n
+from core.words.i18n import t
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LANGS = pytest.mark.parametrize("lang", ["en", "zh"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import db
+from core.store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import demo, mrv, schema
+from core import demo
+from core.contract import mrv, schema
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import detectors
-from core.detectors import REGISTRY, score_matrix
+from core.engine import detectors
+from core.engine.detectors import REGISTRY, score_matrix
 
 
 def planted(n=3000, d=6, k=30, seed=7):
@@ -150,7 +150,7 @@ def test_same_seed_same_scores():
 def test_model_matrix_is_finite_with_missing_infinite_constant_and_duplicate_columns():
     import pandas as pd
 
-    from core import features
+    from core.engine import features
 
     n = 500
     rng = np.random.default_rng(2)

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import db, features, queries
-from core.db import Scope
-from core.filters import Filters
+from core.store import db, queries
+from core.engine import features
+from core.contract.access import Scope
+from core.contract.filters import Filters
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import agencies, db, demo, evaluate, features, loader, risk, rules, runs, trading
-from core.db import Scope
-from core.filters import Filters
+from core.insight import agencies, evaluate, runs, trading
+from core.store import db, loader
+from core import demo
+from core.engine import features, risk, rules
+from core.contract.access import Scope
+from core.contract.filters import Filters
 from tests.unit.test_agencies import planted_agencies
 from tests.unit.test_trading import PLANTED, assert_planted_in_top_ten
+from core.words import reasons as reason_words
 
 
 def build(tmp, scale, seed):
@@ -133,7 +137,7 @@ def test_components_are_bounded_and_reasons_render(small, small_run):
     assert comp.risk_score.is_monotonic_decreasing
     top = comp.iloc[0]
     assert top.band == "critical"
-    assert risk.describe_reasons(top.reasons, "zh") != risk.describe_reasons(top.reasons, "en")
+    assert reason_words.describe_reasons(top.reasons, "zh") != reason_words.describe_reasons(top.reasons, "en")
 
 
 # ------------------------------------------------------------------ runs
@@ -196,7 +200,7 @@ def test_evaluation_needs_labels(small, small_run, tmp_path):
 def test_rules_on_a_scope_where_nothing_matches(small):
     """A small province may have no hit for a rule: every rule still returns an empty frame."""
     one = small.execute("SELECT province_code FROM enterprises GROUP BY 1 ORDER BY count(*) LIMIT 1").fetchone()[0]
-    f = features.build(small, Scope.of([one]))
+    f = runs.build_features(small, Scope.of([one]))
     hits = rules.evaluate(f)
     assert list(hits.columns) == rules.HIT_COLUMNS
     empty = f.plant_months.iloc[0:0]

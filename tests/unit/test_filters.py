@@ -8,9 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import db, queries, risk, runs
-from core.db import Scope
-from core.filters import Filters, describe
+from core.store import db, queries
+from core.engine import risk
+from core.insight import runs
+from core.contract.access import Scope
+from core.contract.filters import Filters
+from core.engine.rules import RULES
+from core.store import sql
+from core.words.filters import describe
 
 NATIONAL = Scope.national()
 
@@ -49,7 +54,7 @@ def test_url_round_trip():
     ({"lab": "L1\x00"}, "lab"),
 ])
 def test_invalid_values_are_dropped_with_a_reason(query, param):
-    f, problems = Filters.parse(query)
+    f, problems = Filters.parse(query, known_rules=set(RULES))
     assert f == Filters()
     assert [p.param for p in problems] == [param]
     assert problems[0].reason
@@ -80,7 +85,7 @@ def test_describe_names_every_filter_in_both_languages():
 # --- SQL semantics -----------------------------------------------------------------------------
 
 def test_score_sql_is_the_composite_formula(con, run_id):
-    comp = db.fetch_df(con, f"SELECT *, {risk.score_sql('c')} AS s, {risk.band_sql(risk.score_sql('c'))} AS b "
+    comp = db.fetch_df(con, f"SELECT *, {sql.score_sql('c')} AS s, {sql.band_sql(sql.score_sql('c'))} AS b "
                             "FROM risk_components c WHERE run_id = ?", [run_id])
     expected = risk.composite(comp)
     assert np.allclose(comp["s"], expected["risk_score"], atol=0.01)

@@ -6,7 +6,8 @@ import string
 
 import pytest
 
-from core import i18n, schema
+from core.words import i18n
+from core.contract import schema
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

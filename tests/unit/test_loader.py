@@ -15,8 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import loader, schema
-from core.loader import LoadRejected, Problem
+from core.store import ddl, loader
+from core.contract import schema
+from core.store.loader import LoadRejected, Problem
 
 # ---------------------------------------------------------------------------- fixture data
 
@@ -185,7 +186,7 @@ def dump(con) -> dict[str, list[tuple]]:
 @pytest.fixture
 def con():
     c = duckdb.connect()
-    schema.create(c)
+    ddl.create(c)
     yield c
     c.close()
 
@@ -201,7 +202,7 @@ def base_db(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("base")
     path = d / "base.duckdb"
     c = duckdb.connect(str(path))
-    schema.create(c)
+    ddl.create(c)
     loader.load_folder(c, write_valid_folder(d / "valid"), source="fixture")
     c.close()
     return path
@@ -360,7 +361,7 @@ def test_parquet_folder_loads_like_csv(con, valid, tmp_path):
     report = loader.load_folder(con, pq, source="parquet")
     assert report.tables == {t: (len(rows), 0) for t, rows in VALID.items()}
     csv_con = duckdb.connect()
-    schema.create(csv_con)
+    ddl.create(csv_con)
     loader.load_folder(csv_con, valid)
     strip = lambda d: {t: v for t, v in d.items() if t != "load_log"}  # noqa: E731
     assert strip(dump(con)) == strip(dump(csv_con))

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from conftest import TINY_MONTHLY, TINY_VERIFIED_2022, tiny_monthly_emissions
-from core import access, db, queries
-from core.db import Scope
+from core.contract import access
+from core.store import db, queries
+from core.contract.access import Scope
 
 NATIONAL = Scope.national()
 INJECTIONS = [

@@ -6,10 +6,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core import db, queries, runs
-from core.db import Scope
-from core.filters import Filters
-from core.rules import SEVERITIES
+from core.store import db, queries
+from core.insight import runs
+from core.contract.access import Scope
+from core.contract.filters import Filters
+from core.engine.rules import SEVERITIES
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,12 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from conftest import TINY_MONTHLY, TINY_VERIFIED_2022, build_tiny_db
-from core import db, mrv, queries, scenarios
-from core.db import Scope
-from core.filters import NO_FILTERS, Filters
-from core.scenarios import CarbonDefault, ReviewBudget, Scenario, UnreliableIntermediaries
+from core.store import db, queries
+from core.contract import mrv
+from core.insight import scenarios
+from core.contract.access import Scope
+from core.contract.filters import NO_FILTERS, Filters
+from core.insight.scenarios import CarbonDefault, ReviewBudget, Scenario, UnreliableIntermediaries
 
 NATIONAL = Scope.national()
 RUN = "tiny-run"
@@ -302,7 +304,7 @@ def demo(assessed_demo_db):
 
 @pytest.fixture(scope="module")
 def demo_flt(demo):
-    from core import runs
+    from core.insight import runs
 
     return NO_FILTERS.with_run(runs.latest_assessment(demo).run_id)
 

@@ -11,9 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import db, runs, trading
-from core.db import Scope
-from core.filters import NO_FILTERS, Filters
+from core.store import db
+from core.insight import runs, trading
+from core.contract.access import Scope
+from core.contract.filters import NO_FILTERS, Filters
+from core.words import market as market_words
 
 # demo pattern (core.demo.PATTERNS) -> the kind of alert that must find it
 PLANTED = {"trade_round_trip": "round_trip", "off_market_block": "off_market", "trade_cycle": "cycle",
@@ -63,7 +65,7 @@ def test_alerts_are_ranked_scored_and_explained(demo):
         row = pd.Series(a._asdict())
         assert isinstance(json.loads(row["evidence"]), dict)
         for lang in ("en", "zh"):
-            text = trading.explain(row, lang)
+            text = market_words.explain(row, lang)
             assert text and "{" not in text
     # the same data gives the same ids (a deep link keeps working)
     again = trading.scan(demo["con"], Scope.national(), NO_FILTERS.with_run(demo["run_id"]))
@@ -217,7 +219,7 @@ def test_each_pattern_fires_exactly_its_alert_with_its_evidence(market):
         (2024, ["R01"], True, 1_200_000, 5_000_000)
 
     for lang in ("en", "zh"):
-        assert all("{" not in trading.explain(r, lang) for r in a.values())
+        assert all("{" not in market_words.explain(r, lang) for r in a.values())
 
 
 def test_without_a_stored_run_no_enterprise_is_flagged(market):

@@ -1,5 +1,6 @@
 """Features of the detection engine, per unit-month, per plant-month of lab results, and per
-enterprise-year, computed from the named queries in core.queries.
+enterprise-year, computed from frames handed in (the store's detection inputs, core.insight.runs
+fetches them).
 
 Every deviation is robust (median and MAD), so the few falsified months cannot hide
 themselves by moving the reference they are compared with:
@@ -18,10 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import queries
-from core.db import Scope
+from core.contract.scoring import MIN_HOURS  # noqa: F401  (months below it are not a reference)
 
-MIN_HOURS = 100  # months below this are outages or start-ups: kept, but not used as a reference
 MAD_TO_SD = 1.4826
 LAB_COLUMNS = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "moisture_ad_pct", "hydrogen_pct",
                "sulfur_pct", "ncv_dry", "c_dry"]
@@ -98,18 +97,17 @@ class Features:
         return X[kept].to_numpy(dtype=np.float64), kept
 
 
-def build(con, scope: Scope) -> Features:
-    um = queries.unit_month_inputs(con, scope)
-    um = _unit_month_features(um)
+def build(unit_months: pd.DataFrame, enterprise_years: pd.DataFrame, missing: pd.DataFrame,
+          related_trades: pd.DataFrame, surveillance: pd.DataFrame | None = None) -> Features:
+    """The features of the frames handed in (core.store.queries: unit_month_inputs,
+    enterprise_year_inputs, missing_deposit_months, related_party_trades; surveillance: the
+    alerts of core.insight.trading.scan of the kinds in SURVEILLANCE_KINDS)."""
+    um = _unit_month_features(unit_months)
     pm = _plant_month_features(um)
     um = um.merge(pm[["enterprise_id", "period", "cc_own_dev", "cc_peer_z", "ncv_dry_own_dev",
                       "moisture_own_diff", "cc_mom"]], on=["enterprise_id", "period"], how="left")
-    ey = _enterprise_year_features(queries.enterprise_year_inputs(con, scope), um, pm)
-    from core import trading  # trading imports queries like this module; kept local to read as optional
-
-    return Features(um, pm, ey, queries.missing_deposit_months(con, scope),
-                    queries.related_party_trades(con, scope),
-                    trading.scan(con, scope, kinds=tuple(SURVEILLANCE_KINDS)))
+    ey = _enterprise_year_features(enterprise_years, um, pm)
+    return Features(um, pm, ey, missing, related_trades, surveillance)
 
 
 def _unit_month_features(um: pd.DataFrame) -> pd.DataFrame:

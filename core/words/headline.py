@@ -1,75 +1,29 @@
-"""What the leadership view says: the headline figures with their change, and the summary.
-
-Pure functions of the page-query frames (core.queries), so the Overview, the exported
-briefing (core.briefing) and the tests all compute and word each figure the same way.
-"""
+"""The leadership view in words: headline values, their change, the main reason and the
+two-sentence summary written from the figures of core.insight.headline."""
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pandas as pd
 
-from core import i18n, queries, risk
-from core.rules import RULES
-
-FLAGGED_BANDS = ("critical", "high")
-
-
-def flagged_by_year(risk_years: pd.DataFrame) -> pd.DataFrame:
-    """year, flagged (critical + high), critical, assessed: from queries.risk_by_year."""
-    if risk_years.empty:
-        return pd.DataFrame({"year": pd.Series(dtype=int), "flagged": pd.Series(dtype=int),
-                             "critical": pd.Series(dtype=int), "assessed": pd.Series(dtype=int)})
-    wide = risk_years.pivot_table(index="year", columns="band", values="enterprises", aggfunc="sum", fill_value=0)
-    for b, _ in risk.BANDS:
-        if b not in wide:
-            wide[b] = 0
-    out = pd.DataFrame({"flagged": wide[list(FLAGGED_BANDS)].sum(axis=1), "critical": wide["critical"],
-                        "assessed": wide.sum(axis=1)})
-    return out.reset_index().astype(int)
-
-
-def headline_year(years: pd.DataFrame) -> int | None:
-    """The year the headline compares: the latest with all 12 months, else the latest."""
-    latest, _ = queries.latest_complete(years)
-    if latest is not None:
-        return int(latest["year"])
-    return int(years["year"].max()) if len(years) else None
-
-
-def _at(frame: pd.DataFrame, year: int | None, column: str):
-    if year is None or frame.empty:
-        return np.nan
-    v = queries.in_year(frame, year, column)
-    return np.nan if v is None else float(v)
+from core.engine.rules import RULES
+from core.insight.headline import FLAGGED_BANDS, _at, figures, flagged_by_year, top_rule
+from core.words import i18n
+from core.words import reasons as reason_words
 
 
 def headline(years: pd.DataFrame, risk_years: pd.DataFrame, measured: pd.DataFrame, deposits: pd.DataFrame,
              market: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The six headline figures: label, value, previous, kind, note (what is compared).
-    Risk, emissions, measured share and on-time deposits compare the headline year with the
-    year before; the carbon price compares the last month with the month before."""
-    y = headline_year(years)
-    flagged = flagged_by_year(risk_years)
-    prev = None if y is None else y - 1
-    rows = [
-        ("headline.flagged", _at(flagged, y, "flagged"), _at(flagged, prev, "flagged"), "int"),
-        ("headline.critical", _at(flagged, y, "critical"), _at(flagged, prev, "critical"), "int"),
-        ("headline.emissions", _at(years, y, "computed_t"), _at(years, prev, "computed_t"), "tonnes"),
-        ("headline.measured", _at(measured, y, "share"), _at(measured, prev, "share"), "pct"),
-        ("headline.on_time", _at(deposits, y, "share"), _at(deposits, prev, "share"), "pct"),
-    ]
-    out = [(i18n.t(k, lang, year=y if y is not None else "—"), v, p, kind,
-            i18n.t("headline.vs_year", lang, year=prev if prev is not None else "—")) for k, v, p, kind in rows]
-    m = market.dropna(subset=["vwap_cny"]) if len(market) else market
-    last = m.iloc[-1] if len(m) else None
-    before = m.iloc[-2] if len(m) > 1 else None
-    out.append((i18n.t("headline.price", lang, month=i18n.fmt_period(last["month"], lang) if last is not None else "—"),
-                float(last["vwap_cny"]) if last is not None else np.nan,
-                float(before["vwap_cny"]) if before is not None else np.nan, "price",
-                i18n.t("headline.vs_month", lang,
-                       month=i18n.fmt_period(before["month"], lang) if before is not None else "—")))
+    """The six headline figures of core.insight.headline.figures with their labels: label, value,
+    previous, kind, note (what is compared)."""
+    out = []
+    for r in figures(years, risk_years, measured, deposits, market).itertuples():
+        if r.kind == "price":
+            label = i18n.t(r.key, lang, month=i18n.fmt_period(r.when, lang) if r.when is not None else "—")
+            note = i18n.t("headline.vs_month", lang, month=i18n.fmt_period(r.before, lang) if r.before is not None else "—")
+        else:
+            label = i18n.t(r.key, lang, year=r.when if r.when is not None else "—")
+            note = i18n.t("headline.vs_year", lang, year=r.before if r.before is not None else "—")
+        out.append((label, r.value, r.previous, r.kind, note))
     return pd.DataFrame(out, columns=["label", "value", "previous", "kind", "note"])
 
 
@@ -100,17 +54,7 @@ def main_reason(reasons, lang: str) -> str:
     """The first reason of an enterprise's risk, in words."""
     if reasons is None or (isinstance(reasons, float) and np.isnan(reasons)):
         return i18n.MISSING
-    return risk.describe_reasons(reasons, lang, k=1)
-
-
-def top_rule(enterprises: pd.DataFrame) -> str | None:
-    """The rule that fired for the most flagged enterprises (their worst year)."""
-    flagged = enterprises[enterprises["band"].isin(FLAGGED_BANDS)]
-    counts: dict[str, int] = {}
-    for r in flagged["reasons"].dropna():
-        for rule_id in json.loads(r).get("rules", [])[:1]:
-            counts[rule_id] = counts.get(rule_id, 0) + 1
-    return max(sorted(counts), key=counts.get) if counts else None
+    return reason_words.describe_reasons(reasons, lang, k=1)
 
 
 def _named_count(name: str, n, lang: str) -> str:
@@ -152,4 +96,3 @@ def summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agencies: pd.Dat
         second = second[0].upper() + second[1:] if not zh else second
         second += "。" if zh else "."
     return f"{first} {second}".strip() if not zh else first + second
-

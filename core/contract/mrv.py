@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 from functools import lru_cache
 
-from core.schema import REFERENCE_DIR
+from core.contract.schema import REFERENCE_DIR
 
 CO2_PER_C = 44.0 / 12.0
 OXIDATION_DEFAULT = 0.99  # coal and gas (domain 2.2, unconfirmed)
@@ -93,15 +93,6 @@ def deposit_deadline(period: dt.date) -> dt.date:
     if period >= MONTHLY_DEPOSIT_FROM:
         return month_end(period) + dt.timedelta(days=DEPOSIT_DAYS)
     return ANNUAL_REPORT_DEADLINE[period.year]
-
-
-def deposit_deadline_sql(period_col: str = "period") -> str:
-    """The same rule as `deposit_deadline`, as a SQL expression over a DATE column."""
-    annual = " ".join(f"WHEN year({period_col}) = {y} THEN DATE '{d.isoformat()}'"
-                      for y, d in ANNUAL_REPORT_DEADLINE.items())
-    return (f"(CASE WHEN {period_col} >= DATE '{MONTHLY_DEPOSIT_FROM.isoformat()}' "
-            f"THEN last_day({period_col}) + INTERVAL {DEPOSIT_DAYS} DAY {annual} "
-            f"ELSE last_day({period_col}) + INTERVAL {DEPOSIT_DAYS} DAY END)::DATE")
 
 
 @lru_cache(maxsize=1)

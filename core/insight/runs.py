@@ -19,8 +19,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from core import agencies, db, detectors, features, risk, rules, trading
-from core.db import Scope
+from core.contract.access import Scope
+from core.engine import detectors, features, risk, rules
+from core.insight import agencies, trading
+from core.store import db, queries
+from core.store import runs as run_store
 
 LEVELS = ("unit_month", "enterprise_year")
 EXPLAIN_TOP = 0.02  # explanations are stored for the top 2 % of rows by ensemble score
@@ -71,20 +74,38 @@ class Run:
     from_store: bool
 
 
-_FEATURES: dict[tuple, features.Features] = {}
+_INPUTS: dict[tuple, tuple[features.Features, pd.DataFrame]] = {}
+
+
+def build_features(con, scope: Scope, alerts: pd.DataFrame | None = None) -> features.Features:
+    """The detection features of the scope's data: the store's inputs handed to the engine, with
+    the market-surveillance alerts (`alerts`: trading.scan of the scope, scanned here if None)."""
+    if alerts is None:
+        alerts = trading.scan(con, scope)
+    surveillance = alerts[alerts["kind"].isin(list(features.SURVEILLANCE_KINDS))].reset_index(drop=True)
+    return features.build(queries.unit_month_inputs(con, scope), queries.enterprise_year_inputs(con, scope),
+                          queries.missing_deposit_months(con, scope), queries.related_party_trades(con, scope),
+                          surveillance)
+
+
+def _inputs(con, scope: Scope) -> tuple[features.Features, pd.DataFrame]:
+    """Features and surveillance alerts of the current data, memoised per connection, data
+    version and scope: one market scan per assessment feeds both the rules and the context."""
+    key = (id(con), db.data_version(con), scope)
+    if key not in _INPUTS:
+        _INPUTS.clear()  # one data version at a time: the frames are large
+        alerts = trading.scan(con, scope)
+        _INPUTS[key] = (build_features(con, scope, alerts), alerts)
+    return _INPUTS[key]
 
 
 def get_features(con, scope: Scope) -> features.Features:
     """Features of the current data, memoised per connection, data version and scope."""
-    key = (id(con), db.data_version(con), scope)
-    if key not in _FEATURES:
-        _FEATURES.clear()  # one data version at a time: the frames are large
-        _FEATURES[key] = features.build(con, scope)
-    return _FEATURES[key]
+    return _inputs(con, scope)[0]
 
 
 def find(con, run_id: str) -> Run | None:
-    row = db.fetch_df(con, "SELECT * FROM model_runs WHERE run_id = ?", [run_id])
+    row = run_store.run_row(con, run_id)
     if row.empty:
         return None
     r = row.iloc[0]
@@ -114,7 +135,7 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
             return stored
     t0 = time.perf_counter()
     say("features", 0.05)
-    f = get_features(con, config.scope)
+    f, alerts = _inputs(con, config.scope)
     say("rules", 0.25)
     hits = rules.evaluate(f)
     X, names, keys = _matrix(f, config)
@@ -127,7 +148,7 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
     pct = result.percentile()
     unit_score = result.ensemble if config.level == "unit_month" else _spread(f, keys, result.ensemble)
     say("context", 0.93)
-    comp = risk.components(f, hits, unit_score, context=context_inputs(con, config.scope, hits))
+    comp = risk.components(f, hits, unit_score, context=context_inputs(con, config.scope, hits, alerts))
     scores = _score_rows(keys, result, pct, X, names)
     duration = time.perf_counter() - t0
     say("saving", 0.97)
@@ -141,12 +162,13 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
     return info
 
 
-def context_inputs(con, scope: Scope, hits: pd.DataFrame) -> pd.DataFrame:
+def context_inputs(con, scope: Scope, hits: pd.DataFrame, alerts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The context component per enterprise-year (core.risk): the worse of its intermediaries'
     suspicion (from this run's rule hits on their other clients) and its market-surveillance
-    alerts (without 'flagged net seller', which would feed on this run's own flags)."""
+    alerts (without 'flagged net seller', which would feed on this run's own flags; `alerts`: the
+    scope's trading.scan without an assessment, scanned here if None)."""
     a = agencies.enterprise_context(con, scope, "", hits=hits)
-    t = trading.enterprise_context(con, scope, None)
+    t = trading.context_from(trading.scan(con, scope) if alerts is None else alerts, scope)
     a = pd.DataFrame({"enterprise_id": a["enterprise_id"], "year": a["year"].astype(int),
                       "agency": a["agencies"].astype(float), "agency_reason": a["reason"]})
     t = pd.DataFrame({"enterprise_id": t["enterprise_id"], "year": t["year"].astype(int),
@@ -193,40 +215,19 @@ def _score_rows(keys, result, pct, X, names) -> pd.DataFrame:
 
 
 def _save(con, info: Run, version: str, scores: pd.DataFrame, hits: pd.DataFrame, comp: pd.DataFrame) -> None:
-    cur = con.cursor()
     cfg = info.config
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        for table in ("model_scores", "rule_hits", "risk_components", "model_runs"):
-            cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [info.run_id])
-        cur.execute("INSERT INTO model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            info.run_id, info.created_at, cfg.level, ",".join(cfg.detectors), ",".join(cfg.features),
-            json.dumps({"seed": cfg.seed, "ensemble": "mean of robust-standardised scores"}), cfg.scope_label(),
-            version, info.n_rows, info.duration_s, json.dumps(info.failed), json.dumps(info.agreement)])
-        frame = scores.assign(run_id=info.run_id)[["run_id", "enterprise_id", "unit_id", "period", "score",
-                                                   "percentile", "detector_scores", "explanation"]]
-        cur.register("frame", frame)
-        cur.execute("INSERT INTO model_scores SELECT * FROM frame")
-        cur.unregister("frame")
-        hit_frame = hits.assign(run_id=info.run_id)[["run_id", *rules.HIT_COLUMNS]]
-        cur.register("frame", hit_frame)
-        cur.execute("INSERT INTO rule_hits SELECT * FROM frame")
-        cur.unregister("frame")
-        cur.register("frame", comp.assign(run_id=info.run_id)[["run_id", *comp.columns]])
-        cur.execute("INSERT INTO risk_components SELECT * FROM frame")
-        cur.unregister("frame")
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
+    run_store.save(con, [
+        info.run_id, info.created_at, cfg.level, ",".join(cfg.detectors), ",".join(cfg.features),
+        json.dumps({"seed": cfg.seed, "ensemble": "mean of robust-standardised scores"}), cfg.scope_label(),
+        version, info.n_rows, info.duration_s, json.dumps(info.failed), json.dumps(info.agreement)],
+        scores.assign(run_id=info.run_id)[run_store.SCORE_COLUMNS],
+        hits.assign(run_id=info.run_id)[["run_id", *rules.HIT_COLUMNS]],
+        comp.assign(run_id=info.run_id)[["run_id", *comp.columns]])
 
 
 def ranked(con, run_id: str, weights: dict | None = None, scope: Scope | None = None) -> pd.DataFrame:
     """Every enterprise of a run, highest risk first (its worst year), in `scope`."""
-    comp = db.fetch_df(con, "SELECT c.* EXCLUDE (run_id), e.province_code FROM risk_components c "
-                            "JOIN enterprises e USING (enterprise_id) WHERE run_id = ?", [run_id])
+    comp = run_store.components(con, run_id)
     if scope is not None and scope.provinces is not None:
         comp = comp[comp.province_code.isin(scope.provinces)]
     return risk.by_enterprise(comp, weights)

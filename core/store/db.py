@@ -6,17 +6,18 @@ threads), a fresh cursor per query, parameters always bound.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from core import schema
+from core.store import ddl
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = ROOT / "data" / "carbonwatch.duckdb"
 ENV_VAR = "CARBONWATCH_DB"
+# The store's connection type; layers above pass it along and never open one themselves.
+Connection = duckdb.DuckDBPyConnection
 
 
 class DatabaseBusy(RuntimeError):
@@ -48,36 +49,8 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
             ) from e
         raise
     if not read_only:
-        schema.create(con)
+        ddl.create(con)
     return con
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which provinces a user may see: None = the whole country.
-
-    Every named query takes one, so access control is enforced in one place."""
-
-    provinces: frozenset[str] | None = None
-
-    @classmethod
-    def national(cls) -> "Scope":
-        return cls(None)
-
-    @classmethod
-    def of(cls, codes) -> "Scope":
-        return cls(frozenset(str(c) for c in codes))
-
-    def sql(self, column: str = "province_code") -> tuple[str, list]:
-        """A WHERE fragment and its parameters restricting `column` to the scope."""
-        if self.provinces is None:
-            return "TRUE", []
-        if not self.provinces:
-            return "FALSE", []
-        return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [sorted(self.provinces)]
-
-    def allows(self, province_code: str | None) -> bool:
-        return self.provinces is None or province_code in self.provinces
 
 
 def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> pd.DataFrame:

@@ -31,8 +31,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core import schema
-from core.schema import Column, Table
+from core.contract import schema
+from core.contract.schema import Column, Table
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 CAP_PER_RULE = 20  # problems listed per file, rule and column

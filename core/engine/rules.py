@@ -11,27 +11,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from core import mrv
+from core.contract import mrv
+from core.contract.scoring import BATCH_MIN_MONTHS, SEVERITIES, SEVERITY_WEIGHT, VERIFICATION_GAP  # noqa: F401
+from core.engine.features import SURVEILLANCE_KINDS, Features
 
-if TYPE_CHECKING:  # features -> queries -> risk -> rules: the type is only needed for annotations
-    from core.features import Features
-
-SEVERITIES = ("critical", "high", "medium", "info")
-SEVERITY_WEIGHT = {"critical": 0.9, "high": 0.6, "medium": 0.25, "info": 0.05}
 HIT_COLUMNS = ["rule_id", "severity", "enterprise_id", "period", "unit_id", "evidence"]
 
 # Thresholds, named so the catalogue and the what-if page can show and vary them.
-BATCH_MIN_MONTHS = 4
 CC_DROP = 0.025  # carbon content at least 2.5 % below the plant's own median
 NCV_DRY_JUMP = 0.05  # implied dry NCV at least 5 % above the plant's own median
 COAL_RATE_DROP = 0.10  # supply coal rate at least 10 % below the unit's own median
 MIN_MONTHS = 3  # a pattern must hold for at least this many months of a year
-VERIFICATION_GAP = 0.05
 LATE_DAYS_HIGH = 30
 CC_SWING = 0.04
 INTENSITY_Z = -4.0
@@ -264,7 +259,6 @@ def _trade_rule(kind: str) -> Callable[[Features], pd.DataFrame]:
 def surveillance_alert(f: Features) -> pd.DataFrame:
     """Market-surveillance alerts (core.trading) of the kinds and scores in features.SURVEILLANCE_KINDS,
     one hit per enterprise of the alert that is in the features' scope, in the month it began."""
-    from core.features import SURVEILLANCE_KINDS
 
     a = f.surveillance
     if a is None or a.empty:

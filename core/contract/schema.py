@@ -12,7 +12,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 
 # Logical column types of the contract, and how each is stored.
 DB_TYPES = {
@@ -363,96 +363,10 @@ HEADER_MAP_ZH = {
 }
 
 
-def _literal(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
-
-
-def _column_ddl(table: Table, col: Column) -> str:
-    parts = [col.name, col.db_type]
-    if col.required or col.name in table.key:
-        parts.append("NOT NULL")
-    checks = []
-    if col.enum:
-        checks.append(f"{col.name} IN ({', '.join(_literal(e) for e in col.enum)})")
-    if col.min is not None:
-        checks.append(f"{col.name} {'>' if col.min_exclusive else '>='} {col.min}")
-    if col.max is not None:
-        checks.append(f"{col.name} <= {col.max}")
-    if checks:
-        parts.append(f"CHECK ({' AND '.join(checks)})")
-    if col.ref and col.db_ref:
-        rt, rc = col.ref.split(".")
-        parts.append(f"REFERENCES {rt}({rc})")
-    return " ".join(parts)
-
-
-PROVINCES_DDL = """
-CREATE TABLE IF NOT EXISTS provinces (
-    code VARCHAR PRIMARY KEY CHECK (regexp_full_match(code, '\\d{2}')),
-    adcode VARCHAR NOT NULL,
-    name_zh VARCHAR NOT NULL,
-    name_en VARCHAR NOT NULL,
-    abbr_zh VARCHAR NOT NULL,
-    grid_region VARCHAR NOT NULL CHECK (grid_region IN
-        ('north','northeast','east','central','northwest','south','southwest')),
-    tile_row INTEGER NOT NULL,
-    tile_col INTEGER NOT NULL
-)"""
-
-LOAD_LOG_DDL = """
-CREATE SEQUENCE IF NOT EXISTS load_seq;
-CREATE TABLE IF NOT EXISTS load_log (
-    load_id INTEGER PRIMARY KEY DEFAULT nextval('load_seq'),
-    loaded_at TIMESTAMP NOT NULL,
-    source VARCHAR NOT NULL,
-    table_name VARCHAR NOT NULL,
-    file_name VARCHAR NOT NULL,
-    inserted BIGINT NOT NULL,
-    updated BIGINT NOT NULL
-)"""
-
-
 # What the detection engine stores (core/runs.py): one row per run, its scores per unit-month,
 # the rule hits and the risk components per enterprise-year. A run is keyed by a hash of its
 # inputs (detectors, features, parameters, scope, data version), so the same inputs are read
 # back instead of refitted. No foreign keys: runs are derived data, dropped with their run.
-ANALYSIS_DDL = [
-    """CREATE TABLE IF NOT EXISTS model_runs (
-        run_id VARCHAR PRIMARY KEY, created_at TIMESTAMP NOT NULL, level VARCHAR NOT NULL,
-        detectors VARCHAR NOT NULL, features VARCHAR NOT NULL, params VARCHAR NOT NULL,
-        scope VARCHAR NOT NULL, data_version VARCHAR NOT NULL, n_rows BIGINT NOT NULL,
-        duration_s DOUBLE NOT NULL, failed VARCHAR NOT NULL, agreement VARCHAR NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS model_scores (
-        run_id VARCHAR NOT NULL, enterprise_id VARCHAR NOT NULL, unit_id VARCHAR, period DATE NOT NULL,
-        score DOUBLE NOT NULL CHECK (isfinite(score)), percentile DOUBLE NOT NULL CHECK (percentile BETWEEN 0 AND 1),
-        detector_scores DOUBLE[] NOT NULL, explanation VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS rule_hits (
-        run_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL, severity VARCHAR NOT NULL,
-        enterprise_id VARCHAR NOT NULL, period VARCHAR NOT NULL, unit_id VARCHAR, evidence VARCHAR NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS risk_components (
-        run_id VARCHAR NOT NULL, enterprise_id VARCHAR NOT NULL, year INTEGER NOT NULL,
-        rules DOUBLE NOT NULL CHECK (rules BETWEEN 0 AND 1), model DOUBLE NOT NULL CHECK (model BETWEEN 0 AND 1),
-        motive DOUBLE NOT NULL CHECK (motive BETWEEN 0 AND 1), context DOUBLE NOT NULL CHECK (context BETWEEN 0 AND 1),
-        n_rules INTEGER NOT NULL, max_severity VARCHAR, reasons VARCHAR NOT NULL,
-        PRIMARY KEY (run_id, enterprise_id, year))""",
-    # Saved what-if scenarios (core/scenarios.py): the validated parameters as JSON, the filters as
-    # the URL query string they came from, the scope and data version they were saved under. The id
-    # hashes kind, parameters, filters and scope, so saving the same what-if twice keeps one row.
-    """CREATE TABLE IF NOT EXISTS scenarios (
-        scenario_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, kind VARCHAR NOT NULL, params VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL, data_version VARCHAR NOT NULL, scope VARCHAR NOT NULL,
-        filters VARCHAR NOT NULL)""",
-]
-
-
-def ddl() -> list[str]:
-    """CREATE statements in dependency order (parents before children)."""
-    stmts = [PROVINCES_DDL, *[s for s in LOAD_LOG_DDL.split(";") if s.strip()], *ANALYSIS_DDL]
-    for t in TABLES:
-        cols = [_column_ddl(t, c) for c in t.columns]
-        cols.append(f"PRIMARY KEY ({', '.join(t.key)})")
-        stmts.append(f"CREATE TABLE IF NOT EXISTS {t.name} (\n    " + ",\n    ".join(cols) + "\n)")
-    return stmts
 
 
 def province_rows() -> list[tuple]:
@@ -470,9 +384,3 @@ def province_rows() -> list[tuple]:
     ]
 
 
-def create(con) -> None:
-    """Create every table (idempotent) and seed the provinces."""
-    for stmt in ddl():
-        con.execute(stmt)
-    if con.execute("SELECT count(*) FROM provinces").fetchone()[0] == 0:
-        con.executemany("INSERT INTO provinces VALUES (?, ?, ?, ?, ?, ?, ?, ?)", province_rows())

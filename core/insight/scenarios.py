@@ -41,9 +41,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 
-from core import db, queries, risk, rules
-from core.db import Scope
-from core.filters import NO_FILTERS, Filters
+from core.contract.access import Scope
+from core.contract.filters import NO_FILTERS, Filters
+from core.engine import risk, rules
+from core.store import db, queries
 
 KINDS = ("carbon_default", "review_budget", "unreliable_intermediaries")
 OFF = "off"  # a rule severity meaning "do not count this rule"
@@ -443,15 +444,9 @@ def save(con, name: str, scenario: Scenario, flt: Filters, scope: Scope) -> str:
     """Store the scenario under a validated name (saving it again renames it); returns its id."""
     name = validate_name(name)
     sid = scenario_id(scenario, flt, scope)
-    cur = con.cursor()
-    try:
-        cur.execute(
-            "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scenario_id) DO UPDATE SET "
-            "name = excluded.name, created_at = excluded.created_at, data_version = excluded.data_version",
-            [sid, name, scenario.kind, json.dumps(scenario.params, sort_keys=True, ensure_ascii=False),
-             dt.datetime.now().replace(microsecond=0), db.data_version(con), scope_label(scope), filters_query(flt)])
-    finally:
-        cur.close()
+    queries.save_scenario(con, [sid, name, scenario.kind, json.dumps(scenario.params, sort_keys=True, ensure_ascii=False),
+                                dt.datetime.now().replace(microsecond=0), db.data_version(con), scope_label(scope),
+                                filters_query(flt)])
     return sid
 
 
@@ -460,7 +455,7 @@ def load(con, scenario_id: str) -> Saved | None:
     validated again (a stored row is input like any other)."""
     if not isinstance(scenario_id, str) or not ID_PATTERN.fullmatch(scenario_id):
         raise ValueError("scenario_id: expected 12 lowercase hexadecimal characters")
-    row = db.fetch_df(con, "SELECT * FROM scenarios WHERE scenario_id = ?", [scenario_id])
+    row = queries.scenario_row(con, scenario_id)
     if row.empty:
         return None
     r = row.iloc[0]

@@ -29,40 +29,24 @@ The weights are shown on screen and can be changed there; the defaults favour ev
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from core.rules import RULES, SEVERITIES, SEVERITY_WEIGHT
-
-if TYPE_CHECKING:  # features imports queries, which imports this module for the score SQL
-    from core.features import Features
-
-DEFAULT_WEIGHTS = {"rules": 0.6, "model": 0.2, "motive": 0.1, "context": 0.1}
-COMPONENTS = tuple(DEFAULT_WEIGHTS)
-# Bands on the 0-100 score: one critical rule alone (54) is critical; one high rule (36) is high.
-BANDS = (("critical", 50.0), ("high", 30.0), ("medium", 12.0), ("low", 0.0))
-MODEL_Z_FLOOR, MODEL_Z_FULL = 3.0, 8.0
-DEFICIT_SATURATION = 0.20
-
-
-def band_of(score) -> np.ndarray:
-    s = np.asarray(score, dtype=float)
-    out = np.full(s.shape, BANDS[-1][0], dtype=object)
-    for name, lo in reversed(BANDS[:-1]):
-        out[s >= lo] = name
-    return out
-
-
-def normalise_weights(weights: dict | None) -> dict[str, float]:
-    w = dict(DEFAULT_WEIGHTS if weights is None else weights)
-    if set(w) != set(COMPONENTS):
-        raise ValueError(f"weights must name exactly {', '.join(COMPONENTS)}")
-    if any((not np.isfinite(v)) or v < 0 for v in w.values()) or sum(w.values()) <= 0:
-        raise ValueError("weights must be non-negative and not all zero")
-    total = sum(w.values())
-    return {k: float(v) / total for k, v in w.items()}
+from core.contract.scoring import (  # noqa: F401
+    BANDS,
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    DEFICIT_SATURATION,
+    MODEL_Z_FLOOR,
+    MODEL_Z_FULL,
+    SEVERITIES,
+    SEVERITY_WEIGHT,
+    band_of,
+    normalise_weights,
+    score_expression,
+)
+from core.engine.features import Features
 
 
 def components(f: Features, hits: pd.DataFrame, unit_score: np.ndarray,
@@ -130,36 +114,9 @@ def _reasons(r) -> str:
                                           isinstance(r.context_reason, str) else None)})
 
 
-def _describe_context(reason: dict | None, lang: str) -> str:
-    """The context in words: which intermediary or which market alert."""
-    from core import agencies, trading  # both import queries, which imports this module
-
-    zh = lang == "zh"
-    if reason and reason.get("source") == "agency":
-        return agencies.describe_context(json.dumps(reason["detail"]), lang)
-    if reason and reason.get("source") == "trading":
-        return (f"市场监测预警：{trading.kind_label(reason['kind'], lang)}" if zh
-                else f"market surveillance alert: {trading.kind_label(reason['kind'], lang)}")
-    return "服务机构的其他客户多被标记" if zh else "its agencies' other clients are often flagged"
-
-
-def score_sql(alias: str, weights: dict | None = None) -> str:
-    """The composite as a SQL expression over a risk_components row aliased `alias` (the same
-    formula as `composite`; the weights are our own validated floats, not user text)."""
-    w = normalise_weights(weights)
-    return "100 * (" + " + ".join(f"{w[k]!r} * {alias}.{k}" for k in COMPONENTS) + ")"
-
-
-def band_sql(score: str) -> str:
-    """The band of a SQL score expression, by BANDS."""
-    cases = " ".join(f"WHEN {score} >= {lo!r} THEN '{name}'" for name, lo in BANDS[:-1])
-    return f"CASE {cases} ELSE '{BANDS[-1][0]}' END"
-
-
 def composite(comp: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
     """Risk score (0-100) and band for each row of a components frame."""
-    w = normalise_weights(weights)
-    score = 100 * sum(w[k] * comp[k] for k in COMPONENTS)
+    score = comp.eval(score_expression(weights), engine="python")
     return comp.assign(risk_score=score.round(2), band=band_of(score))
 
 
@@ -168,18 +125,3 @@ def by_enterprise(comp: pd.DataFrame, weights: dict | None = None) -> pd.DataFra
     scored = composite(comp, weights)
     worst = scored.sort_values(["risk_score", "year"], ascending=[False, False]).drop_duplicates("enterprise_id")
     return worst.reset_index(drop=True)
-
-
-def describe_reasons(reasons: str, lang: str, k: int = 3) -> str:
-    """The top reasons in words: rule titles first, then the model, the motive and the context."""
-    r = json.loads(reasons)
-    parts = [RULES[i].title(lang) for i in r["rules"][:k]]
-    zh = lang == "zh"
-    if r.get("model_unit") and len(parts) < k:
-        parts.append(f"模型离群：{r['model_unit']} {r['model_period']}" if zh
-                     else f"model outlier: {r['model_unit']} {r['model_period']}")
-    if r.get("deficit_share") and len(parts) < k:
-        parts.append(f"配额缺口{r['deficit_share']:.0%}" if zh else f"allowance deficit {r['deficit_share']:.0%}")
-    if r.get("context") and len(parts) < k:
-        parts.append(_describe_context(r.get("context_reason"), lang))
-    return ("；" if zh else "; ").join(parts) if parts else ("无" if zh else "none")

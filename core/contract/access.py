@@ -8,10 +8,46 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
-from core import schema
-from core.db import Scope
+from core.contract import schema
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which provinces a user may see: None = the whole country.
+
+    Every store query takes one (core.store.sql.scope_where), so access control is enforced in one place."""
+
+    provinces: frozenset[str] | None = None
+
+    @classmethod
+    def national(cls) -> "Scope":
+        return cls(None)
+
+    @classmethod
+    def of(cls, codes) -> "Scope":
+        return cls(frozenset(str(c) for c in codes))
+
+    @property
+    def key(self) -> tuple[str, ...] | None:
+        """A small hashable value for cache keys: None (national) or the sorted codes."""
+        return None if self.provinces is None else tuple(sorted(self.provinces))
+
+    @classmethod
+    def from_key(cls, key: tuple[str, ...] | None) -> "Scope":
+        return cls.national() if key is None else cls.of(key)
+
+    def contains(self, other: "Scope") -> bool:
+        """`other` lies inside this scope: a narrower view can be asked for, a wider one never."""
+        if self.provinces is None:
+            return True
+        return other.provinces is not None and other.provinces <= self.provinces
+
+    def allows(self, province_code: str | None) -> bool:
+        return self.provinces is None or province_code in self.provinces
+
 
 ENV_VAR = "CARBONWATCH_SCOPE"
 _CODE = re.compile(r"\d{2}")

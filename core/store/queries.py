@@ -11,15 +11,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core import mrv, risk, rules, schema
-from core.db import Scope, fetch_df
-from core.filters import NO_FILTERS, Filters
-
-# The contract's emission formula (DATA_CONTRACT.md), over monthly_reports aliased `m`:
-# E = fuel_consumed x NCV x carbon content x oxidation rate (default 0.99) x 44/12, in tCO2.
-EMISSIONS_T = (
-    "(m.fuel_consumed * m.ncv * m.carbon_content"
-    f" * coalesce(m.oxidation_rate, {mrv.OXIDATION_DEFAULT}) * 44.0 / 12.0)"
+from core.contract import mrv, schema, scoring
+from core.contract.access import Scope
+from core.contract.filters import NO_FILTERS, Filters
+from core.store.db import fetch_df
+from core.store.sql import (
+    EMISSIONS_T,
+    SEVERITY_RANK,
+    band_sql,
+    day_where,
+    deposit_deadline_sql,
+    enterprise_where,
+    period_where,
+    quoted,
+    scope_where,
+    scoped,
+    scoped_reports,
+    score_sql,
+    year_where,
 )
 
 # Sourced published shares of plants measuring carbon content (domain.md 2.1, S21);
@@ -27,35 +36,10 @@ EMISSIONS_T = (
 PUBLISHED_MEASURED_SHARE_YEARS = (2019, 2022)
 
 
-def _scoped(scope: Scope, flt: Filters = NO_FILTERS) -> tuple[str, list]:
-    """CTEs `se` and `su`: the enterprises and units the scope may see and the filters keep,
-    with their province (unit classes and capacity select units as well as enterprises)."""
-    where, params = scope.sql("e.province_code")
-    ewhere, eparams = flt.enterprise_sql("e")
-    uwhere, uparams = flt.unit_sql("u")
-    return (
-        f"WITH se AS (SELECT e.enterprise_id, e.province_code FROM enterprises e WHERE {where} AND {ewhere}), "
-        f"su AS (SELECT u.*, se.province_code FROM units u JOIN se USING (enterprise_id) WHERE {uwhere})",
-        [*params, *eparams, *uparams],
-    )
-
-
-def _scoped_reports(scope: Scope, flt: Filters = NO_FILTERS) -> tuple[str, list]:
-    """CTEs `se`, `su` and `r`: the scope's monthly reports in the filtered period with
-    enterprise, province, year and emissions computed by the contract formula."""
-    cte, params = _scoped(scope, flt)
-    pwhere, pparams = flt.period_sql("m.period")
-    return (
-        f"{cte}, r AS (SELECT m.*, su.enterprise_id, su.province_code, year(m.period) AS year, "
-        f"{EMISSIONS_T} AS emissions_t FROM monthly_reports m JOIN su USING (unit_id) WHERE {pwhere})",
-        [*params, *pparams],
-    )
-
-
 def national_headline(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """One row: enterprises, provinces covered, units, capacity (MW and GW), first/last period, unit-months
     (periods and unit-months within the filtered period)."""
-    cte, params = _scoped_reports(scope, flt)
+    cte, params = scoped_reports(scope, flt)
     sql = f"""
         {cte}
         SELECT (SELECT count(*) FROM se) AS enterprises,
@@ -70,8 +54,8 @@ def national_headline(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFr
 
 def emissions_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """year, months (distinct periods), complete (12 months), computed_t (formula), verified_t."""
-    cte, params = _scoped_reports(scope, flt)
-    ywhere, yparams = flt.year_sql("year")
+    cte, params = scoped_reports(scope, flt)
+    ywhere, yparams = year_where(flt, "year")
     params = [*params, *yparams]
     sql = f"""
         {cte},
@@ -87,7 +71,7 @@ def emissions_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFr
 
 def measured_share_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """year, coal_unit_months, measured_unit_months, share: coal months with a measured carbon content."""
-    cte, params = _scoped_reports(scope, flt)
+    cte, params = scoped_reports(scope, flt)
     sql = f"""
         {cte}
         SELECT year, count(*) AS coal_unit_months,
@@ -108,12 +92,12 @@ def published_measured_share() -> pd.DataFrame:
 
 def deposit_timeliness_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """year, unit_months, on_time, share: months deposited by the deadline of mrv.deposit_deadline."""
-    cte, params = _scoped_reports(scope, flt)
+    cte, params = scoped_reports(scope, flt)
     sql = f"""
         {cte}
         SELECT year, count(*) AS unit_months, count(*) FILTER (WHERE on_time) AS on_time,
                count(*) FILTER (WHERE on_time) / count(*) AS share
-        FROM (SELECT year, submitted_at::DATE <= {mrv.deposit_deadline_sql('period')} AS on_time FROM r)
+        FROM (SELECT year, submitted_at::DATE <= {deposit_deadline_sql('period')} AS on_time FROM r)
         GROUP BY year ORDER BY year"""
     return fetch_df(con, sql, params)
 
@@ -121,7 +105,7 @@ def deposit_timeliness_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> 
 def emissions_by_province(con, scope: Scope, flt: Filters = NO_FILTERS, year: int | None = None) -> pd.DataFrame:
     """year, province_code, name_zh, name_en, grid_region, enterprises, emissions_t for one year
     (default: the latest year with all 12 months in the scope), largest first."""
-    cte, params = _scoped_reports(scope, flt)
+    cte, params = scoped_reports(scope, flt)
     sql = f"""
         {cte},
         y AS (SELECT coalesce(?::INTEGER,
@@ -182,7 +166,7 @@ def in_year(by_year: pd.DataFrame, year: int, column: str):
 def enterprise_directory(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """enterprise_id, name, province_code, province_zh, province_en of every enterprise in scope
     (to put names on the engine's results, which carry ids only)."""
-    cte, params = _scoped(scope, flt)
+    cte, params = scoped(scope, flt)
     sql = f"""
         {cte}
         SELECT e.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en
@@ -197,7 +181,7 @@ def flagged_rows(con, scope: Scope, run_id: str, *, min_score: float = float("-i
     min_percentile), highest score first, at most `limit`: enterprise_id, name, province_code,
     province_zh, province_en, unit_id, period, score, percentile, detector_scores (list, in the run's
     detector order), explanation (JSON or null), flagged (how many rows pass the threshold in all)."""
-    cte, params = _scoped(scope)
+    cte, params = scoped(scope)
     sql = f"""
         {cte}
         SELECT s.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en,
@@ -214,16 +198,16 @@ def flagged_rows(con, scope: Scope, run_id: str, *, min_score: float = float("-i
 # ----------------------------------------------------------------- risk views
 # Reads of the stored assessment the filters name (flt.run_id) for the Overview, Province
 # and Enterprise pages. An enterprise's risk is that of its worst year inside the period,
-# scored by risk.score_sql with the default weights (the Anomaly Lab lets analysts vary them).
+# scored by sql.score_sql with the default weights (the Anomaly Lab lets analysts vary them).
 
 def _risk_years(flt: Filters) -> tuple[str, list]:
     """CTE `rc`: each enterprise's worst risk year in the period: risk_score, band, risk_year,
     n_rules, max_severity, reasons (needs `se`)."""
-    ywhere, yparams = flt.year_sql("c.year")
-    score = risk.score_sql("c")
+    ywhere, yparams = year_where(flt, "c.year")
+    score = score_sql("c")
     return (
         f"""rc AS (
-            SELECT enterprise_id, risk_score, {risk.band_sql('risk_score')} AS band, year AS risk_year,
+            SELECT enterprise_id, risk_score, {band_sql('risk_score')} AS band, year AS risk_year,
                    n_rules, max_severity, reasons
             FROM (SELECT c.enterprise_id, c.year, {score} AS risk_score, c.n_rules, c.max_severity, c.reasons,
                          row_number() OVER (PARTITION BY c.enterprise_id ORDER BY {score} DESC, c.year DESC) AS k
@@ -242,10 +226,10 @@ def enterprise_risk(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFram
     lab in the period), verifier_id/_name, verified_year, verified_t, conclusion, allocated_t and
     position_t (allocated - verified that year: negative is a shortfall). Risk columns are null
     without an assessment run."""
-    cte, params = _scoped_reports(scope, flt)
+    cte, params = scoped_reports(scope, flt)
     rc, rparams = _risk_years(flt)
-    hwhere, hparams = flt.year_sql("TRY_CAST(left(h.period, 4) AS INTEGER)")
-    vwhere, vparams = flt.year_sql("v.year")
+    hwhere, hparams = year_where(flt, "TRY_CAST(left(h.period, 4) AS INTEGER)")
+    vwhere, vparams = year_where(flt, "v.year")
     sql = f"""
         {cte}, {rc},
         em AS (SELECT enterprise_id, sum(emissions_t) AS emissions_t, arg_max(lab_id, period) AS lab_id
@@ -281,9 +265,9 @@ def risk_by_province(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFra
     """Every province of the market (all 32 tiles, scoped ones only with data): province_code,
     name_zh, name_en, abbr_zh, tile_row, tile_col, in_scope, enterprises, assessed, critical,
     high, medium, low, flagged (critical + high), max_risk, mean_risk, emissions_t."""
-    cte, params = _scoped_reports(scope, flt)
+    cte, params = scoped_reports(scope, flt)
     rc, rparams = _risk_years(flt)
-    where, sparams = scope.sql("pr.code")
+    where, sparams = scope_where(scope, "pr.code")
     sql = f"""
         {cte}, {rc},
         em AS (SELECT province_code, sum(emissions_t) AS emissions_t FROM r GROUP BY ALL),
@@ -310,21 +294,16 @@ def risk_by_province(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFra
 def risk_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """year, band, enterprises: how many enterprises fall in each band each year (every year's
     own score, not the worst year), for the trend chart."""
-    cte, params = _scoped(scope, flt)
-    ywhere, yparams = flt.year_sql("c.year")
-    score = risk.score_sql("c")
+    cte, params = scoped(scope, flt)
+    ywhere, yparams = year_where(flt, "c.year")
+    score = score_sql("c")
     sql = f"""
         {cte}
-        SELECT c.year, {risk.band_sql(score)} AS band, count(*) AS enterprises
+        SELECT c.year, {band_sql(score)} AS band, count(*) AS enterprises
         FROM risk_components c JOIN se USING (enterprise_id)
         WHERE c.run_id = ? AND {ywhere} AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = c.enterprise_id)
         GROUP BY ALL ORDER BY c.year, band"""
     return fetch_df(con, sql, [*params, flt.run_id, *yparams])
-
-
-# Severity rank for "worst of": 0 = critical (rules.SEVERITIES order); our own constants.
-_SEVERITY_RANK = "CASE h.severity " + " ".join(
-    f"WHEN '{s}' THEN {i}" for i, s in enumerate(rules.SEVERITIES)) + f" ELSE {len(rules.SEVERITIES)} END"
 
 
 def flag_heatmap(con, scope: Scope, flt: Filters = NO_FILTERS, limit: int = 40) -> pd.DataFrame:
@@ -332,12 +311,12 @@ def flag_heatmap(con, scope: Scope, flt: Filters = NO_FILTERS, limit: int = 40) 
     per enterprise and month with a hit: enterprise_id, name, risk_rank (1 = highest risk),
     risk_score, band, month (DATE, first day), hits (rule hits that month), rules (distinct rule
     ids), max_severity. Annual hits (period 'YYYY') are left out: they have no month."""
-    cte, params = _scoped(scope, flt)
+    cte, params = scoped(scope, flt)
     rc, rparams = _risk_years(flt)
-    pwhere, pparams = flt.period_sql("h.month")
+    pwhere, pparams = period_where(flt, "h.month")
     sql = f"""
         {cte}, {rc},
-        h AS (SELECT h.*, TRY_CAST(h.period || '-01' AS DATE) AS month, {_SEVERITY_RANK} AS sev_rank
+        h AS (SELECT h.*, TRY_CAST(h.period || '-01' AS DATE) AS month, {SEVERITY_RANK} AS sev_rank
               FROM rule_hits h JOIN se USING (enterprise_id)
               WHERE h.run_id = ? AND length(h.period) = 7
                 AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = h.enterprise_id)),
@@ -379,7 +358,7 @@ def filter_choices(con, scope: Scope) -> pd.DataFrame:
     """What the global filters can choose from in the scope: kind ('period', 'group',
     'consultant', 'lab', 'verifier', 'capacity'), id, name. Periods are the deposited months;
     'capacity' has one row whose id is the largest unit capacity in MW."""
-    cte, params = _scoped(scope)
+    cte, params = scoped(scope)
     sql = f"""
         {cte},
         m AS (SELECT m.period, m.lab_id FROM monthly_reports m JOIN su USING (unit_id))
@@ -401,7 +380,7 @@ def filter_choices(con, scope: Scope) -> pd.DataFrame:
 def market_by_month(con, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """month, trading_days, close (last close of the month), vwap_cny (amount / volume), volume_t,
     amount_cny: the published CEA daily market, by month, in the filtered period."""
-    dwhere, dparams = flt.day_sql("date")
+    dwhere, dparams = day_where(flt, "date")
     sql = f"""
         SELECT date_trunc('month', date)::DATE AS month, count(*) AS trading_days,
                arg_max(close, date) FILTER (WHERE close IS NOT NULL) AS close,
@@ -429,7 +408,7 @@ PEER_MIN = 5  # fewer peer unit-months than this in a month make no band
 def _dossier(scope: Scope, enterprise_id: str) -> tuple[str, list]:
     """CTEs `se`, `su` (the scope, unfiltered) and `de`, `du`: the enterprise and its units with
     their province; both empty when the enterprise is unknown or outside the scope."""
-    cte, params = _scoped(scope)
+    cte, params = scoped(scope)
     return (f"{cte}, de AS (SELECT * FROM se WHERE enterprise_id = ?), "
             "du AS (SELECT * FROM su WHERE enterprise_id = ?)", [*params, enterprise_id, enterprise_id])
 
@@ -438,8 +417,8 @@ def _dossier_hits(flt: Filters) -> tuple[str, list]:
     """CTE `dh` (needs `de`): the enterprise's hits in the run with `months`, the months each hit
     is about (its own month, or the months its evidence lists for a yearly hit; NULL for a yearly
     hit about the whole year), kept when they touch the period."""
-    pwhere, pparams = flt.period_sql("d")
-    ywhere, yparams = flt.year_sql("TRY_CAST(left(period, 4) AS INTEGER)")
+    pwhere, pparams = period_where(flt, "d")
+    ywhere, yparams = year_where(flt, "TRY_CAST(left(period, 4) AS INTEGER)")
     return (
         f"""dh0 AS (
             SELECT h.rule_id, h.severity, h.period, h.unit_id, h.evidence,
@@ -487,12 +466,12 @@ def enterprise_risk_years(con, scope: Scope, flt: Filters = NO_FILTERS, enterpri
     is the year the ranking uses): year, rules, model, motive, context, risk_score (default
     weights), band, n_rules, max_severity, reasons (JSON)."""
     cte, params = _dossier(scope, enterprise_id)
-    ywhere, yparams = flt.year_sql("c.year")
-    score = risk.score_sql("c")
+    ywhere, yparams = year_where(flt, "c.year")
+    score = score_sql("c")
     sql = f"""
         {cte}
         SELECT c.year, c.rules, c.model, c.motive, c.context, {score} AS risk_score,
-               {risk.band_sql(score)} AS band, c.n_rules, c.max_severity, c.reasons
+               {band_sql(score)} AS band, c.n_rules, c.max_severity, c.reasons
         FROM risk_components c JOIN de USING (enterprise_id)
         WHERE c.run_id = ? AND {ywhere}
         ORDER BY risk_score DESC, c.year DESC"""
@@ -505,13 +484,12 @@ def enterprise_monthly(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_
     COAL_RATE, INTENSITY), and for each measure the peer band <m>_p5, <m>_p50, <m>_p95 and <m>_peers:
     quantiles over the same month's units of the same class, capacity band and grid region in the
     scope, the enterprise itself excluded (no band under PEER_MIN peer months; ratio measures only
-    from months of at least features.MIN_HOURS hours); rule_ids: the run's rules that fired on
+    from months of at least scoring.MIN_HOURS hours); rule_ids: the run's rules that fired on
     that unit (or on the whole enterprise) in that month."""
-    from core.features import MIN_HOURS  # features imports this module: import at call time
 
     cte, params = _dossier(scope, enterprise_id)
     hits, hparams = _dossier_hits(flt)
-    pwhere, pparams = flt.period_sql("m.period")
+    pwhere, pparams = period_where(flt, "m.period")
     exprs = {"coal_rate": COAL_RATE, "carbon_content": "m.carbon_content", "ncv": "m.ncv", "intensity": INTENSITY,
              "operating_hours": "m.operating_hours"}
     measures = ", ".join(f"{exprs[k]} AS {k}" for k in DOSSIER_MEASURES)
@@ -519,7 +497,7 @@ def enterprise_monthly(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_
     stats, cols, qparams = [], [], []
     for k in DOSSIER_MEASURES:
         cond = "operating_hours >= ?" if k in RATIO_MEASURES else "TRUE"
-        qparams += [MIN_HOURS] * (2 if k in RATIO_MEASURES else 0)
+        qparams += [scoring.MIN_HOURS] * (2 if k in RATIO_MEASURES else 0)
         stats.append(f"quantile_cont({k}, [{qs}]) FILTER (WHERE {cond}) AS {k}_q, "
                      f"count({k}) FILTER (WHERE {cond}) AS {k}_peers")
         ok = f"b.{k}_peers >= {PEER_MIN}"
@@ -562,14 +540,14 @@ def enterprise_rule_hits(con, scope: Scope, flt: Filters = NO_FILTERS, enterpris
         {cte}, {hits}
         SELECT rule_id, severity, period, unit_id, evidence FROM dh
         ORDER BY period, list_position(?::VARCHAR[], severity), rule_id, unit_id NULLS FIRST"""
-    return fetch_df(con, sql, [*params, *hparams, list(rules.SEVERITIES)])
+    return fetch_df(con, sql, [*params, *hparams, list(scoring.SEVERITIES)])
 
 
 def enterprise_model_scores(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_id: str = "") -> pd.DataFrame:
     """The stored run's scores of the enterprise's rows in the period: unit_id, period, score (the
     ensemble, robust SDs), percentile (0-1), explanation (JSON, only for the run's top rows)."""
     cte, params = _dossier(scope, enterprise_id)
-    pwhere, pparams = flt.period_sql("s.period")
+    pwhere, pparams = period_where(flt, "s.period")
     sql = f"""
         {cte}
         SELECT s.unit_id, s.period, s.score, s.percentile, s.explanation
@@ -585,7 +563,7 @@ def enterprise_timeline(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise
     and months_same_date (how many reported months carry the same date of that kind: one batch
     test presented as monthly shows as many months on one test date)."""
     cte, params = _dossier(scope, enterprise_id)
-    pwhere, pparams = flt.period_sql("m.period")
+    pwhere, pparams = period_where(flt, "m.period")
     sql = f"""
         {cte},
         d AS (SELECT m.period, m.sample_date AS sample, m.test_date AS test, m.report_date AS report,
@@ -603,7 +581,7 @@ def enterprise_verifications(con, scope: Scope, flt: Filters = NO_FILTERS, enter
     """Verification history in the period's years: year, reported_t, verified_t, verifier_id,
     verifier_name, conclusion, verified_at."""
     cte, params = _dossier(scope, enterprise_id)
-    ywhere, yparams = flt.year_sql("v.year")
+    ywhere, yparams = year_where(flt, "v.year")
     sql = f"""
         {cte}
         SELECT v.year, v.reported_t, v.verified_t, v.verifier_id, a.name AS verifier_name, v.conclusion,
@@ -618,7 +596,7 @@ def enterprise_allowances(con, scope: Scope, flt: Filters = NO_FILTERS, enterpri
     position_t (allocated - verified; negative is a shortfall), due_date, surrendered_at, on_time
     (surrendered by the due date; NULL when not surrendered)."""
     cte, params = _dossier(scope, enterprise_id)
-    ywhere, yparams = flt.year_sql("y.year")
+    ywhere, yparams = year_where(flt, "y.year")
     sql = f"""
         {cte},
         y AS (SELECT year FROM allocations JOIN de USING (enterprise_id)
@@ -637,7 +615,7 @@ def enterprise_allowances(con, scope: Scope, flt: Filters = NO_FILTERS, enterpri
 def _dossier_trades(flt: Filters) -> tuple[str, list]:
     """CTE `dt` (needs `de`): the trades of the enterprise's accounts in the period, one row per
     side it took (a trade between two of its own accounts appears once bought and once sold)."""
-    dwhere, dparams = flt.day_sql("t.ts")
+    dwhere, dparams = day_where(flt, "t.ts")
     return (
         f"""acc AS (SELECT a.account_id FROM accounts a JOIN de USING (enterprise_id)),
         dt AS (SELECT t.*, 'buy' AS side, t.buyer_account AS own_account, t.seller_account AS other_account
@@ -739,9 +717,9 @@ def _alerts(scope: Scope, flt: Filters, body: str, params: list) -> tuple[str, l
     """A surveillance statement: the scope's CTEs, the market CTEs, the kind's CTEs (`body`, ending in
     `al`) and, of its alerts, those the scope and period let through, with the enterprises and holder
     names of their accounts (enterprises in order of first appearance)."""
-    cte, sparams = _scoped(scope, flt)
-    dwhere, dparams = flt.day_sql("tp.ts")
-    unrestricted = scope.provinces is None and flt.enterprise_sql("e")[0] == "TRUE"
+    cte, sparams = scoped(scope, flt)
+    dwhere, dparams = day_where(flt, "tp.ts")
+    unrestricted = scope.provinces is None and enterprise_where(flt, "e")[0] == "TRUE"
     sql = f"""
         {cte}, {_MARKET_CTES}, {body},
         who AS (SELECT alert_id, unnest(accounts) AS account_id, generate_subscripts(accounts, 1) AS pos FROM al),
@@ -1003,14 +981,14 @@ def surveillance_flagged_net_sellers(con, scope: Scope, flt: Filters = NO_FILTER
     in that year or the next: understated emissions leave allowances to sell. Evidence: year, rules,
     critical, band, net_sold_t (that year), net_sold_next_t, allocated_t, n_sells; evidence trades:
     its EVIDENCE_MAX largest sales in the two years. Nothing without a run."""
-    score = risk.score_sql("c")
+    score = score_sql("c")
     body = f"""
         fl AS (SELECT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year,
                       list(DISTINCT h.rule_id ORDER BY h.rule_id) AS rules, bool_or(h.severity = 'critical') AS critical
                FROM rule_hits h WHERE h.run_id = ? AND h.severity IN ('critical', 'high')
                  AND NOT list_contains(?::VARCHAR[], h.rule_id)
                GROUP BY ALL),
-        rb AS (SELECT c.enterprise_id, c.year, {risk.band_sql(score)} AS band FROM risk_components c WHERE c.run_id = ?),
+        rb AS (SELECT c.enterprise_id, c.year, {band_sql(score)} AS band FROM risk_components c WHERE c.run_id = ?),
         th AS (SELECT DISTINCT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year FROM rule_hits h
                WHERE h.run_id = ? AND list_contains(?::VARCHAR[], h.rule_id)),
         fy AS (SELECT coalesce(fl.enterprise_id, rb.enterprise_id) AS enterprise_id, coalesce(fl.year, rb.year) AS year,
@@ -1076,7 +1054,7 @@ def market_daily_by_method(con, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """day, close (the published close, else the VWAP of the day's listing trades), listing_t, block_t,
     auction_t, volume_t, amount_cny: the CEA market per trading day in the filtered period, from the
     trades (national: the exchange publishes these figures)."""
-    dwhere, dparams = flt.day_sql("t.day")
+    dwhere, dparams = day_where(flt, "t.day")
     sql = f"""
         WITH {_MARKET_CTES},
         d AS (SELECT day, coalesce(sum(volume_t) FILTER (WHERE method = 'listing'), 0) AS listing_t,
@@ -1102,9 +1080,9 @@ AGENCY_FINGERPRINT = (
     "round(ncv, 6), round(carbon_content, 6), round(carbon_ar_pct, 6), round(total_moisture_pct, 6), "
     "round(moisture_ad_pct, 6), round(hydrogen_pct, 6), round(sulfur_pct, 6)) END"
 )
-# Flagged: a risk band of critical or high (risk.BANDS), or a rule of that severity (rules.SEVERITIES).
-_FLAGGED_BANDS = "(" + ", ".join(f"'{name}'" for name, _ in risk.BANDS[:2]) + ")"
-_SERIOUS = "(" + ", ".join(f"'{s}'" for s in rules.SEVERITIES[:2]) + ")"
+# Flagged: a risk band of critical or high (scoring.BANDS), or a rule of that severity (scoring.SEVERITIES).
+_FLAGGED_BANDS = quoted(scoring.FLAGGED_BANDS)
+_SERIOUS = quoted(scoring.SERIOUS)
 
 
 # CTE `base` (needs `se`, `su`, `rc`): the view's enterprises (as in enterprise_risk: those with units
@@ -1122,9 +1100,9 @@ def _agency_links(scope: Scope, flt: Filters) -> tuple[str, list]:
     who served whom. A lab serves the months it tested, a consultant the months its client
     deposited, a verifier the years it verified. Only the columns needed are read: at 10x national
     scale a CTE of whole report rows costs more than everything else here."""
-    cte, params = _scoped(scope, flt)
-    pwhere, pparams = flt.period_sql("m.period")
-    vwhere, vparams = flt.year_sql("v.year")
+    cte, params = scoped(scope, flt)
+    pwhere, pparams = period_where(flt, "m.period")
+    vwhere, vparams = year_where(flt, "v.year")
     return (
         f"""{cte},
         -- one lab report per plant and month: the first unit's (a plant's units share the coal sample);
@@ -1158,7 +1136,7 @@ def _agency_years(scope: Scope, flt: Filters) -> tuple[str, list]:
     """The CTEs of `_agency_links` and `ay`: one row per kind, agency and client-year with the
     evidence of that year (columns: see agency_client_years)."""
     links, params = _agency_links(scope, flt)
-    gap = rules.VERIFICATION_GAP
+    gap = scoring.VERIFICATION_GAP
     return (
         f"""{links},
         -- deposits of every unit (not only the filtered ones): what the annual report should add up to
@@ -1225,7 +1203,7 @@ def agency_client_years(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.Data
     batch_months and batch_date (labs: most of the client's months of the year carried by one test
     date, and that date), consecutive_reports (labs: reports numbered right after the client's
     previous month), passed, understated (verifiers: passed although both the reported and the
-    verified figure are more than rules.VERIFICATION_GAP below the monthly deposits), reported_t,
+    verified figure are more than scoring.VERIFICATION_GAP below the monthly deposits), reported_t,
     verified_t, computed_t (deposits of all the client's units that year)."""
     cte, params = _agency_years(scope, flt)
     return fetch_df(con, f"{cte} SELECT * FROM ay ORDER BY kind, agency_id, enterprise_id, year", params)
@@ -1237,20 +1215,20 @@ def agency_clients(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str 
     risk_score, band, risk_year (its worst year in the period, as on every page), flagged (band
     critical or high), years (list), first_period, last_period, months, copied_months,
     copy_partners (list), batch_months, batch_date, batch_years (years with at least
-    rules.BATCH_MIN_MONTHS months on one test date), run_reports (reports numbered on from the
-    previous month, counted in years with at least rules.BATCH_MIN_MONTHS of them), verified_years,
+    scoring.BATCH_MIN_MONTHS months on one test date), run_reports (reports numbered on from the
+    previous month, counted in years with at least scoring.BATCH_MIN_MONTHS of them), verified_years,
     flagged_years (years served whose own band is critical or high), passed_flagged_years,
     understated_passes, understated_years (list), base_rate (share of the view's enterprises
     flagged), view_enterprises. Clients outside the scope never appear, so neither does an agency
     that serves none in it."""
     cte, params = _agency_years(scope, flt)
     rc, rparams = _risk_years(flt)
-    ywhere, yparams = flt.year_sql("c.year")
-    score = risk.score_sql("c")
-    n = rules.BATCH_MIN_MONTHS
+    ywhere, yparams = year_where(flt, "c.year")
+    score = score_sql("c")
+    n = scoring.BATCH_MIN_MONTHS
     sql = f"""
         {cte}, {rc},
-        yb AS (SELECT c.enterprise_id, c.year, {risk.band_sql(score)} AS band
+        yb AS (SELECT c.enterprise_id, c.year, {band_sql(score)} AS band
                FROM risk_components c JOIN se USING (enterprise_id) WHERE c.run_id = ? AND {ywhere}),
         {_VIEW_BASE},
         cl AS (SELECT ay.kind, ay.agency_id, ay.enterprise_id,
@@ -1316,7 +1294,7 @@ def agency_patterns(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str
 def agency_test_dates(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str | None = None) -> pd.DataFrame:
     """Per lab (all, or the one `agency_id` names), test date and tested month: agency_id, test_date,
     period, client_months (its clients' months of that period tested that day), clients (names, at
-    most 5), batch (some client has at least rules.BATCH_MIN_MONTHS months of one year on that
+    most 5), batch (some client has at least scoring.BATCH_MIN_MONTHS months of one year on that
     date), date_client_months (client-months on that test date, all periods). Honest monthly testing
     is a diagonal of dates a few weeks after each month; a batch is a column of many months on one
     date."""
@@ -1333,7 +1311,7 @@ def agency_test_dates(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: s
         FROM t JOIN enterprises e USING (enterprise_id)
         GROUP BY t.agency_id, t.test_date, t.period
         ORDER BY t.agency_id, t.test_date, t.period"""
-    return fetch_df(con, sql, [*params, agency_id, agency_id, rules.BATCH_MIN_MONTHS])
+    return fetch_df(con, sql, [*params, agency_id, agency_id, scoring.BATCH_MIN_MONTHS])
 
 
 def agency_busiest_dates(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
@@ -1355,7 +1333,7 @@ def run_flagged_years(con, scope: Scope, run_id: str) -> pd.DataFrame:
     """enterprise_id, year, flagged, rules: the enterprise-years of a stored run in the scope with a
     rule hit, whether one is critical or high, and which rules of that severity (rules only: the
     context score built on this must not feed on itself)."""
-    cte, params = _scoped(scope)
+    cte, params = scoped(scope)
     sql = f"""
         {cte}
         SELECT h.enterprise_id, TRY_CAST(left(h.period, 4) AS INTEGER) AS year,
@@ -1415,7 +1393,7 @@ def _scenario_emissions(scope: Scope, flt: Filters, marks: str, mark_params: lis
     is a condition on a unit-month `m` of `r`, `fallback` one on an enterprise-year's verification
     `v`. One row per enterprise with reports in the period, the largest increase first (see
     scenario_carbon_default for the columns)."""
-    cte, params = _scoped_reports(scope, flt)
+    cte, params = scoped_reports(scope, flt)
     cc, cc_params = _default_cc("m.period")
     px, px_params = _penalty_prices()
     sql = f"""
@@ -1523,7 +1501,7 @@ def scenario_penalty_prices(con) -> pd.DataFrame:
 
 
 def scenario_risk_ranking(con, scope: Scope, flt: Filters = NO_FILTERS, rule_weights: tuple = (),
-                          z_floor: float = risk.MODEL_Z_FLOOR, z_full: float = risk.MODEL_Z_FULL,
+                          z_floor: float = scoring.MODEL_Z_FLOOR, z_full: float = scoring.MODEL_Z_FULL,
                           min_percentile: float = 0.0, weights: tuple[float, ...] | None = None,
                           labs: tuple[str, ...] = (), consultants: tuple[str, ...] = (),
                           verifiers: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -1531,24 +1509,24 @@ def scenario_risk_ranking(con, scope: Scope, flt: Filters = NO_FILTERS, rule_wei
     default weights, as on every page) and after a what-if, each on its worst year in the period:
 
     - rules: recomputed from the run's rule hits when `rule_weights` ((rule_id, weight) pairs)
-      overrides any rule's severity weight (core.rules.SEVERITY_WEIGHT for the others);
+      overrides any rule's severity weight (core.scoring.SEVERITY_WEIGHT for the others);
     - model: recomputed from the stored scores when the z floor / full scale or `min_percentile`
       (only rows at or above that percentile count) differ from core.risk's;
     - context: 1 for the years an enterprise was a client of one of `labs` (a year it had a report
       from it), `consultants` (every year) or `verifiers` (a year it verified);
-    - weights: the four weights in risk.COMPONENTS order (divided by their sum here).
+    - weights: the four weights in scoring.COMPONENTS order (divided by their sum here).
 
     Columns: enterprise_id, name, province_code, province_zh, province_en, score_before,
     band_before, rank_before, year_before, score_after, band_after, rank_after, year_after,
     rules_after, model_after, context_after (of the worst year after), client, confirmed (a
     confirmed case label in the period's years). Ranks: 1 = highest risk, ties by enterprise id;
     scores are rounded to 6 decimals so that float noise cannot reorder equal scores."""
-    cte, params = _scoped_reports(scope, flt)
-    ywhere, yparams = flt.year_sql("c.year")
-    lwhere, lparams = flt.year_sql("TRY_CAST(left(l.period, 4) AS INTEGER)")
-    w = list(weights) if weights is not None else [risk.DEFAULT_WEIGHTS[k] for k in risk.COMPONENTS]
+    cte, params = scoped_reports(scope, flt)
+    ywhere, yparams = year_where(flt, "c.year")
+    lwhere, lparams = year_where(flt, "TRY_CAST(left(l.period, 4) AS INTEGER)")
+    w = list(weights) if weights is not None else [scoring.DEFAULT_WEIGHTS[k] for k in scoring.COMPONENTS]
     rules_changed = bool(rule_weights)
-    model_changed = (z_floor, z_full, min_percentile) != (risk.MODEL_Z_FLOOR, risk.MODEL_Z_FULL, 0.0)
+    model_changed = (z_floor, z_full, min_percentile) != (scoring.MODEL_Z_FLOOR, scoring.MODEL_Z_FULL, 0.0)
     is_client = ("EXISTS (SELECT 1 FROM cl WHERE cl.enterprise_id = c.enterprise_id "
                  "AND (cl.year IS NULL OR cl.year = c.year))")
     sql = f"""
@@ -1567,7 +1545,7 @@ def scenario_risk_ranking(con, scope: Scope, flt: Filters = NO_FILTERS, rule_wei
                      WHERE list_contains(?::VARCHAR[], e.consultant_id)
                UNION SELECT v.enterprise_id, v.year FROM verifications v JOIN se USING (enterprise_id)
                      WHERE list_contains(?::VARCHAR[], v.verifier_id)),
-        cy AS (SELECT c.enterprise_id, c.year, {risk.score_sql('c')} AS score_before,
+        cy AS (SELECT c.enterprise_id, c.year, {score_sql('c')} AS score_before,
                       CASE WHEN ? THEN coalesce(rr.rules, 0) ELSE c.rules END AS rules,
                       CASE WHEN ? THEN coalesce(least(greatest((mz.z - ?) / (? - ?), 0), 1), 0) ELSE c.model END
                           AS model,
@@ -1591,9 +1569,9 @@ def scenario_risk_ranking(con, scope: Scope, flt: Filters = NO_FILTERS, rule_wei
         lb AS (SELECT DISTINCT l.enterprise_id FROM case_labels l JOIN se USING (enterprise_id)
                WHERE l.outcome = 'confirmed' AND {lwhere})
         SELECT en.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en,
-               en.score_before, {risk.band_sql('en.score_before')} AS band_before,
+               en.score_before, {band_sql('en.score_before')} AS band_before,
                row_number() OVER (ORDER BY en.score_before DESC, en.enterprise_id) AS rank_before, en.year_before,
-               en.score_after, {risk.band_sql('en.score_after')} AS band_after,
+               en.score_after, {band_sql('en.score_after')} AS band_after,
                row_number() OVER (ORDER BY en.score_after DESC, en.enterprise_id) AS rank_after, en.year_after,
                en.rules_after, en.model_after, en.context_after, en.client,
                lb.enterprise_id IS NOT NULL AS confirmed
@@ -1603,7 +1581,7 @@ def scenario_risk_ranking(con, scope: Scope, flt: Filters = NO_FILTERS, rule_wei
     pairs = list(rule_weights)
     return fetch_df(con, sql, [
         *params, [r for r, _ in pairs], [float(x) for _, x in pairs],
-        list(rules.SEVERITY_WEIGHT), list(rules.SEVERITY_WEIGHT.values()), flt.run_id,
+        list(scoring.SEVERITY_WEIGHT), list(scoring.SEVERITY_WEIGHT.values()), flt.run_id,
         flt.run_id, float(min_percentile), list(labs), list(consultants), list(verifiers),
         rules_changed, model_changed, float(z_floor), float(z_full), float(z_floor), flt.run_id, *yparams,
         *[float(x) for x in w], float(sum(w)), *lparams])
@@ -1618,6 +1596,23 @@ def saved_scenarios(con, scope: Scope) -> pd.DataFrame:
         where, params = "scope <> 'national' AND list_has_all(?::VARCHAR[], string_split(scope, ','))", \
             [sorted(scope.provinces)]
     return fetch_df(con, f"SELECT * FROM scenarios WHERE {where} ORDER BY created_at DESC, scenario_id", params)
+
+
+def save_scenario(con, row: list) -> None:
+    """Insert a saved scenario (scenario_id, name, kind, params, created_at, data_version, scope,
+    filters), or rename it and refresh its time and data version when its id is stored already."""
+    cur = con.cursor()
+    try:
+        cur.execute(
+            "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scenario_id) DO UPDATE SET "
+            "name = excluded.name, created_at = excluded.created_at, data_version = excluded.data_version", row)
+    finally:
+        cur.close()
+
+
+def scenario_row(con, scenario_id: str) -> pd.DataFrame:
+    """The stored scenario of `scenario_id` (empty when there is none)."""
+    return fetch_df(con, "SELECT * FROM scenarios WHERE scenario_id = ?", [scenario_id])
 
 
 # Reads of a stored run (flagged_rows) take the run id and are cached by core/ui/lab.py.
@@ -1664,7 +1659,7 @@ def unit_month_inputs(con, scope: Scope) -> pd.DataFrame:
     dry basis with the reported total moisture (NCV_d = (NCV_ar + 0.02443 M_t) / (1 - M_t),
     C_d = C_ar / (1 - M_t)); lags in days from month end (test, report) and from the deposit
     deadline (late_days, core.mrv)."""
-    cte, params = _scoped(scope)
+    cte, params = scoped(scope)
     sql = f"""
         {cte}
         SELECT m.unit_id, su.enterprise_id, su.province_code, m.period, year(m.period) AS year,
@@ -1680,7 +1675,7 @@ def unit_month_inputs(con, scope: Scope) -> pd.DataFrame:
                m.carbon_ar_pct / (1 - m.total_moisture_pct / 100) AS c_dry,
                date_diff('day', last_day(m.period), m.test_date) AS test_lag_days,
                date_diff('day', last_day(m.period), m.report_date) AS report_lag_days,
-               date_diff('day', {mrv.deposit_deadline_sql('m.period')}, m.submitted_at::DATE) AS late_days,
+               date_diff('day', {deposit_deadline_sql('m.period')}, m.submitted_at::DATE) AS late_days,
                TRY_CAST(regexp_extract(m.lab_report_no, '(\\d+)$', 1) AS BIGINT) AS report_seq,
                regexp_replace(m.lab_report_no, '\\d+$', '') AS report_series
         FROM monthly_reports m JOIN su USING (unit_id) JOIN provinces p ON p.code = su.province_code
@@ -1692,7 +1687,7 @@ def unit_month_inputs(con, scope: Scope) -> pd.DataFrame:
 def enterprise_year_inputs(con, scope: Scope) -> pd.DataFrame:
     """Per enterprise and year: deposited emissions and months, verification, allocation, the
     enterprise's agencies, and whether a month is missing between deposited months."""
-    cte, params = _scoped(scope)
+    cte, params = scoped(scope)
     sql = f"""
         {cte},
         dep AS (
@@ -1724,7 +1719,7 @@ def enterprise_year_inputs(con, scope: Scope) -> pd.DataFrame:
 
 def missing_deposit_months(con, scope: Scope) -> pd.DataFrame:
     """Unit-months with no deposit although the unit deposited before and after them."""
-    cte, params = _scoped(scope)
+    cte, params = scoped(scope)
     sql = f"""
         {cte},
         span AS (SELECT m.unit_id, min(m.period) AS first_p, max(m.period) AS last_p
@@ -1745,7 +1740,7 @@ def related_party_trades(con, scope: Scope, *, max_days: int = 7) -> pd.DataFram
     kind 'off_market_group': a block trade between two accounts of one group priced more than 20 %
     away from the previous published close and more than 15 % away from the day's other block trades.
     One row per enterprise involved."""
-    where, params = scope.sql("e.province_code")
+    where, params = scope_where(scope, "e.province_code")
     sql = f"""
         WITH acc AS (
             SELECT a.account_id, a.enterprise_id, e.group_name, e.province_code

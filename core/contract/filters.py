@@ -19,8 +19,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Mapping
 
-from core import risk, schema
-from core.rules import RULES
+from core.contract import access, schema, scoring
 
 # URL parameter -> field. Short names keep shared links readable.
 PARAMS = {
@@ -34,7 +33,8 @@ _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 # Identifiers (agencies) and free names (groups) are bound as parameters; this only keeps out
 # control characters and absurd lengths so an error message can quote the value safely.
 _TEXT = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
-BANDS = tuple(name for name, _ in risk.BANDS)
+BANDS = scoring.BAND_NAMES
+_RULE_ID = re.compile(r"R\d{2}")
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,13 @@ class Filters:
         return out
 
     @classmethod
-    def parse(cls, query: Mapping[str, object], known_provinces: set[str] | None = None
-              ) -> tuple["Filters", list[FilterProblem]]:
+    def parse(cls, query: Mapping[str, object], known_provinces: set[str] | None = None,
+              known_rules: set[str] | None = None) -> tuple["Filters", list[FilterProblem]]:
         """Filters from URL parameters. Invalid values are dropped, each with a problem saying
-        which parameter, which value and why, so the page can tell the reader what it ignored."""
+        which parameter, which value and why, so the page can tell the reader what it ignored.
+        `known_rules`: the rule catalogue's ids (core.engine.rules.RULES); without it a rule id
+        need only look like one (R01)."""
+        known = {"provinces": known_provinces, "rules": known_rules}
         problems: list[FilterProblem] = []
         values: dict[str, object] = {}
         for param, name in PARAMS.items():
@@ -120,7 +123,7 @@ class Filters:
             if not raw:
                 continue
             try:
-                values[name] = _PARSERS[name](raw, known_provinces, problems, param)
+                values[name] = _PARSERS[name](raw, known, problems, param)
             except ValueError as e:
                 problems.append(FilterProblem(param, raw, str(e)))
         f = cls(**{k: v for k, v in values.items() if v not in (None, ())})
@@ -132,131 +135,8 @@ class Filters:
             f = replace(f, capacity_min=f.capacity_max, capacity_max=f.capacity_min)
         return f, problems
 
-    # --- SQL ----------------------------------------------------------------------------------
-    def enterprise_sql(self, e: str = "e") -> tuple[str, list]:
-        """A WHERE fragment over enterprises aliased `e` (and its parameters) selecting the
-        enterprises these filters keep."""
-        conds: list[str] = []
-        params: list = []
-
-        def add(sql: str, *p) -> None:
-            conds.append(sql)
-            params.extend(p)
-
-        if self.provinces:
-            add(f"list_contains(?::VARCHAR[], {e}.province_code)", list(self.provinces))
-        if self.groups:
-            add(f"list_contains(?::VARCHAR[], {e}.group_name)", list(self.groups))
-        if self.consultants:
-            add(f"list_contains(?::VARCHAR[], {e}.consultant_id)", list(self.consultants))
-        if self.unit_classes or self.capacity_min is not None or self.capacity_max is not None:
-            usql, up = self.unit_sql("fu")
-            add(f"EXISTS (SELECT 1 FROM units fu WHERE fu.enterprise_id = {e}.enterprise_id AND {usql})", *up)
-        if self.labs:
-            psql, pp = self.period_sql("fm.period")
-            add("EXISTS (SELECT 1 FROM monthly_reports fm JOIN units fu2 USING (unit_id) "
-                f"WHERE fu2.enterprise_id = {e}.enterprise_id AND list_contains(?::VARCHAR[], fm.lab_id) "
-                f"AND {psql})", list(self.labs), *pp)
-        if self.verifiers:
-            ysql, yp = self.year_sql("fv.year")
-            add("EXISTS (SELECT 1 FROM verifications fv WHERE fv.enterprise_id = "
-                f"{e}.enterprise_id AND list_contains(?::VARCHAR[], fv.verifier_id) AND {ysql})",
-                list(self.verifiers), *yp)
-        if self.needs_run():
-            if self.run_id is None:
-                add("FALSE")  # no assessment: nothing can be in a band or have fired a rule
-            else:
-                if self.bands:
-                    ysql, yp = self.year_sql("fc.year")
-                    add(f"(SELECT {risk.band_sql('max(' + risk.score_sql('fc') + ')')} FROM risk_components fc "
-                        f"WHERE fc.run_id = ? AND fc.enterprise_id = {e}.enterprise_id AND {ysql}) "
-                        "IN (SELECT unnest(?::VARCHAR[]))", self.run_id, *yp, list(self.bands))
-                if self.rules:
-                    ysql, yp = self.year_sql("TRY_CAST(left(fh.period, 4) AS INTEGER)")
-                    add("EXISTS (SELECT 1 FROM rule_hits fh WHERE fh.run_id = ? AND fh.enterprise_id = "
-                        f"{e}.enterprise_id AND list_contains(?::VARCHAR[], fh.rule_id) AND {ysql})",
-                        self.run_id, list(self.rules), *yp)
-        return (" AND ".join(conds) if conds else "TRUE"), params
-
-    def unit_sql(self, u: str = "u") -> tuple[str, list]:
-        """A WHERE fragment over units aliased `u`: the unit classes and capacity range."""
-        conds, params = [], []
-        if self.unit_classes:
-            conds.append(f"list_contains(?::VARCHAR[], {u}.unit_class)")
-            params.append(list(self.unit_classes))
-        if self.capacity_min is not None:
-            conds.append(f"{u}.capacity_mw >= ?")
-            params.append(float(self.capacity_min))
-        if self.capacity_max is not None:
-            conds.append(f"{u}.capacity_mw <= ?")
-            params.append(float(self.capacity_max))
-        return (" AND ".join(conds) if conds else "TRUE"), params
-
-    def period_sql(self, column: str) -> tuple[str, list]:
-        """`column` (a DATE month) inside the period range."""
-        conds, params = [], []
-        if self.period_from:
-            conds.append(f"{column} >= ?")
-            params.append(self.period_from)
-        if self.period_to:
-            conds.append(f"{column} <= ?")
-            params.append(self.period_to)
-        return (" AND ".join(conds) if conds else "TRUE"), params
-
-    def day_sql(self, column: str) -> tuple[str, list]:
-        """`column` (a DATE or TIMESTAMP) inside the months of the period range."""
-        conds, params = [], []
-        if self.period_from:
-            conds.append(f"{column} >= ?")
-            params.append(self.period_from)
-        if self.period_to:
-            conds.append(f"{column} < ?")
-            params.append(_next_month(self.period_to))
-        return (" AND ".join(conds) if conds else "TRUE"), params
-
-    def year_sql(self, column: str) -> tuple[str, list]:
-        """`column` (a year) inside the years the period range touches."""
-        conds, params = [], []
-        if self.period_from:
-            conds.append(f"{column} >= ?")
-            params.append(self.year_from)
-        if self.period_to:
-            conds.append(f"{column} <= ?")
-            params.append(self.year_to)
-        return (" AND ".join(conds) if conds else "TRUE"), params
-
-
-def describe(flt: Filters, lang: str, names: dict[str, str] | None = None) -> str:
-    """The filters in words, for captions and exported slides: "Filters: none" or
-    "Filters: period Jan 2023 – Dec 2023; Provinces: Shandong; Risk bands: High". `names` maps
-    ids (provinces, agencies) to display names."""
-    from core import i18n
-
-    if flt.is_empty():
-        return i18n.t("filters.none", lang)
-    names = names or {}
-    sep, items = ("、" if lang == "zh" else ", "), []
-    if flt.period_from or flt.period_to:
-        items.append(i18n.t("filters.item.period", lang, lo=i18n.fmt_period(flt.period_from, lang) if flt.period_from else "…",
-                            hi=i18n.fmt_period(flt.period_to, lang) if flt.period_to else "…"))
-    if flt.capacity_min is not None or flt.capacity_max is not None:
-        items.append(i18n.t("filters.item.capacity", lang, lo=f"{flt.capacity_min or 0:g}",
-                            hi="…" if flt.capacity_max is None else f"{flt.capacity_max:g}"))
-    label = {"unit_classes": lambda v: i18n.t(f"unit_class.{v}", lang), "bands": lambda v: i18n.t(f"band.{v}", lang)}
-    for field in ("provinces", "unit_classes", "groups", "consultants", "labs", "verifiers", "bands", "rules"):
-        values = getattr(flt, field)
-        if values:
-            show = label.get(field, lambda v: names.get(v, v))
-            colon = "：" if lang == "zh" else ": "
-            items.append(f"{i18n.t('filters.' + field, lang)}{colon}{sep.join(show(v) for v in values)}")
-    return i18n.t("filters.active", lang, items=("；" if lang == "zh" else "; ").join(items))
-
 
 NO_FILTERS = Filters()
-
-
-def _next_month(d: dt.date) -> dt.date:
-    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 # --- parsers: raw URL text -> value, raising ValueError with the reason -----------------------
@@ -309,11 +189,18 @@ def _text(what: str):
     return parse
 
 
-def _provinces(known):
-    if known is None:
-        from core import access
-        known = set(access.province_names())
-    return known
+def _provinces(known: dict) -> set[str]:
+    return known["provinces"] if known["provinces"] is not None else set(access.province_names())
+
+
+class _RuleIds:
+    """The known rule ids, or any id of the catalogue's form when none are given."""
+
+    def __init__(self, known: dict):
+        self.known = known["rules"]
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.known if self.known is not None else bool(_RULE_ID.fullmatch(item))
 
 
 _PARSERS = {
@@ -324,5 +211,5 @@ _PARSERS = {
     "groups": _text("group name"), "consultants": _text("consultant id"),
     "labs": _text("laboratory id"), "verifiers": _text("verifier id"),
     "bands": _choice(BANDS, "risk band (critical, high, medium, low)"),
-    "rules": _choice(set(RULES), "rule id (e.g. R01)"),
+    "rules": _choice(_RuleIds, "rule id (e.g. R01)"),
 }

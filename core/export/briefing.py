@@ -27,9 +27,12 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Inches, Pt
 
-from core import headline, i18n, risk
-from core.headline import fmt_change, fmt_value
-from core.i18n import t
+from core.engine import risk
+from core.insight import headline
+from core.words import headline as headline_words
+from core.words import i18n
+from core.words.headline import fmt_change, fmt_value
+from core.words.i18n import t
 
 METHOD_LINES = 6  # i18n keys overview.method.1 ... 6
 BANDS = tuple(name for name, _ in risk.BANDS)  # critical, high, medium, low
@@ -686,7 +689,7 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
     top_risks = pd.DataFrame({
         "rank": range(1, len(top) + 1), "enterprise_id": top["enterprise_id"], "name": top["name"],
         "province": top["province_zh" if zh else "province_en"], "risk_score": top["risk_score"].round(1),
-        "band": top["band"], "reason": top["reasons"].map(lambda r: headline.main_reason(r, lang)),
+        "band": top["band"], "reason": top["reasons"].map(lambda r: headline_words.main_reason(r, lang)),
         "emissions_t": top["emissions_t"]})
     shown = agencies[agencies["flagged_clients"] > 0].head(10)
     inter = pd.DataFrame({
@@ -698,7 +701,7 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
     return Briefing(
         lang=lang, generated_at=generated_at, data_as_of=i18n.fmt_period(as_of, lang),
         scope_text=scope_text, filters_text=filters_text,
-        summary=headline.summary(enterprises, provinces, agencies, risk_years, year, lang),
+        summary=headline_words.summary(enterprises, provinces, agencies, risk_years, year, lang),
         headline=figures, trend=trend, provinces=prov.reset_index(drop=True),
         top_risks=top_risks.reset_index(drop=True), intermediaries=inter.reset_index(drop=True),
         market=mk.reset_index(drop=True), method=tuple(i18n.t(f"overview.method.{i}", lang) for i in range(1, METHOD_LINES + 1)))

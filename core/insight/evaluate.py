@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from core import db, runs
-from core.db import Scope
+from core.contract.access import Scope
+from core.insight import runs
+from core.store import runs as run_store
 
 
 @dataclass
@@ -31,10 +32,7 @@ class Evaluation:
 
 
 def labels(con, scope: Scope | None = None) -> pd.DataFrame:
-    scope = scope or Scope.national()
-    where, params = scope.sql("e.province_code")
-    return db.fetch_df(con, f"SELECT l.enterprise_id, l.period, l.pattern, l.outcome FROM case_labels l "
-                            f"JOIN enterprises e USING (enterprise_id) WHERE {where}", params)
+    return run_store.case_labels(con, scope or Scope.national())
 
 
 def _metrics(name: str, scores: pd.Series, positive: pd.Series, ks: tuple[int, ...], budget_k: int) -> dict:
@@ -77,11 +75,7 @@ def evaluate(con, run: runs.Run, *, budget: float = 0.05, ks: tuple[int, ...] = 
 def _detector_scores(con, run: runs.Run, scope: Scope) -> dict[str, pd.Series]:
     """Each enterprise's worst row per detector, and for the ensemble, from the stored scores."""
     names = run.agreement.get("detectors", list(run.config.detectors))
-    cols = ", ".join(f"max(s.detector_scores[{i + 1}]) AS d{i}" for i in range(len(names)))  # our own ints
-    where, params = scope.sql("e.province_code")
-    df = db.fetch_df(con, f"SELECT s.enterprise_id, max(s.score) AS ensemble, {cols} FROM model_scores s "
-                          f"JOIN enterprises e USING (enterprise_id) WHERE s.run_id = ? AND {where} GROUP BY ALL",
-                     [run.run_id, *params]).set_index("enterprise_id")
+    df = run_store.worst_detector_scores(con, run.run_id, len(names), scope)
     out = {"model ensemble": df.ensemble}
     out.update({f"detector {n}": df[f"d{i}"] for i, n in enumerate(names)})
     return out

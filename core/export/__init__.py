@@ -1,0 +1,1 @@
+"""Exports: the briefing deck and workbook."""

@@ -1,0 +1,1 @@
+"""Insight: trading surveillance, intermediaries, scenarios, headline figures, evaluation and the assessment run."""
