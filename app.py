@@ -4,6 +4,7 @@ recur, the trends and the market; one click exports it as a deck and a workbook.
 import streamlit as st
 
 from core.insight import headline
+from core.store import intermediaries, loads, overview, risk_views, surveillance
 from core.ui import charts, page_setup, tables
 from core.ui.export import briefing_buttons
 from core.ui.widgets import chart_block
@@ -13,18 +14,18 @@ from core.words import i18n
 page = page_setup("overview.title")
 lang, t = page.lang, page.t
 
-head = page.query("national_headline").iloc[0]
+head = page.query(overview.national_headline).iloc[0]
 if not head["unit_months"]:
     st.info(t("overview.empty"))
     st.stop()
-years = page.query("emissions_by_year")
-risk_years = page.query("risk_by_year")
-measured = page.query("measured_share_by_year")
-deposits = page.query("deposit_timeliness_by_year")
-market = page.query("market_by_month")
-enterprises = page.query("enterprise_risk")
-provinces = page.query("risk_by_province")
-agencies = page.query("agency_flag_rates")
+years = page.query(overview.emissions_by_year)
+risk_years = page.query(risk_views.risk_by_year)
+measured = page.query(overview.measured_share_by_year)
+deposits = page.query(overview.deposit_timeliness_by_year)
+market = page.query(surveillance.market_by_month)
+enterprises = page.query(risk_views.enterprise_risk)
+provinces = page.query(risk_views.risk_by_province)
+agencies = page.query(intermediaries.agency_flag_rates)
 year = headline.headline_year(years)
 if page.run_id is None:
     st.warning(t("overview.no_run"), icon=":material/info:")
@@ -62,7 +63,7 @@ with st.container(key="top_risks"):
 map_col, agency_col = st.columns([6, 5], gap="large")
 with map_col, st.container(key="tile_map"):
     st.subheader(t("overview.map.title"))
-    ev = st.vega_lite_chart(page.spec(charts.province_tiles, "risk_by_province"), on_select="rerun",
+    ev = st.vega_lite_chart(page.spec(charts.province_tiles, risk_views.risk_by_province), on_select="rerun",
                             selection_mode=list(charts.TILE_SELECTIONS), key=page.key("tiles"), width="stretch")
     st.caption(t("overview.map.caption"))
     picked = charts.picked_tile(ev)
@@ -81,17 +82,17 @@ with agency_col, st.container(key="agencies"):
 # --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")
 with left:
-    chart_block(t("chart.emissions.title"), page.spec(charts.emissions_by_year, "emissions_by_year"),
+    chart_block(t("chart.emissions.title"), page.spec(charts.emissions_by_year, overview.emissions_by_year),
                 t("chart.emissions.caption"), key="chart_emissions")
-    chart_block(t("chart.measured.title"), page.spec(charts.measured_share, "measured_share_by_year"),
+    chart_block(t("chart.measured.title"), page.spec(charts.measured_share, overview.measured_share_by_year),
                 t("chart.measured.caption"), key="chart_measured")
 with right:
-    chart_block(t("overview.risk_trend.title"), page.spec(charts.risk_trend, "risk_by_year"),
+    chart_block(t("overview.risk_trend.title"), page.spec(charts.risk_trend, risk_views.risk_by_year),
                 t("overview.risk_trend.caption"), key="chart_risk_trend")
-    chart_block(t("overview.market.title"), page.spec(charts.market_strip, "market_by_month"),
+    chart_block(t("overview.market.title"), page.spec(charts.market_strip, surveillance.market_by_month),
                 t("overview.market.caption"), key="chart_market")
 
-status = page.query("data_status")
+status = page.query(loads.data_status)
 st.divider()
 if status.empty:
     st.caption(t("status.empty"))

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.contract import schema
-from core.store import loader
+from core.store import loader, loads
 from core.ui import clear_query_cache, page_setup, tables
 from core.ui.upload import ImportBusy, import_uploads
 from core.words import i18n
@@ -24,10 +24,10 @@ if report is not None:
 counts_col, history_col = st.columns([2, 3], gap="large")
 with counts_col:
     st.subheader(t("data.counts"))
-    tables.show(tables.table_counts(page.query("table_counts"), lang), height="content")
+    tables.show(tables.table_counts(page.query(loads.table_counts), lang), height="content")
 with history_col:
     st.subheader(t("data.history"))
-    history = page.query("load_history")
+    history = page.query(loads.load_history)
     if history.empty:
         st.caption(t("data.history.empty"))
     else:

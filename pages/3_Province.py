@@ -2,6 +2,7 @@
 risk, how their scores are spread and in which months rules fired; every enterprise opens its dossier."""
 import streamlit as st
 
+from core.store import risk_views
 from core.ui import charts, page_setup, province
 from core.ui.widgets import chart_block
 from core.words import i18n
@@ -22,8 +23,8 @@ run_id = page.run_id or i18n.MISSING
 st.header(t("province.heading", name=province.name(code, lang), code=code), divider="gray")
 
 # 2. Headline: size, flagged enterprises against the scope's rate, emissions, rank.
-enterprises = pv.query("enterprise_risk")
-province.metrics(page, province.standing(enterprises, page.query("risk_by_province"), code))
+enterprises = pv.query(risk_views.enterprise_risk)
+province.metrics(page, province.standing(enterprises, page.query(risk_views.risk_by_province), code))
 st.caption(t("province.metrics.caption", run_id=run_id, formula=province.formula(lang)))
 
 # 3. The enterprises, highest risk first; a row opens the dossier.
@@ -32,11 +33,11 @@ province.enterprise_table(page, code, enterprises)
 
 # 4. How the risk scores are spread.
 if enterprises["risk_score"].notna().any():
-    chart_block(t("province.hist.title"), pv.spec(charts.risk_histogram, "enterprise_risk"),
+    chart_block(t("province.hist.title"), pv.spec(charts.risk_histogram, risk_views.enterprise_risk),
                 t("province.hist.caption", width=charts.RISK_BIN, run_id=run_id,
                   bands=province.band_thresholds(lang)), key="province_hist")
 
 # 5. When the rules fired, for the highest-risk enterprises; a cell opens the dossier.
-cells = pv.query("flag_heatmap", limit=province.HEATMAP_LIMIT)
-province.heatmap(page, code, cells, pv.spec(charts.flag_heatmap, "flag_heatmap",
+cells = pv.query(risk_views.flag_heatmap, limit=province.HEATMAP_LIMIT)
+province.heatmap(page, code, cells, pv.spec(charts.flag_heatmap, risk_views.flag_heatmap,
                                             query_params={"limit": province.HEATMAP_LIMIT}) if len(cells) else None)

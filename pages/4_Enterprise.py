@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.engine import risk
 from core.insight import runs
-from core.store import queries
+from core.store import dossiers
 from core.ui import dossier, lab, page_setup, tables
 from core.words import i18n
 from core.words import reasons as reason_words
@@ -41,7 +41,7 @@ with st.container(key="profile"):
 
 with st.container(key="risk"):
     st.subheader(t("enterprise.risk"))
-    years = page.query("enterprise_risk_years", enterprise_id=eid)
+    years = page.query(dossiers.enterprise_risk_years, enterprise_id=eid)
     if years.empty:
         st.caption(t("enterprise.risk.none"))
     else:
@@ -62,17 +62,17 @@ with st.container(key="risk"):
 
 with st.container(key="units"):
     st.subheader(t("enterprise.units"))
-    tables.show(tables.dossier_units(page.query("enterprise_units", enterprise_id=eid), eid, lang), height="content")
+    tables.show(tables.dossier_units(page.query(dossiers.enterprise_units, enterprise_id=eid), eid, lang), height="content")
     st.caption(t("enterprise.units.caption"))
 
 # 3. Month by month, each unit against its peers; red points: months a rule fired on.
 specs = dossier.chart_specs(page, eid)
 st.subheader(t("enterprise.monthly"))
-measures = [m for m in queries.DOSSIER_MEASURES if m in specs]
+measures = [m for m in dossiers.DOSSIER_MEASURES if m in specs]
 if not measures:
     st.caption(t("enterprise.monthly.empty"))
 else:
-    st.caption(t("enterprise.monthly.caption", min=queries.PEER_MIN))
+    st.caption(t("enterprise.monthly.caption", min=dossiers.PEER_MIN))
 for row in range(0, len(measures), 2):
     for col, measure in zip(st.columns(2, gap="large"), measures[row:row + 2]):
         with col:
@@ -82,7 +82,7 @@ for row in range(0, len(measures), 2):
 # 4. The rules that fired, with their evidence in words.
 with st.container(key="rule_hits"):
     st.subheader(t("enterprise.hits"))
-    hits = page.query("enterprise_rule_hits", enterprise_id=eid)
+    hits = page.query(dossiers.enterprise_rule_hits, enterprise_id=eid)
     if hits.empty:
         st.caption(t("enterprise.hits.none"))
     else:
@@ -102,7 +102,7 @@ with st.container(key="model"):
         dossier.chart(None, specs["scores"], t("enterprise.model.caption", run=run, z=f"{risk.MODEL_Z_FLOOR:g}"),
                       key="chart_scores")
         top_share = i18n.fmt_pct(runs.EXPLAIN_TOP, lang, digits=0)
-        explained = tables.dossier_explained(page.query("enterprise_model_scores", enterprise_id=eid), eid, lang)
+        explained = tables.dossier_explained(page.query(dossiers.enterprise_model_scores, enterprise_id=eid), eid, lang)
         if explained.empty:
             st.caption(t("enterprise.model.unexplained", top=top_share))
         else:
@@ -117,19 +117,19 @@ with st.container(key="timeline"):
     if "timeline" not in specs:
         st.caption(t("enterprise.timeline.empty"))
     else:
-        shared = tables.shared_test_dates(page.query("enterprise_timeline", enterprise_id=eid), lang)
+        shared = tables.shared_test_dates(page.query(dossiers.enterprise_timeline, enterprise_id=eid), lang)
         st.markdown(shared or t("enterprise.timeline.own_dates"))
         dossier.chart(None, specs["timeline"], t("enterprise.timeline.caption"), key="chart_timeline")
 
 # 7. Verification, allowances and trades.
 dossier.table_section(page, "verifications", "enterprise.verification",
-                      page.query("enterprise_verifications", enterprise_id=eid), tables.dossier_verifications)
+                      page.query(dossiers.enterprise_verifications, enterprise_id=eid), tables.dossier_verifications)
 dossier.table_section(page, "allowances", "enterprise.allowances",
-                      page.query("enterprise_allowances", enterprise_id=eid), tables.dossier_allowances)
+                      page.query(dossiers.enterprise_allowances, enterprise_id=eid), tables.dossier_allowances)
 
 with st.container(key="trades"):
     st.subheader(t("enterprise.trades"))
-    trades = page.query("enterprise_trades", enterprise_id=eid)
+    trades = page.query(dossiers.enterprise_trades, enterprise_id=eid)
     if trades.empty:
         st.caption(t("enterprise.trades.none"))
     else:

@@ -3,6 +3,7 @@ alerts by kind, ranked by score, each with its reason and evidence trades - and 
 A row (or ?alert=<id>) opens the alert's evidence; an enterprise opens its dossier."""
 import streamlit as st
 
+from core.store import surveillance
 from core.ui import charts, market, page_setup
 from core.ui.widgets import chart_block
 
@@ -11,8 +12,8 @@ lang, t = page.lang, page.t
 st.caption(t("market.intro"))
 
 # 1. The market in the period: the daily close over volume by trading method.
-daily = page.query("market_daily_by_method")
-chart_block(t("market.chart.title"), page.spec(charts.market_daily, "market_daily_by_method"),
+daily = page.query(surveillance.market_daily_by_method)
+chart_block(t("market.chart.title"), page.spec(charts.market_daily, surveillance.market_daily_by_method),
             t("market.chart.caption", bucket=t(f"market.chart.bucket.{charts.market_bucket(daily)}")),
             key="market_chart")
 

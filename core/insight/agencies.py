@@ -51,7 +51,7 @@ from scipy import stats
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.engine import rules
-from core.store import queries
+from core.store import intermediaries
 
 KINDS = ("consultant", "lab", "verifier")
 # Signals: which kinds they apply to, weight and half-strength count (module docstring).
@@ -77,12 +77,12 @@ def profile(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """One row per consultant, lab and verifier serving enterprises in the scope and filters in the
     period (PROFILE_COLUMNS), highest score first within each kind. Flags refer to flt.run_id; without
     a run nothing is flagged and only the signatures count."""
-    return profile_from(queries.agency_clients(con, scope, flt), queries.agency_busiest_dates(con, scope, flt),
-                        queries.agency_patterns(con, scope, flt))
+    return profile_from(intermediaries.agency_clients(con, scope, flt), intermediaries.agency_busiest_dates(con, scope, flt),
+                        intermediaries.agency_patterns(con, scope, flt))
 
 
 def profile_from(clients_: pd.DataFrame, busiest: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
-    """The profile from the rows of queries.agency_clients, agency_busiest_dates and agency_patterns."""
+    """The profile from the rows of intermediaries.agency_clients, agency_busiest_dates and agency_patterns."""
     if clients_.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PROFILE_COLUMNS})
     c = clients_.assign(copy=clients_["copied_months"] > 0, batch=clients_["batch_years"] > 0,
@@ -154,7 +154,7 @@ PATTERN_MIN = 2  # clients with one rule in one year before it is a pattern
 
 
 def best_patterns(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per agency, its most surprising pattern among queries.agency_patterns cells: pattern_rule,
+    """Per agency, its most surprising pattern among intermediaries.agency_patterns cells: pattern_rule,
     pattern_year, pattern_clients, pattern_members and pattern_p = m x the smallest binomial tail
     P(X >= clients | served, rate) over its cells of at least PATTERN_MIN clients, m = the number of
     its cells (Bonferroni over the rule-years it was tested on)."""
@@ -251,12 +251,12 @@ def clients(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str = "") -
     first_period, last_period, months, signals (list of CLIENT_SIGNALS that involve this client),
     copy_partners, batch_months, batch_date, run_reports, understated_years. Empty for an unknown
     agency or one serving no client in the scope (the id is bound, never spliced)."""
-    rows = queries.agency_clients(con, scope, flt, agency_id=str(agency_id))
-    return clients_from(rows, queries.agency_patterns(con, scope, flt, agency_id=str(agency_id)))
+    rows = intermediaries.agency_clients(con, scope, flt, agency_id=str(agency_id))
+    return clients_from(rows, intermediaries.agency_patterns(con, scope, flt, agency_id=str(agency_id)))
 
 
 def clients_from(rows: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
-    """clients() from the rows of queries.agency_clients and agency_patterns for one agency."""
+    """clients() from the rows of intermediaries.agency_clients and agency_patterns for one agency."""
     rows = rows.reset_index(drop=True)
     best = best_patterns(patterns)
     members = set(best["pattern_members"].iloc[0]) if len(best) else set()
@@ -301,8 +301,8 @@ def enterprise_context(con, scope: Scope, run_id: str, hits: pd.DataFrame | None
     even when few of its clients are flagged, and one flagged client out of two is weak evidence,
     not certainty. On the scale-1 demo (seed 2022) the ranking AUC for the planted
     intermediary_ring enterprise-years is 0.997 (baseline 0.997), for verifier_gap 0.89 (0.69)."""
-    years = queries.agency_client_years(con, scope, NO_FILTERS)
-    flagged = (queries.run_flagged_years(con, scope, run_id) if hits is None else _flagged_from_hits(hits))
+    years = intermediaries.agency_client_years(con, scope, NO_FILTERS)
+    flagged = (intermediaries.run_flagged_years(con, scope, run_id) if hits is None else _flagged_from_hits(hits))
     return context_from(years, flagged)
 
 
@@ -321,7 +321,7 @@ OTHER_YEARS = 0.5  # an agency's record over all years counts half as much as it
 
 
 def context_from(years: pd.DataFrame, flagged: pd.DataFrame) -> pd.DataFrame:
-    """enterprise_context from queries.agency_client_years (unfiltered) and the flagged enterprise-years."""
+    """enterprise_context from intermediaries.agency_client_years (unfiltered) and the flagged enterprise-years."""
     if years.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in CONTEXT_COLUMNS})
     ay = years.merge(flagged[["enterprise_id", "year", "flagged", "rules"]], on=["enterprise_id", "year"], how="left")

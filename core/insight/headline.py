@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from core.engine import risk
-from core.store import queries
+from core.store import overview
 
 FLAGGED_BANDS = ("critical", "high")
 
 
 def flagged_by_year(risk_years: pd.DataFrame) -> pd.DataFrame:
-    """year, flagged (critical + high), critical, assessed: from queries.risk_by_year."""
+    """year, flagged (critical + high), critical, assessed: from risk_views.risk_by_year."""
     if risk_years.empty:
         return pd.DataFrame({"year": pd.Series(dtype=int), "flagged": pd.Series(dtype=int),
                              "critical": pd.Series(dtype=int), "assessed": pd.Series(dtype=int)})
@@ -32,7 +32,7 @@ def flagged_by_year(risk_years: pd.DataFrame) -> pd.DataFrame:
 
 def headline_year(years: pd.DataFrame) -> int | None:
     """The year the headline compares: the latest with all 12 months, else the latest."""
-    latest, _ = queries.latest_complete(years)
+    latest, _ = overview.latest_complete(years)
     if latest is not None:
         return int(latest["year"])
     return int(years["year"].max()) if len(years) else None
@@ -41,7 +41,7 @@ def headline_year(years: pd.DataFrame) -> int | None:
 def _at(frame: pd.DataFrame, year: int | None, column: str):
     if year is None or frame.empty:
         return np.nan
-    v = queries.in_year(frame, year, column)
+    v = overview.in_year(frame, year, column)
     return np.nan if v is None else float(v)
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from core.contract.access import Scope
 from core.engine import detectors, features, risk, rules
 from core.insight import agencies, trading
-from core.store import db, queries
+from core.store import db, detection
 from core.store import runs as run_store
 
 LEVELS = ("unit_month", "enterprise_year")
@@ -83,8 +83,8 @@ def build_features(con, scope: Scope, alerts: pd.DataFrame | None = None) -> fea
     if alerts is None:
         alerts = trading.scan(con, scope)
     surveillance = alerts[alerts["kind"].isin(list(features.SURVEILLANCE_KINDS))].reset_index(drop=True)
-    return features.build(queries.unit_month_inputs(con, scope), queries.enterprise_year_inputs(con, scope),
-                          queries.missing_deposit_months(con, scope), queries.related_party_trades(con, scope),
+    return features.build(detection.unit_month_inputs(con, scope), detection.enterprise_year_inputs(con, scope),
+                          detection.missing_deposit_months(con, scope), detection.related_party_trades(con, scope),
                           surveillance)
 
 

@@ -44,7 +44,7 @@ import pandas as pd
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.engine import risk, rules
-from core.store import db, queries
+from core.store import db, whatif
 
 KINDS = ("carbon_default", "review_budget", "unreliable_intermediaries")
 OFF = "off"  # a rule severity meaning "do not count this rule"
@@ -312,17 +312,17 @@ def recompute(con, scenario: Scenario, scope: Scope, flt: Filters = NO_FILTERS) 
     """The scenario's before/after comparison for `scope` and `flt` (flt.run_id names the stored
     assessment whose rule hits and components it starts from)."""
     if isinstance(scenario, CarbonDefault):
-        emis = queries.scenario_carbon_default(con, scope, flt, rule_ids=scenario.rule_ids, below=scenario.below)
-        return _combine(scenario, _emissions(emis), None, queries.scenario_penalty_prices(con))
+        emis = whatif.scenario_carbon_default(con, scope, flt, rule_ids=scenario.rule_ids, below=scenario.below)
+        return _combine(scenario, _emissions(emis), None, whatif.scenario_penalty_prices(con))
     if isinstance(scenario, ReviewBudget):
-        rank = queries.scenario_risk_ranking(
+        rank = whatif.scenario_risk_ranking(
             con, scope, flt, rule_weights=scenario.rule_weights(), z_floor=scenario.z_floor, z_full=scenario.z_full,
             min_percentile=round(1.0 - scenario.contamination, 9), weights=scenario.weights)
         return _combine(scenario, None, _ranked(rank, scenario), None)
     if isinstance(scenario, UnreliableIntermediaries):
-        emis = queries.scenario_unreliable_agencies(con, scope, flt, **scenario.agencies())
-        rank = queries.scenario_risk_ranking(con, scope, flt, **scenario.agencies())
-        return _combine(scenario, _emissions(emis), _ranked(rank, scenario), queries.scenario_penalty_prices(con))
+        emis = whatif.scenario_unreliable_agencies(con, scope, flt, **scenario.agencies())
+        rank = whatif.scenario_risk_ranking(con, scope, flt, **scenario.agencies())
+        return _combine(scenario, _emissions(emis), _ranked(rank, scenario), whatif.scenario_penalty_prices(con))
     raise TypeError(f"not a scenario: {scenario!r}")
 
 
@@ -444,7 +444,7 @@ def save(con, name: str, scenario: Scenario, flt: Filters, scope: Scope) -> str:
     """Store the scenario under a validated name (saving it again renames it); returns its id."""
     name = validate_name(name)
     sid = scenario_id(scenario, flt, scope)
-    queries.save_scenario(con, [sid, name, scenario.kind, json.dumps(scenario.params, sort_keys=True, ensure_ascii=False),
+    whatif.save_scenario(con, [sid, name, scenario.kind, json.dumps(scenario.params, sort_keys=True, ensure_ascii=False),
                                 dt.datetime.now().replace(microsecond=0), db.data_version(con), scope_label(scope),
                                 filters_query(flt)])
     return sid
@@ -455,7 +455,7 @@ def load(con, scenario_id: str) -> Saved | None:
     validated again (a stored row is input like any other)."""
     if not isinstance(scenario_id, str) or not ID_PATTERN.fullmatch(scenario_id):
         raise ValueError("scenario_id: expected 12 lowercase hexadecimal characters")
-    row = queries.scenario_row(con, scenario_id)
+    row = whatif.scenario_row(con, scenario_id)
     if row.empty:
         return None
     r = row.iloc[0]
@@ -471,7 +471,7 @@ def _saved(r) -> Saved:
 def list_saved(con, scope: Scope) -> list[Saved]:
     """The scenarios saved inside `scope`, newest first (rows that no longer validate are skipped)."""
     out = []
-    for _, r in queries.saved_scenarios(con, scope).iterrows():
+    for _, r in whatif.saved_scenarios(con, scope).iterrows():
         try:
             out.append(_saved(r))
         except ValueError:

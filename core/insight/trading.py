@@ -48,16 +48,16 @@ import pandas as pd
 
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
-from core.store import queries
+from core.store import surveillance
 
 KINDS = ("round_trip", "wash_group", "cycle", "off_market", "limit_pinned", "marking_close",
          "deadline_concentration", "flagged_net_seller")
 QUERY = {
-    "round_trip": queries.surveillance_round_trips, "wash_group": queries.surveillance_wash_groups,
-    "cycle": queries.surveillance_cycles, "off_market": queries.surveillance_off_market,
-    "limit_pinned": queries.surveillance_limit_pinned, "marking_close": queries.surveillance_marking_close,
-    "deadline_concentration": queries.surveillance_deadline_concentration,
-    "flagged_net_seller": queries.surveillance_flagged_net_sellers,
+    "round_trip": surveillance.surveillance_round_trips, "wash_group": surveillance.surveillance_wash_groups,
+    "cycle": surveillance.surveillance_cycles, "off_market": surveillance.surveillance_off_market,
+    "limit_pinned": surveillance.surveillance_limit_pinned, "marking_close": surveillance.surveillance_marking_close,
+    "deadline_concentration": surveillance.surveillance_deadline_concentration,
+    "flagged_net_seller": surveillance.surveillance_flagged_net_sellers,
 }
 KIND_WEIGHT = {"round_trip": 1.0, "cycle": 1.0, "marking_close": 1.0, "off_market": 0.9, "flagged_net_seller": 0.8,
                "deadline_concentration": 0.75, "wash_group": 0.7, "limit_pinned": 0.7}
@@ -81,27 +81,27 @@ def _flag(s: pd.Series) -> pd.Series:
 STRENGTH: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     # related accounts, a quick reversal and an equal volume each make it plainer
     "round_trip": lambda d: 0.55 + 0.15 * _flag(d["related"])
-    + 0.15 * _clip(1 - d["trading_days"] / queries.ROUND_TRIP_DAYS)
-    + 0.15 * _clip(1 - (d["volume_ratio"] - 1).abs() / queries.VOLUME_TOLERANCE),
+    + 0.15 * _clip(1 - d["trading_days"] / surveillance.ROUND_TRIP_DAYS)
+    + 0.15 * _clip(1 - (d["volume_ratio"] - 1).abs() / surveillance.VOLUME_TOLERANCE),
     # repeats, both directions, and a price away from the market's (a transfer price)
     "wash_group": lambda d: 0.3 + 0.3 * _clip((d["n_trades"] - 1) / 4) + 0.2 * _flag(d["two_way"])
     + 0.2 * _clip((d["vwap"] / d["market_vwap"] - 1).abs() / 0.10),
     # a closed loop has no commercial reason: equal volumes and a short span make it certain
-    "cycle": lambda d: 0.7 + 0.15 * _clip(1 - d["spread"] / queries.CYCLE_TOLERANCE)
-    + 0.15 * _clip(1 - d["span_days"] / queries.CYCLE_DAYS),
+    "cycle": lambda d: 0.7 + 0.15 * _clip(1 - d["spread"] / surveillance.CYCLE_TOLERANCE)
+    + 0.15 * _clip(1 - d["span_days"] / surveillance.CYCLE_DAYS),
     # distance from the close beyond the threshold, distance from the day's other block trades (a
     # lone block trade has none to compare with: little credit), related parties, the ±30 % limit broken
-    "off_market": lambda d: 0.35 + 0.25 * _clip((d["deviation"].abs() - queries.OFF_MARKET_DEVIATION) / 0.10)
+    "off_market": lambda d: 0.35 + 0.25 * _clip((d["deviation"].abs() - surveillance.OFF_MARKET_DEVIATION) / 0.10)
     + 0.25 * _clip(d["others_deviation"].abs() / 0.30).where(d["others_vwap"].notna(), 0.3)
     + 0.15 * _flag(d["related"]) + 0.15 * _flag(d["beyond_limit"]),
     # one account dominating the limit, a large part of the day's volume, several trades
     "limit_pinned": lambda d: 0.3 + 0.3 * _clip(d["dominance"]) + 0.2 * _clip(d["day_share"] / 0.5)
     + 0.2 * _clip((d["n_trades"] - 1) / 3),
     # the size of the move: 2 % (the threshold) is 0.6, 5 % and more is full
-    "marking_close": lambda d: 0.6 + 0.4 * _clip((d["move"].abs() - queries.MARKING_MOVE) / 0.03),
+    "marking_close": lambda d: 0.6 + 0.4 * _clip((d["move"].abs() - surveillance.MARKING_MOVE) / 0.03),
     # how far above its own past (10x, the threshold -> 0, 100x -> full), one-sided selling, and a large
     # share of the market's window volume (10 % -> full)
-    "deadline_concentration": lambda d: 0.3 + 0.35 * _clip(np.log(d["lift"] / queries.DEADLINE_LIFT) / np.log(10))
+    "deadline_concentration": lambda d: 0.3 + 0.35 * _clip(np.log(d["lift"] / surveillance.DEADLINE_LIFT) / np.log(10))
     + 0.2 * _clip(d["sold_t"] / d["window_t"]) + 0.15 * _clip(d["market_share"] / 0.10),
     # a critical rule, and the net sales against 10 % of its allocation (half when it has none)
     "flagged_net_seller": lambda d: 0.45 + 0.2 * _flag(d["critical"])
@@ -177,9 +177,9 @@ def counts(alerts: pd.DataFrame) -> pd.Series:
 
 
 def evidence_trades(con, trade_ids) -> pd.DataFrame:
-    """The evidence trades of alerts (their trade_ids; core.queries.surveillance_trades), in time order.
+    """The evidence trades of alerts (their trade_ids; core.surveillance.surveillance_trades), in time order.
     Only for ids taken from `scan`'s result: the scan applied the scope."""
-    return queries.surveillance_trades(con, sorted(set(trade_ids)))
+    return surveillance.surveillance_trades(con, sorted(set(trade_ids)))
 
 
 def enterprise_context(con, scope: Scope, run_id: str | None) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 written in one transaction per run; the confirmed case labels the evaluation reads."""
 from __future__ import annotations
 
-
 import pandas as pd
 
 from core.contract.access import Scope

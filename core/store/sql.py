@@ -14,6 +14,26 @@ from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 
 Fragment = tuple[str, list]
+
+# What a page query takes after the connection; Page.query (core/ui/page.py) passes it and caches
+# the result per scope, filters, parameters and data version.
+PAGE_QUERY_KINDS = {
+    "scoped": "scope and filters",
+    "unfiltered": "scope only (what the filters themselves offer)",
+    "filtered": "filters only (the published market has no province)",
+    "national": "nothing (load metadata and row counts are national by nature)",
+}
+
+
+def page_query(kind: str):
+    """Mark a store function as a page query of `kind` (PAGE_QUERY_KINDS)."""
+    if kind not in PAGE_QUERY_KINDS:
+        raise ValueError(f"unknown page-query kind {kind!r}")
+
+    def mark(fn):
+        fn.page_query = kind
+        return fn
+    return mark
 TRUE: Fragment = ("TRUE", [])
 
 # The contract's emission formula (DATA_CONTRACT.md), over monthly_reports aliased `m`:
@@ -184,4 +204,21 @@ def scoped_reports(scope: Scope, flt: Filters = NO_FILTERS) -> Fragment:
         f"{cte}, r AS (SELECT m.*, su.enterprise_id, su.province_code, year(m.period) AS year, "
         f"{EMISSIONS_T} AS emissions_t FROM monthly_reports m JOIN su USING (unit_id) WHERE {pwhere})",
         [*params, *pparams],
+    )
+
+
+def risk_years(flt: Filters) -> tuple[str, list]:
+    """CTE `rc`: each enterprise's worst risk year in the period: risk_score, band, risk_year,
+    n_rules, max_severity, reasons (needs `se`)."""
+    ywhere, yparams = year_where(flt, "c.year")
+    score = score_sql("c")
+    return (
+        f"""rc AS (
+            SELECT enterprise_id, risk_score, {band_sql('risk_score')} AS band, year AS risk_year,
+                   n_rules, max_severity, reasons
+            FROM (SELECT c.enterprise_id, c.year, {score} AS risk_score, c.n_rules, c.max_severity, c.reasons,
+                         row_number() OVER (PARTITION BY c.enterprise_id ORDER BY {score} DESC, c.year DESC) AS k
+                  FROM risk_components c JOIN se USING (enterprise_id) WHERE c.run_id = ? AND {ywhere})
+            WHERE k = 1)""",
+        [flt.run_id, *yparams],
     )

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.contract.filters import Filters
 from core.insight import agencies
+from core.store import intermediaries, risk_views
 from core.ui import charts, tables
 from core.ui import filters as filter_ui
 from core.ui.dossier import parse_id  # an id from untrusted URL text (length, control characters)
@@ -38,8 +39,8 @@ def profile(page: Page) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _profile(scope_key, flt: Filters, db_path: str, data_version: str, *, _page: Page) -> pd.DataFrame:
-    return agencies.profile_from(_page.query("agency_clients"), _page.query("agency_busiest_dates"),
-                                 _page.query("agency_patterns"))
+    return agencies.profile_from(_page.query(intermediaries.agency_clients), _page.query(intermediaries.agency_busiest_dates),
+                                 _page.query(intermediaries.agency_patterns))
 
 
 # --- which agency --------------------------------------------------------------------------------
@@ -155,10 +156,10 @@ def chart_specs(page: Page, agency_id: str, kind: str) -> dict[str, dict]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _chart_specs(agency_id: str, kind: str, lang: str, scope_key, flt: Filters, db_path: str, data_version: str,
                  *, _page: Page) -> dict[str, dict]:
-    specs = {"risk": charts.agency_risk_mix(_page.query("agency_clients", agency_id=agency_id),
-                                            _page.query("enterprise_risk"), lang).to_dict()}
+    specs = {"risk": charts.agency_risk_mix(_page.query(intermediaries.agency_clients, agency_id=agency_id),
+                                            _page.query(risk_views.enterprise_risk), lang).to_dict()}
     if kind == "lab":
-        dates = _page.query("agency_test_dates", agency_id=agency_id)
+        dates = _page.query(intermediaries.agency_test_dates, agency_id=agency_id)
         if len(dates):
             specs["dates"] = charts.agency_test_dates(dates, lang).to_dict()
     return specs
@@ -167,8 +168,8 @@ def _chart_specs(agency_id: str, kind: str, lang: str, scope_key, flt: Filters, 
 def client_table(page: Page, agency_id: str) -> None:
     """The agency's clients in the view, highest risk first, each linked to its dossier."""
     t, lang = page.t, page.lang
-    rows = agencies.clients_from(page.query("agency_clients", agency_id=agency_id),
-                                 page.query("agency_patterns", agency_id=agency_id))
+    rows = agencies.clients_from(page.query(intermediaries.agency_clients, agency_id=agency_id),
+                                 page.query(intermediaries.agency_patterns, agency_id=agency_id))
     with st.container(key="agency_clients"):
         st.subheader(t("agencies.clients.title"))
         if rows.empty:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.store import overview
 from core.ui.theme import ACCENT, BAND_COLOURS, DARK, LIGHT, NO_DATA, REGION_COLOURS  # noqa: F401
 from core.words import i18n
 from core.words import labels as label_words
@@ -84,9 +85,8 @@ def share_by_year(df: pd.DataFrame, lang: str, reference: pd.DataFrame | None = 
 
 def measured_share(df: pd.DataFrame, lang: str) -> alt.Chart:
     """share_by_year of the measured carbon content, with the published national figures."""
-    from core.store import queries
 
-    return share_by_year(df, lang, reference=queries.published_measured_share())
+    return share_by_year(df, lang, reference=overview.published_measured_share())
 
 
 def emissions_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
@@ -262,7 +262,7 @@ RISK_BIN = 5  # points of the 0-100 risk score per histogram bar
 
 
 def risk_histogram(df: pd.DataFrame, lang: str, width: int = RISK_BIN) -> alt.Chart:
-    """Enterprises per `width`-point bin of their risk score (queries.enterprise_risk), stacked by band,
+    """Enterprises per `width`-point bin of their risk score (risk_views.enterprise_risk), stacked by band,
     with dashed rules at the band thresholds of core.risk.BANDS. Binned here: a few dozen bars
     reach the browser, not one row per enterprise."""
     from core.engine import risk
@@ -308,7 +308,7 @@ def _month_format(lang: str) -> str:
 
 
 def flag_heatmap(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.Chart:
-    """Enterprise x month cells of queries.flag_heatmap, coloured by the most severe rule of the month,
+    """Enterprise x month cells of risk_views.flag_heatmap, coloured by the most severe rule of the month,
     highest-risk enterprise on top; `select`: a click selects the enterprise (param "cell", field
     enterprise_id) for drill-down."""
     from core.engine.rules import SEVERITIES
@@ -455,7 +455,7 @@ WEEKLY_FROM_DAYS = 120  # longer periods show volume per week: daily bars would 
 
 
 def market_daily(df: pd.DataFrame, lang: str) -> alt.LayerChart:
-    """queries.market_daily_by_method: the daily close as a line over volume bars stacked by trading
+    """surveillance.market_daily_by_method: the daily close as a line over volume bars stacked by trading
     method (per day for a short period, per week beyond WEEKLY_FROM_DAYS days), on two axes."""
     days = pd.to_datetime(df["day"])
     weekly = len(df) > 0 and (days.max() - days.min()).days > WEEKLY_FROM_DAYS
@@ -584,7 +584,7 @@ def _unit_names(unit_ids: pd.Series, enterprise_id: str) -> pd.Series:
 
 
 def peer_band(df: pd.DataFrame, measure: str, enterprise_id: str, lang: str) -> alt.LayerChart:
-    """One measure of queries.enterprise_monthly: the enterprise's units as lines, the P5-P95 band
+    """One measure of dossiers.enterprise_monthly: the enterprise's units as lines, the P5-P95 band
     of their peers shaded with the peer median dashed, and months with a rule hit as red points.
     Only the numbers travel to the browser (each layer its own columns, rounded); Vega formats the
     tooltips."""
@@ -627,7 +627,7 @@ def peer_band(df: pd.DataFrame, measure: str, enterprise_id: str, lang: str) -> 
 
 
 def score_history(df: pd.DataFrame, enterprise_id: str, lang: str) -> alt.LayerChart:
-    """queries.enterprise_model_scores as one line per unit, with the model component's floor dashed."""
+    """dossiers.enterprise_model_scores as one line per unit, with the model component's floor dashed."""
     from core.engine import risk
 
     data = pd.DataFrame({"unit": _unit_names(df["unit_id"], enterprise_id), "period": df["period"],
@@ -650,7 +650,7 @@ def score_history(df: pd.DataFrame, enterprise_id: str, lang: str) -> alt.LayerC
 
 
 def date_timeline(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """queries.enterprise_timeline: x = the date, y = the reported month (earliest on top), one mark
+    """dossiers.enterprise_timeline: x = the date, y = the reported month (earliest on top), one mark
     per kind of date. Monthly testing draws a diagonal; a batch test is a vertical column."""
     kinds = [k for k in DATE_KINDS if k in set(df["kind"])] or list(DATE_KINDS)
     labels = [i18n.t(f"enterprise.date.{k}", lang) for k in kinds]
@@ -680,7 +680,7 @@ def date_timeline(df: pd.DataFrame, lang: str) -> alt.Chart:
 
 
 def net_trades(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """queries.enterprise_trade_months: net tonnes bought per month, buying up and selling down."""
+    """dossiers.enterprise_trade_months: net tonnes bought per month, buying up and selling down."""
     divisor, unit = i18n.tonnes_unit(df[["bought_t", "sold_t"]].abs().max().max() if len(df) else 0, lang)
     data = pd.DataFrame({
         "period": df["month"], "net": df["net_t"] / divisor,
@@ -708,8 +708,8 @@ def net_trades(df: pd.DataFrame, lang: str) -> alt.Chart:
 # --- Intermediaries: clients' risk against the view, test dates ----------------------------------
 
 def agency_risk_mix(clients: pd.DataFrame, view: pd.DataFrame, lang: str) -> alt.Chart:
-    """Two 100 % bars of enterprises by risk band: an agency's clients (queries.agency_clients of one
-    agency) against every enterprise of the view (queries.enterprise_risk); critical and high first,
+    """Two 100 % bars of enterprises by risk band: an agency's clients (intermediaries.agency_clients of one
+    agency) against every enterprise of the view (risk_views.enterprise_risk); critical and high first,
     so the flagged share and the base rate line up on the left."""
     from core.engine import risk
 
@@ -743,7 +743,7 @@ def agency_risk_mix(clients: pd.DataFrame, view: pd.DataFrame, lang: str) -> alt
 
 
 def agency_test_dates(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """queries.agency_test_dates of one lab: test date (x) against the month reported (y), one point
+    """intermediaries.agency_test_dates of one lab: test date (x) against the month reported (y), one point
     per date and month sized by client-months; batch points in red. Monthly testing is a diagonal a
     few weeks after each month; a batch is a column of many months on one date."""
     from core.engine import rules

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.contract.filters import Filters
-from core.store import queries
+from core.store import detection, dossiers, risk_views
 from core.ui import charts, tables
 from core.ui.page import Page
 from core.words import i18n
@@ -44,7 +44,7 @@ def open_enterprise(page: Page) -> pd.Series | None:
         picker(page)
         return None
     enterprise_id = parse_id(raw)
-    profile = page.query("enterprise_profile", enterprise_id=enterprise_id) if enterprise_id else None
+    profile = page.query(dossiers.enterprise_profile, enterprise_id=enterprise_id) if enterprise_id else None
     if profile is None or profile.empty:
         st.warning(page.t("enterprise.not_found"), icon=":material/search_off:")
         st.page_link("pages/4_Enterprise.py", label=page.t("enterprise.choose_other"), icon=":material/search:",
@@ -63,7 +63,7 @@ def option_label(row, lang: str) -> str:
 
 def picker(page: Page) -> None:
     """Enterprises in the scope and filters, highest risk first; choosing one opens its dossier."""
-    ranked = page.query("enterprise_risk")
+    ranked = page.query(risk_views.enterprise_risk)
     if ranked.empty:
         st.info(page.t("enterprise.pick.empty"))
         return
@@ -83,7 +83,7 @@ def _picked() -> None:
 
 def chart_specs(page: Page, enterprise_id: str) -> dict[str, dict]:
     """Vega-Lite specs of the dossier's charts that have data: one per measure of
-    queries.DOSSIER_MEASURES, "scores", "timeline" and "trades"."""
+    dossiers.DOSSIER_MEASURES, "scores", "timeline" and "trades"."""
     return _chart_specs(enterprise_id, page.lang, page.scope.key, page.filters, page.db_path,
                         page.data_version, _page=page)
 
@@ -92,18 +92,18 @@ def chart_specs(page: Page, enterprise_id: str) -> dict[str, dict]:
 def _chart_specs(enterprise_id: str, lang: str, scope_key, flt: Filters, db_path: str, data_version: str, *,
                  _page: Page) -> dict[str, dict]:
     specs: dict[str, dict] = {}
-    monthly = _page.query("enterprise_monthly", enterprise_id=enterprise_id)
+    monthly = _page.query(dossiers.enterprise_monthly, enterprise_id=enterprise_id)
     if len(monthly):
-        for measure in queries.DOSSIER_MEASURES:
+        for measure in dossiers.DOSSIER_MEASURES:
             if monthly[measure].notna().any():
                 specs[measure] = charts.peer_band(monthly, measure, enterprise_id, lang).to_dict()
-    scores = _page.query("enterprise_model_scores", enterprise_id=enterprise_id)
+    scores = _page.query(dossiers.enterprise_model_scores, enterprise_id=enterprise_id)
     if len(scores):
         specs["scores"] = charts.score_history(scores, enterprise_id, lang).to_dict()
-    timeline = _page.query("enterprise_timeline", enterprise_id=enterprise_id)
+    timeline = _page.query(dossiers.enterprise_timeline, enterprise_id=enterprise_id)
     if len(timeline):
         specs["timeline"] = charts.date_timeline(timeline, lang).to_dict()
-    trades = _page.query("enterprise_trade_months", enterprise_id=enterprise_id)
+    trades = _page.query(dossiers.enterprise_trade_months, enterprise_id=enterprise_id)
     if len(trades):
         specs["trades"] = charts.net_trades(trades, lang).to_dict()
     return specs
@@ -116,11 +116,11 @@ def measure_caption(measure: str, lang: str) -> str:
     from core.engine import features
 
     formula = i18n.t(f"enterprise.formula.{measure}", lang, **{
-        "coal_rate": dict(efficiency=f"{queries.HEAT_BOILER_EFFICIENCY:g}", gj_per_tce=f"{mrv.GJ_PER_TCE:g}"),
+        "coal_rate": dict(efficiency=f"{detection.HEAT_BOILER_EFFICIENCY:g}", gj_per_tce=f"{mrv.GJ_PER_TCE:g}"),
         "intensity": dict(oxidation=f"{mrv.OXIDATION_DEFAULT:g}"),
     }.get(measure, {}))
     running = (i18n.t("enterprise.monthly.running", lang, hours=features.MIN_HOURS)
-               if measure in queries.RATIO_MEASURES else "")
+               if measure in dossiers.RATIO_MEASURES else "")
     return i18n.t("enterprise.monthly.source", lang, formula=formula, running=running)
 
 

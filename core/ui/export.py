@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.contract import access
 from core.export import briefing
+from core.store import overview
 from core.ui.page import Page, scope_label
 from core.words import filters as filter_words
 
@@ -23,14 +24,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def filter_names(page: Page) -> dict[str, str]:
     """Display names for ids the filters may hold: provinces and intermediaries."""
     names = {c: n[page.lang] for c, n in access.province_names().items()}
-    choices = page.query("filter_choices")
+    choices = page.query(overview.filter_choices)
     named = choices[choices["kind"].isin(["consultant", "lab", "verifier"])]
     names.update(dict(zip(named["id"], named["name"])))
     return names
 
 
 def build(page: Page, frames: dict[str, pd.DataFrame]) -> briefing.Briefing:
-    head = page.query("national_headline").iloc[0]
+    head = page.query(overview.national_headline).iloc[0]
     return briefing.assemble(
         lang=page.lang, generated_at=dt.datetime.now().replace(microsecond=0), as_of=head["last_period"],
         scope_text=scope_label(page.scope, page.lang),

@@ -13,6 +13,7 @@ import streamlit as st
 from core.contract import schema
 from core.contract.filters import BANDS, PARAMS, Filters
 from core.engine.rules import RULES
+from core.store import overview
 from core.words import i18n
 
 _KEY = "flt_"  # widget keys: flt_<field>
@@ -30,7 +31,7 @@ def sidebar(page, page_params: tuple[str, ...]) -> Filters:
         flt = Filters(**{**_fields(flt), "provinces": tuple(p for p in flt.provinces if p not in outside)})
     flt = flt.with_run(page.run_id)
 
-    choices = page.query("filter_choices")
+    choices = page.query(overview.filter_choices)
     box = st.sidebar.expander(i18n.t("filters.title", lang) + _count(flt, lang), expanded=not flt.is_empty(),
                               icon=":material/filter_alt:")
     for p in problems:

@@ -20,7 +20,7 @@ from core.contract import access
 from core.contract.access import Scope
 from core.engine import detectors, features, risk
 from core.insight import evaluate, runs
-from core.store import queries
+from core.store import overview, risk_views
 from core.ui import charts, tables
 from core.ui.page import Page, _connection, assessment_changed
 from core.words import i18n
@@ -46,7 +46,7 @@ class Threshold:
     z: float = 5.0
 
     def query_params(self) -> dict:
-        """The bounds of queries.flagged_rows."""
+        """The bounds of risk_views.flagged_rows."""
         if self.method == "z":
             return {"min_score": float(self.z)}
         return {"min_percentile": round(1.0 - self.contamination, 6)}
@@ -303,7 +303,7 @@ def _ranked_table(run_id: str, weights: tuple[float, ...], scope_key, lang: str,
 @st.cache_data(show_spinner=False, max_entries=64)
 def _flagged_table(run_id: str, bounds: tuple, scope_key, level: str, names: tuple[str, ...], lang: str, db_path: str,
                    data_version: str) -> tuple[pd.DataFrame, int]:
-    rows = queries.flagged_rows(_connection(db_path), Scope.from_key(scope_key), run_id, limit=FLAGGED_SHOWN, **dict(bounds))
+    rows = risk_views.flagged_rows(_connection(db_path), Scope.from_key(scope_key), run_id, limit=FLAGGED_SHOWN, **dict(bounds))
     return tables.flagged_rows(rows, list(names), level, lang), int(rows["flagged"].iloc[0]) if len(rows) else 0
 
 
@@ -328,7 +328,7 @@ def _ranked(run_id: str, weights: tuple[float, ...], scope_key, db_path: str, da
     con = _connection(db_path)
     scope = Scope.from_key(scope_key)
     rank = runs.ranked(con, run_id, dict(zip(risk.COMPONENTS, weights)), scope)
-    names = queries.enterprise_directory(con, scope)
+    names = overview.enterprise_directory(con, scope)
     return rank.merge(names, on="enterprise_id", how="left", sort=False)
 
 
@@ -354,7 +354,7 @@ def flagged_csv(page: Page, run: runs.Run, threshold: Threshold) -> Callable[[],
     con, scope, lang, names, level = page.con, run.config.scope, page.lang, used_detectors(run), run.config.level
 
     def make() -> bytes:
-        rows = queries.flagged_rows(con, scope, run.run_id, limit=EXPORT_LIMIT, **threshold.query_params())
+        rows = risk_views.flagged_rows(con, scope, run.run_id, limit=EXPORT_LIMIT, **threshold.query_params())
         return tables.csv_bytes(tables.flagged_rows(rows, names, level, lang))
 
     return make

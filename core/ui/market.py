@@ -18,7 +18,7 @@ from core.contract import mrv
 from core.contract.access import Scope
 from core.contract.filters import Filters
 from core.insight import trading
-from core.store import queries
+from core.store import surveillance
 from core.ui import charts, tables
 from core.ui.page import Page, _connection
 from core.words import i18n
@@ -76,8 +76,8 @@ def chosen(page: Page, found: pd.DataFrame) -> str | None:
 # --- counts by kind ---------------------------------------------------------------------------------
 
 def kind_help(kind: str, lang: str) -> str:
-    """What makes an alert of `kind`, with the thresholds core.queries uses."""
-    q, pct = queries, lambda v: f"{v:.0%}"  # noqa: E731
+    """What makes an alert of `kind`, with the thresholds core.store.surveillance uses."""
+    q, pct = surveillance, lambda v: f"{v:.0%}"  # noqa: E731
     args = {
         "round_trip": dict(days=q.ROUND_TRIP_DAYS, tolerance=pct(q.VOLUME_TOLERANCE)),
         "wash_group": dict(trades=q.WASH_MIN_TRADES, volume=i18n.fmt_tonnes(q.WASH_MIN_VOLUME_T, lang)),
@@ -197,7 +197,7 @@ def evidence(page: Page, alert: pd.Series) -> None:
         st.markdown(f"**{t('market.evidence.trades')}**")
         trades = evidence_trades(page, alert)
         tables.show(tables.market_trades(trades, lang), height="content" if len(trades) <= 12 else 440)
-        st.caption(t("market.evidence.caption", n=queries.EVIDENCE_MAX))
+        st.caption(t("market.evidence.caption", n=surveillance.EVIDENCE_MAX))
         with st.expander(t("market.evidence.values"), icon=":material/data_object:"):
             st.json(json.loads(alert["evidence"]), expanded=True)
 

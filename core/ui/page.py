@@ -25,7 +25,7 @@ from core.contract import access
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.insight import runs
-from core.store import db, queries
+from core.store import db
 from core.words import i18n
 
 
@@ -78,15 +78,15 @@ class Page:
         link columns and shareable links (Streamlit serves pages/3_Province.py at /Province)."""
         return page_url(path) + "?" + urlencode(self.link(**extra))
 
-    def spec(self, build: Callable, *query_names: str, query_params: dict | None = None, **options) -> dict:
-        """A chart's Vega-Lite spec: `build(*frames, lang, **options)` on the named queries' frames
+    def spec(self, build: Callable, *queries: Callable, query_params: dict | None = None, **options) -> dict:
+        """A chart's Vega-Lite spec: `build(*frames, lang, **options)` on the page queries' frames
         (each run with `query_params`), an Altair chart builder of core.ui.charts, built once per
         view and language. Building an Altair chart validates it against the schema (10-100 ms
         each); a rerun must not pay that again. `query_params` and `options` must be hashable."""
-        return _cached_spec(f"{build.__module__}.{build.__qualname__}", query_names,
+        return _cached_spec(f"{build.__module__}.{build.__qualname__}", tuple(_qualname(q) for q in queries),
                             _params_key(query_params or {}), _params_key(options), self.lang,
                             self.scope.key, self.filters, self.db_path, self.data_version,
-                            _page=self, _build=build)
+                            _page=self, _build=build, _queries=queries)
 
     def key(self, name: str, *identity) -> str:
         """A widget key that changes with the data, scope and filters (and `identity`), so a
@@ -105,12 +105,16 @@ class Page:
             raise PermissionError("the requested scope is wider than the user's access scope")
         return replace(self, scope=scope)
 
-    def query(self, name: str, **params) -> pd.DataFrame:
-        """A named query from core.queries for this page's scope and filters, cached until the
-        data changes (queries that take no filters are cached once for every filter)."""
-        takes_filters = name in queries.SCOPED or name in queries.FILTERED
-        return _cached_query(name, self.scope.key, self.filters if takes_filters else NO_FILTERS,
-                             _params_key(params), self.db_path, self.data_version)
+    def query(self, fn: Callable, **params) -> pd.DataFrame:
+        """A page query of the store (a function marked with core.store.sql.page_query, e.g.
+        overview.emissions_by_year) for this page's scope and filters, cached until the data
+        changes (queries that take no filters are cached once for every filter)."""
+        kind = getattr(fn, "page_query", None)
+        if kind is None:
+            raise TypeError(f"{_qualname(fn)} is not a page query (core.store.sql.page_query)")
+        takes_filters = kind in ("scoped", "filtered")
+        return _cached_query(_qualname(fn), self.scope.key, self.filters if takes_filters else NO_FILTERS,
+                             _params_key(params), self.db_path, self.data_version, _fn=fn)
 
 
 def page_url(path: str) -> str:
@@ -229,11 +233,15 @@ def _params_key(params: dict) -> tuple:
     return tuple(sorted(params.items()))
 
 
+def _qualname(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached_spec(name: str, query_names: tuple[str, ...], query_params: tuple, options: tuple, lang: str,
                  scope_key, flt: Filters, db_path: str, data_version: str, *, _page: Page,
-                 _build: Callable) -> dict:
-    frames = [_page.query(q, **dict(query_params)) for q in query_names]
+                 _build: Callable, _queries: tuple[Callable, ...]) -> dict:
+    frames = [_page.query(q, **dict(query_params)) for q in _queries]
     return _build(*frames, lang, **dict(options)).to_dict()
 
 
@@ -246,13 +254,15 @@ def _assessment_id(db_path: str, data_version: str) -> str | None:
 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached_query(name: str, scope_key: tuple[str, ...] | None, flt: Filters, params: tuple, db_path: str,
-                  data_version: str) -> pd.DataFrame:
+                  data_version: str, *, _fn: Callable) -> pd.DataFrame:
+    """`name` (the function's qualified name) keys the cache; `_fn` is not hashed."""
     con = _connection(db_path)
-    if name in queries.UNSCOPED:
-        return queries.UNSCOPED[name](con, **dict(params))
-    if name in queries.FILTERED:
-        return queries.FILTERED[name](con, flt, **dict(params))
+    kind, params = _fn.page_query, dict(params)
+    if kind == "national":
+        return _fn(con, **params)
+    if kind == "filtered":
+        return _fn(con, flt, **params)
     scope = Scope.from_key(scope_key)
-    if name in queries.UNFILTERED:
-        return queries.UNFILTERED[name](con, scope, **dict(params))
-    return queries.SCOPED[name](con, scope, flt, **dict(params))
+    if kind == "unfiltered":
+        return _fn(con, scope, **params)
+    return _fn(con, scope, flt, **params)

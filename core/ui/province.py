@@ -18,6 +18,7 @@ from core.contract import access
 from core.contract.access import Scope
 from core.contract.filters import BANDS, Filters
 from core.engine import risk
+from core.store import risk_views
 from core.ui import tables
 from core.ui.page import Page
 from core.words import i18n
@@ -76,7 +77,7 @@ def ranked_provinces(by_province: pd.DataFrame) -> pd.DataFrame:
 
 
 def _picker(page: Page, code: str | None) -> None:
-    by_province = ranked_provinces(page.query("risk_by_province"))
+    by_province = ranked_provinces(page.query(risk_views.risk_by_province))
     lang = page.lang
     labels = {r.province_code: page.t("province.pick.option", name=r.name_zh if lang == "zh" else r.name_en,
                                       flagged=i18n.fmt_int(r.flagged, lang),

@@ -21,6 +21,7 @@ from core.contract.access import Scope
 from core.engine import risk, rules
 from core.insight import scenarios
 from core.insight.scenarios import Result, Saved, Scenario
+from core.store import intermediaries
 from core.ui import charts, tables
 from core.ui import filters as filter_ui
 from core.ui.export import XLSX, filter_names
@@ -128,7 +129,7 @@ def suggested(page: Page, kind: str) -> Scenario:
     data raises rather than on an empty selection."""
     if kind != "unreliable_intermediaries":
         return scenarios.DEFAULTS[kind]
-    served = page.query("agency_flag_rates")
+    served = page.query(intermediaries.agency_flag_rates)
     labs = served[(served["kind"] == "lab") & (served["flagged_clients"] > 0)]
     if labs.empty:
         return scenarios.DEFAULTS[kind]
@@ -193,7 +194,7 @@ def _review_form(page: Page, shown: scenarios.ReviewBudget, key) -> Callable[[],
 
 def _agencies_form(page: Page, shown: scenarios.UnreliableIntermediaries, key) -> Callable[[], Scenario]:
     t, lang = page.t, page.lang
-    served = page.query("agency_flag_rates")
+    served = page.query(intermediaries.agency_flag_rates)
     chosen = {}
     for col, (field, kind) in zip(st.columns(3), (("labs", "lab"), ("consultants", "consultant"),
                                                   ("verifiers", "verifier"))):

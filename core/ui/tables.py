@@ -150,7 +150,7 @@ FLAGGED_FORMATS = ("%.2f", "%.3f%%")  # ensemble and detector scores; percentile
 
 
 def flagged_rows(df: pd.DataFrame, detector_names: list[str], level: str, lang: str) -> pd.DataFrame:
-    """queries.flagged_rows for display: who, when, the ensemble score and percentile, each detector's
+    """risk_views.flagged_rows for display: who, when, the ensemble score and percentile, each detector's
     standardised score, and why in words."""
     out = _headers(pd.DataFrame({
         "enterprise": df["name"], "province": _province(df, lang),
@@ -518,7 +518,7 @@ def emissions_unit(values: pd.Series, lang: str) -> tuple[float, str]:
 
 
 def province_enterprises(df: pd.DataFrame, lang: str, page) -> pd.DataFrame:
-    """queries.enterprise_risk for the province page: one row per enterprise, highest risk first, with
+    """risk_views.enterprise_risk for the province page: one row per enterprise, highest risk first, with
     numbers left as numbers (so they sort) and a link to the dossier that carries language and filters."""
     divisor, unit = emissions_unit(df["emissions_t"], lang)
     col = lambda k, **kw: i18n.t(f"province.col.{k}", lang, **kw)  # noqa: E731
@@ -647,7 +647,7 @@ def _label_or_raw(prefix: str, v, lang: str) -> str:
 
 
 def dossier_units(units: pd.DataFrame, enterprise_id: str, lang: str) -> pd.DataFrame:
-    """queries.enterprise_units for display."""
+    """dossiers.enterprise_units for display."""
     out = pd.DataFrame({
         "unit": [unit_label(u, enterprise_id, lang) for u in units["unit_id"]],
         "unit_class": units["unit_class"].map(lambda c: i18n.label("unit_class", c, lang)),
@@ -672,7 +672,7 @@ def evidence_text(rule_id: str, evidence: str, lang: str) -> str:
 
 
 def dossier_hits(hits: pd.DataFrame, enterprise_id: str, lang: str) -> pd.DataFrame:
-    """queries.enterprise_rule_hits for display: period, unit, rule id and title, severity, evidence in words."""
+    """dossiers.enterprise_rule_hits for display: period, unit, rule id and title, severity, evidence in words."""
     out = pd.DataFrame({
         "period": hits["period"].map(lambda p: hit_period(p, lang)),
         "unit": [unit_label(u, enterprise_id, lang) for u in hits["unit_id"]],
@@ -762,7 +762,7 @@ def dossier_widths(lang: str, **widths: str) -> dict:
 
 
 def risk_years(years: pd.DataFrame, lang: str) -> str:
-    """queries.enterprise_risk_years rows in words, by year: '2021 3.7 (Low), 2022 7.2 (Low)'."""
+    """dossiers.enterprise_risk_years rows in words, by year: '2021 3.7 (Low), 2022 7.2 (Low)'."""
     sep = "，" if lang == "zh" else ", "
     open_, close = ("（", "）") if lang == "zh" else (" (", ")")
     return sep.join(f"{int(r.year)} {r.risk_score:.1f}{open_}{i18n.t(f'band.{r.band}', lang)}{close}"

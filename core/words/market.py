@@ -6,7 +6,7 @@ import json
 import pandas as pd
 
 from core.contract import mrv
-from core.store import queries
+from core.store import surveillance
 from core.words import i18n
 
 
@@ -57,11 +57,11 @@ def _reason_args(kind: str, ev: dict, alert: pd.Series, lang: str) -> dict:
     if kind == "marking_close":
         sep = "、" if lang == "zh" else ", "
         return dict(accounts=sep.join(h) or i18n.MISSING, volume=i18n.fmt_tonnes(alert["volume_t"], lang),
-                    late_share=i18n.fmt_pct(ev["late_share"], lang, digits=0), time=queries.MARKING_FROM[:5],
+                    late_share=i18n.fmt_pct(ev["late_share"], lang, digits=0), time=surveillance.MARKING_FROM[:5],
                     close=_price(ev["close"], lang), close_without=_price(ev["close_without"], lang), move=pct("move"))
     if kind == "deadline_concentration":
         return dict(account=_name(h, 0), volume=tonnes("window_t"), sold=tonnes("sold_t"), bought=tonnes("bought_t"),
-                    days=queries.DEADLINE_WINDOW_DAYS, deadline=i18n.fmt_date(ev["deadline"], lang),
+                    days=surveillance.DEADLINE_WINDOW_DAYS, deadline=i18n.fmt_date(ev["deadline"], lang),
                     lift=f"{float(ev['lift']):.1f}", expected=tonnes("expected_t"),
                     share=i18n.fmt_pct(ev["market_share"], lang))
     if kind == "flagged_net_seller":

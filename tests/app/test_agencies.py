@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.insight import agencies, runs
-from core.store import db, queries
+from core.store import db, intermediaries
 from core.words import i18n
 from core.engine import rules
 from core.contract.access import Scope
@@ -35,7 +35,7 @@ def ring(assessed_demo_db) -> dict:
         flt = Filters().with_run(runs.latest_assessment(con).run_id)
         labels = db.fetch_df(con, "SELECT enterprise_id, TRY_CAST(period AS INTEGER) AS year FROM case_labels "
                                   "WHERE pattern = 'intermediary_ring'")
-        years = queries.agency_client_years(con, Scope.national()).merge(labels, on=["enterprise_id", "year"])
+        years = intermediaries.agency_client_years(con, Scope.national()).merge(labels, on=["enterprise_id", "year"])
         lab = sorted(years[(years.kind == "lab") & (years.batch_months >= rules.BATCH_MIN_MONTHS)].agency_id)[0]
         clients = agencies.clients(con, Scope.national(), flt, lab)
         provinces = db.fetch_df(con, "SELECT code FROM provinces ORDER BY code").code

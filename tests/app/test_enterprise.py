@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.contract import access
-from core.store import db, queries
+from core.store import db, risk_views
 from core.words import i18n
 from core.insight import runs
 from core.contract.filters import Filters
@@ -45,7 +45,7 @@ def top_enterprise(path: Path) -> dict:
     con = db.connect(path)  # read-write, like the app: one process cannot mix the two
     try:
         flt = Filters().with_run(runs.latest_assessment(con).run_id)
-        return queries.enterprise_risk(con, access.Scope.national(), flt).iloc[0].to_dict()
+        return risk_views.enterprise_risk(con, access.Scope.national(), flt).iloc[0].to_dict()
     finally:
         con.close()
 

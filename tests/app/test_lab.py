@@ -18,6 +18,7 @@ from core.insight import runs
 from core.ui import Page, lab, tables
 from tests.app import apptest
 from core.words import labels as label_words
+from core.store import risk_views
 
 LAB = "pages/2_Anomaly_Lab.py"
 TIMEOUT = 120
@@ -324,19 +325,18 @@ def test_explanations_read_in_words():
 
 
 def test_flagged_rows_query_keeps_to_the_scope(assessed_demo_db):
-    from core.store import queries
 
     con = db.connect(assessed_demo_db)
     try:
         run = runs.latest_assessment(con)
-        everything = queries.flagged_rows(con, access.Scope.national(), run.run_id, limit=100_000)
+        everything = risk_views.flagged_rows(con, access.Scope.national(), run.run_id, limit=100_000)
         assert len(everything) == run.n_rows == everything["flagged"].iloc[0]
         code = everything["province_code"].mode().iloc[0]
-        one = queries.flagged_rows(con, access.Scope.of([code]), run.run_id, min_percentile=0.9, limit=100_000)
+        one = risk_views.flagged_rows(con, access.Scope.of([code]), run.run_id, min_percentile=0.9, limit=100_000)
         assert set(one["province_code"]) == {code} and (one["percentile"] > 0.9).all()
-        assert queries.flagged_rows(con, access.Scope.of([]), run.run_id).empty
-        assert queries.flagged_rows(con, access.Scope.of(["37') OR TRUE --"]), run.run_id).empty
-        assert queries.flagged_rows(con, access.Scope.national(), "no-such-run").empty
+        assert risk_views.flagged_rows(con, access.Scope.of([]), run.run_id).empty
+        assert risk_views.flagged_rows(con, access.Scope.of(["37') OR TRUE --"]), run.run_id).empty
+        assert risk_views.flagged_rows(con, access.Scope.national(), "no-such-run").empty
     finally:
         con.close()
 

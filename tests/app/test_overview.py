@@ -13,8 +13,8 @@ from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 from core.export import briefing
-from core.store import db, queries
-from core.insight import headline, runs
+from core.store import catalog, db, surveillance
+from core.insight import runs
 from core.words import i18n
 from core.contract.access import Scope
 from core.contract.filters import Filters
@@ -34,10 +34,10 @@ def frames(path: Path, flt: Filters, lang: str) -> dict:
     try:
         f = flt.with_run(runs.latest_assessment(con).run_id)
         n = Scope.national()
-        out = {name: queries.SCOPED[name](con, n, f) for name in (
+        out = {name: catalog.SCOPED[name](con, n, f) for name in (
             "emissions_by_year", "risk_by_year", "measured_share_by_year", "deposit_timeliness_by_year",
             "enterprise_risk", "risk_by_province", "agency_flag_rates", "national_headline")}
-        out["market_by_month"] = queries.market_by_month(con, f)
+        out["market_by_month"] = surveillance.market_by_month(con, f)
         return out
     finally:
         con.close()

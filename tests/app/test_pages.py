@@ -13,6 +13,7 @@ from core.store import db
 from core.words import i18n
 from core.contract import schema
 from core.ui.page import PAGES
+from core.store import overview
 from tests.app import apptest
 
 
@@ -121,12 +122,11 @@ def test_misconfigured_scope_shows_nothing(app_db, monkeypatch):
 
 
 def test_provincial_deployment_sees_its_province_only(app_db, monkeypatch):
-    from core.store import queries
 
     con = db.connect(app_db)
     try:
-        top = queries.emissions_by_province(con, access.Scope.national()).iloc[0]
-        expected = queries.national_headline(con, access.Scope.of([top["province_code"]])).iloc[0]
+        top = overview.emissions_by_province(con, access.Scope.national()).iloc[0]
+        expected = overview.national_headline(con, access.Scope.of([top["province_code"]])).iloc[0]
     finally:
         con.close()
     monkeypatch.setenv("CARBONWATCH_SCOPE", top["province_code"])

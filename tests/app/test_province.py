@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store import db, queries
+from core.store import db, loads, risk_views
 from core.words import i18n
 from core.insight import runs
 from core.contract.access import Scope
@@ -31,7 +31,7 @@ def facts(assessed_demo_db):
     con = db.connect(assessed_demo_db)
     try:
         run_id = runs.latest_assessment(con).run_id
-        by_province = queries.risk_by_province(con, Scope.national(), Filters().with_run(run_id))
+        by_province = risk_views.risk_by_province(con, Scope.national(), Filters().with_run(run_id))
     finally:
         con.close()
     ranked = by_province[by_province["enterprises"] > 0].sort_values(["enterprises", "province_code"],
@@ -43,7 +43,7 @@ def facts(assessed_demo_db):
 def expected(db_path, code: str, flt: Filters) -> pd.DataFrame:
     con = db.connect(db_path)
     try:
-        return queries.enterprise_risk(con, Scope.of([code]), flt)
+        return risk_views.enterprise_risk(con, Scope.of([code]), flt)
     finally:
         con.close()
 
@@ -143,7 +143,7 @@ def test_an_invalid_province_is_named_in_a_warning(app_db, bad, lang):
 def _counts(path) -> dict:
     con = db.connect(path)
     try:
-        return dict(queries.table_counts(con)[["table", "rows"]].itertuples(index=False))
+        return dict(loads.table_counts(con)[["table", "rows"]].itertuples(index=False))
     finally:
         con.close()
 
@@ -259,7 +259,7 @@ def test_clicking_a_heatmap_cell_opens_the_dossier(app_db, facts, lang):
     code = facts["code"]
     con = db.connect(app_db)
     try:
-        cells = queries.flag_heatmap(con, Scope.of([code]), Filters().with_run(facts["run_id"]),
+        cells = risk_views.flag_heatmap(con, Scope.of([code]), Filters().with_run(facts["run_id"]),
                                      limit=province.HEATMAP_LIMIT)
     finally:
         con.close()

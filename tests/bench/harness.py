@@ -36,7 +36,8 @@ from pathlib import Path
 import duckdb
 
 from core.contract import access
-from core.store import db, queries, sql
+from core.store import catalog, db, detection, whatif
+from core.store.sql import score_sql
 from core.words import i18n
 from core.contract import schema
 from tests.e2e import browser
@@ -212,7 +213,7 @@ def _riskiest_enterprise(con) -> str | None:
     if run_id is None:
         return None
     row = con.execute(f"SELECT enterprise_id FROM risk_components c WHERE run_id = ? "
-                      f"ORDER BY {sql.score_sql('c')} DESC, enterprise_id LIMIT 1", [run_id]).fetchone()
+                      f"ORDER BY {score_sql('c')} DESC, enterprise_id LIMIT 1", [run_id]).fetchone()
     return row[0] if row else None
 
 
@@ -243,11 +244,13 @@ PAGE_ARGS: dict[str, dict[str, Callable[[duckdb.DuckDBPyConnection], object]]] =
 
 
 def named_queries() -> dict[str, Callable]:
-    """Every named query in core.queries: its public functions taking the connection first. The
-    page queries (SCOPED, UNSCOPED) and the detection inputs alike; a new one is benched as added."""
-    return {name: fn for name, fn in vars(queries).items()
-            if inspect.isfunction(fn) and fn.__module__ == queries.__name__ and not name.startswith("_")
-            and next(iter(inspect.signature(fn).parameters), None) == "con"}
+    """Every read query of the store's feature modules: their public functions taking the
+    connection first. The page queries (core.store.catalog) and the detection and what-if inputs
+    alike; a new one is benched as added."""
+    return {name: fn for m in (*catalog.MODULES, detection, whatif) for name, fn in vars(m).items()
+            if inspect.isfunction(fn) and fn.__module__ == m.__name__ and not name.startswith("_")
+            and next(iter(inspect.signature(fn).parameters), None) == "con"
+            and not name.startswith(("save_", "scenario_row"))}
 
 
 def query_args(fn: Callable, con) -> dict | None:
@@ -297,7 +300,7 @@ def _ratio(product: list[float], raw: list[float]) -> float | None:
 
 def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     """Each named query through the product path against its own captured SQL on a bare cursor.
-    The product path of a page query (queries.SCOPED/UNSCOPED) is Page.query with the cache
+    The product path of a page query (catalog.SCOPED/UNSCOPED) is Page.query with the cache
     cleared (cache key, scope, SQL, cursor, DataFrame, cache store), and its cached answer is
     timed too; the others (the detection inputs) are called directly, as core.features does."""
     from core.contract.filters import NO_FILTERS
@@ -316,8 +319,8 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
                 rows.append(Comparison(f"query {name}", "duckdb cursor -> arrow", None, None, None,
                                        note="not measured: a required argument has no value here"))
                 continue
-            on_page = any(name in r for r in (queries.SCOPED, queries.UNSCOPED, queries.FILTERED,
-                                                queries.UNFILTERED))
+            on_page = any(name in r for r in (catalog.SCOPED, catalog.NATIONAL, catalog.FILTERED,
+                                                catalog.UNFILTERED))
             t0 = time.perf_counter()
             statements = capture_sql(fn, con, scope, flt, **args)  # also warms DuckDB's buffers for both sides
             n = max(ctx.opts.repeats, 5) if time.perf_counter() - t0 < 1 else max(min(ctx.opts.repeats, 3), 1)
@@ -325,7 +328,7 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
             def product():
                 if on_page:
                     clear_query_cache()
-                    page.query(name, **args)
+                    page.query(fn, **args)
                 else:
                     call_query(fn, con, scope, flt, **args)
 
@@ -334,7 +337,7 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
                 raw_s.append(_timed(lambda: _bare(con, statements)))
                 product_s.append(_timed(product))
                 if on_page:
-                    cached_s.append(_timed(lambda: page.query(name, **args)))
+                    cached_s.append(_timed(lambda: page.query(fn, **args)))
             rows.append(Comparison(f"query {name}", "duckdb cursor -> arrow", _median_ms(product_s),
                                    _median_ms(raw_s), _ratio(product_s, raw_s),
                                    _median_ms(cached_s) if cached_s else None,
@@ -372,7 +375,7 @@ def detectors_vs_pyod(ctx: BenchContext) -> list[Comparison]:
     parameters, fit + decision_function on the same matrix (scaled where the registry says so).
     The product keeps the training scores (decision_scores_) rather than scoring twice, so a
     ratio below 1 is possible. One row for the ensemble, one per detector."""
-    from core.engine import detectors, features
+    from core.engine import detectors
     from core.insight import runs
 
     con = db.connect(ctx.db_path)

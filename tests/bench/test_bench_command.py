@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.contract import access
-from core.store import db, queries
+from core.store import catalog, db
 from core.words import i18n
 from core.ui.page import PAGES
 from tests.bench import harness
@@ -58,7 +58,7 @@ def test_every_named_query_and_the_load_are_compared_with_the_raw_engine(first_r
     _, _, res = first_run
     ops = {e["operation"]: e for e in res["engines"]}
     assert {f"query {name}" for name in harness.named_queries()} <= set(ops)
-    assert set(queries.SCOPED) | set(queries.UNSCOPED) <= set(harness.named_queries())
+    assert set(catalog.SCOPED) | set(catalog.NATIONAL) <= set(harness.named_queries())
     assert "load demo files" in ops
     assert any(op.startswith("detect ensemble") for op in ops)
     for e in res["engines"]:
@@ -66,7 +66,7 @@ def test_every_named_query_and_the_load_are_compared_with_the_raw_engine(first_r
         assert (measured and e["product_ms"] > 0 and e["raw_ms"] > 0 and e["ratio"] > 0) or \
             (not measured and e["note"].startswith("not measured")), e
     assert ops["query flagged_rows"]["product_ms"] is not None  # the bench database stores a run
-    assert all(ops[f"query {n}"]["product_cached_ms"] is not None for n in queries.SCOPED)
+    assert all(ops[f"query {n}"]["product_cached_ms"] is not None for n in catalog.SCOPED)
 
 
 def test_the_scenario_recompute_is_compared_and_has_its_target(first_run):
@@ -112,6 +112,6 @@ def test_captured_sql_replayed_gives_the_query_result(tiny_db_path):
                 sql, params = statements[0]
                 assert db.fetch_df(con, sql, params).equals(harness.call_query(fn, con, scope, **args)), name
                 replayed += 1
-        assert replayed >= 2 * (len(queries.UNSCOPED) + 5)
+        assert replayed >= 2 * (len(catalog.NATIONAL) + 5)
     finally:
         con.close()

@@ -14,6 +14,7 @@ import pytest
 from core.contract import access
 from core.words import i18n
 from core.ui.page import PAGES
+from core.store import intermediaries, risk_views
 from tests.e2e import browser
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -144,15 +145,15 @@ def click_first_row(page, container_key: str) -> None:
 
 def expected_drill_down(db_path):
     """The tiles and, per province, the enterprise its table lists first (highest risk)."""
-    from core.store import db, queries
+    from core.store import db
     from core.insight import runs
     from core.contract.filters import Filters
 
     con = db.connect(db_path)
     try:
         flt = Filters().with_run(runs.latest_assessment(con).run_id)
-        tiles = queries.risk_by_province(con, access.Scope.national(), flt)
-        table = queries.enterprise_risk(con, access.Scope.national(), flt)
+        tiles = risk_views.risk_by_province(con, access.Scope.national(), flt)
+        table = risk_views.enterprise_risk(con, access.Scope.national(), flt)
     finally:
         con.close()
     return tiles, table.groupby("province_code")["enterprise_id"].first()
@@ -187,13 +188,13 @@ def test_from_an_intermediary_on_the_overview_to_its_clients(server, page, asses
     profile with what stands out and its clients, in the same language."""
     from playwright.sync_api import expect
 
-    from core.store import db, queries
+    from core.store import db
     from core.insight import runs
     from core.contract.filters import Filters
 
     con = db.connect(assessed_demo_db)
     try:
-        rates = queries.agency_flag_rates(con, access.Scope.national(),
+        rates = intermediaries.agency_flag_rates(con, access.Scope.national(),
                                           Filters().with_run(runs.latest_assessment(con).run_id))
     finally:
         con.close()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from core.insight import agencies
-from core.store import db, queries
+from core.store import db, intermediaries
 from core.engine import rules
 from core.contract.access import Scope
 from core.contract.filters import Filters
@@ -50,7 +50,7 @@ def planted_agencies(con) -> dict[str, set[str]]:
     verifier - the verifiers of the verifier_gap enterprise-years."""
     labels = db.fetch_df(con, "SELECT enterprise_id, TRY_CAST(period AS INTEGER) AS year, pattern FROM case_labels "
                               "WHERE pattern IN ('intermediary_ring', 'verifier_gap')")
-    years = queries.agency_client_years(con, NATIONAL)
+    years = intermediaries.agency_client_years(con, NATIONAL)
     ring = years.merge(labels[labels.pattern == "intermediary_ring"], on=["enterprise_id", "year"])
     labs = ring[(ring.kind == "lab") & (ring.batch_months >= rules.BATCH_MIN_MONTHS)]
     batched = set(labs.enterprise_id)
@@ -94,7 +94,7 @@ def test_profile_columns_values_and_order(profile):
 
 def test_flag_rates_agree_with_the_overview(con, flt, profile):
     """agency_flag_rates (Overview, briefing) counts the same clients as the profile."""
-    rates = queries.agency_flag_rates(con, NATIONAL, flt).set_index(["kind", "agency_id"])
+    rates = intermediaries.agency_flag_rates(con, NATIONAL, flt).set_index(["kind", "agency_id"])
     mine = profile.set_index(["kind", "agency_id"])
     assert set(rates.index) == set(mine.index)
     assert (rates.clients == mine.clients.reindex(rates.index)).all()
@@ -135,16 +135,16 @@ def test_clients_of_the_ring_lab_show_the_batch(con, flt, planted):
     rows = agencies.clients(con, NATIONAL, flt, lab)
     assert len(rows) and rows.risk_score.is_monotonic_decreasing
     assert rows.signals.map(lambda s: "batch" in s).sum() >= 2  # several clients tested in one go
-    dates = queries.agency_test_dates(con, NATIONAL, flt, lab)
+    dates = intermediaries.agency_test_dates(con, NATIONAL, flt, lab)
     assert dates.batch.any() and (dates.agency_id == lab).all()
-    assert dates.client_months.sum() == queries.agency_clients(con, NATIONAL, flt, lab).months.sum()
+    assert dates.client_months.sum() == intermediaries.agency_clients(con, NATIONAL, flt, lab).months.sum()
 
 
 @pytest.mark.parametrize("evil", ["x'); DROP TABLE agencies; --", "' OR '1'='1", "LAB0001' --", "%", "*"])
 def test_injection_looking_agency_ids_change_nothing(con, flt, profile, evil):
     assert agencies.clients(con, NATIONAL, flt, evil).empty
-    assert queries.agency_test_dates(con, NATIONAL, flt, evil).empty
-    assert queries.agency_patterns(con, NATIONAL, flt, evil).empty
+    assert intermediaries.agency_test_dates(con, NATIONAL, flt, evil).empty
+    assert intermediaries.agency_patterns(con, NATIONAL, flt, evil).empty
     assert db.fetch_df(con, "SELECT count(*) AS n FROM agencies").n.iloc[0] > 0
     pd.testing.assert_frame_equal(agencies.profile(con, NATIONAL, flt), profile)
 

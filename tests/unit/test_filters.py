@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.store import db, queries
+from core.store import db, intermediaries, overview, risk_views, surveillance
 from core.engine import risk
 from core.insight import runs
 from core.contract.access import Scope
@@ -31,7 +31,7 @@ def run_id(assessed_filters):
 
 
 def risk_of(con, run_id, flt=Filters()):
-    return queries.enterprise_risk(con, NATIONAL, flt.with_run(run_id))
+    return risk_views.enterprise_risk(con, NATIONAL, flt.with_run(run_id))
 
 
 # --- URL ---------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def test_enterprise_risk_is_each_enterprise_worst_year(con, run_id):
 def test_province_filter_equals_the_narrower_scope(con, run_id):
     code = risk_of(con, run_id)["province_code"].value_counts().index[0]
     by_filter = risk_of(con, run_id, Filters(provinces=(code,)))
-    by_scope = queries.enterprise_risk(con, Scope.of([code]), Filters().with_run(run_id))
+    by_scope = risk_views.enterprise_risk(con, Scope.of([code]), Filters().with_run(run_id))
     assert set(by_filter["enterprise_id"]) == set(by_scope["enterprise_id"]) != set()
 
 
@@ -114,19 +114,19 @@ def test_unit_class_and_capacity_select_enterprises_and_units(con, run_id):
     kept = set(risk_of(con, run_id, f)["enterprise_id"])
     match = units[(units.unit_class == "coal_above_300mw") & (units.capacity_mw >= 600)]
     assert kept == set(match["enterprise_id"])
-    head = queries.national_headline(con, NATIONAL, f).iloc[0]
+    head = overview.national_headline(con, NATIONAL, f).iloc[0]
     assert head["units"] == len(match)
 
 
 def test_period_filter_limits_reports_and_risk_years(con, run_id):
     f = Filters(period_from=dt.date(2022, 1, 1), period_to=dt.date(2022, 12, 1))
-    years = queries.emissions_by_year(con, NATIONAL, f)
+    years = overview.emissions_by_year(con, NATIONAL, f)
     assert years["year"].tolist() == [2022]
-    full = queries.emissions_by_year(con, NATIONAL).set_index("year")
+    full = overview.emissions_by_year(con, NATIONAL).set_index("year")
     assert years["computed_t"].iloc[0] == pytest.approx(full.loc[2022, "computed_t"])
     table = risk_of(con, run_id, f)
     assert set(table["risk_year"].dropna().astype(int)) <= {2022}
-    market = queries.market_by_month(con, f)
+    market = surveillance.market_by_month(con, f)
     assert market["month"].dt.year.unique().tolist() == [2022]
 
 
@@ -139,7 +139,7 @@ def test_band_and_rule_filters_use_the_assessment(con, run_id):
     fired = risk_of(con, run_id, Filters(rules=(rule,)))
     assert set(fired["enterprise_id"]) == set(hits[hits.rule_id == rule]["enterprise_id"]) != set()
     # without an assessment the band filter cannot match anything
-    assert queries.enterprise_risk(con, NATIONAL, Filters(bands=("critical",))).empty
+    assert risk_views.enterprise_risk(con, NATIONAL, Filters(bands=("critical",))).empty
 
 
 def test_intermediary_filters(con, run_id):
@@ -159,14 +159,14 @@ def test_filter_values_are_bound_not_spliced(con, run_id, evil):
     f, _ = Filters.parse({"grp": evil, "cons": evil, "lab": evil, "ver": evil})
     assert f.groups == (evil,)
     assert risk_of(con, run_id, f).empty
-    assert queries.agency_flag_rates(con, NATIONAL, f.with_run(run_id)).empty
+    assert intermediaries.agency_flag_rates(con, NATIONAL, f.with_run(run_id)).empty
     assert con.execute("SELECT count(*) FROM enterprises").fetchone()[0] > 0
 
 
 def test_risk_by_province_counts_match_the_enterprise_table(con, run_id):
     f = Filters(period_from=dt.date(2023, 1, 1), period_to=dt.date(2024, 12, 1)).with_run(run_id)
-    table = queries.enterprise_risk(con, NATIONAL, f)
-    tiles = queries.risk_by_province(con, NATIONAL, f).set_index("province_code")
+    table = risk_views.enterprise_risk(con, NATIONAL, f)
+    tiles = risk_views.risk_by_province(con, NATIONAL, f).set_index("province_code")
     assert len(tiles) == 32
     counts = table.groupby("province_code").size()
     flagged = table[table["band"].isin(["critical", "high"])].groupby("province_code").size()
@@ -178,8 +178,8 @@ def test_risk_by_province_counts_match_the_enterprise_table(con, run_id):
 
 def test_agency_rates_are_counted_over_distinct_clients(con, run_id):
     f = Filters().with_run(run_id)
-    rates = queries.agency_flag_rates(con, NATIONAL, f)
-    table = queries.enterprise_risk(con, NATIONAL, f)
+    rates = intermediaries.agency_flag_rates(con, NATIONAL, f)
+    table = risk_views.enterprise_risk(con, NATIONAL, f)
     cons = rates[rates.kind == "consultant"].set_index("agency_id")
     by_consultant = table.dropna(subset=["consultant_id"]).groupby("consultant_id")
     assert (cons["clients"] == by_consultant.size().reindex(cons.index)).all()

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import TINY_MONTHLY, TINY_VERIFIED_2022, tiny_monthly_emissions
 from core.contract import access
-from core.store import db, queries
+from core.store import catalog, db, loads, overview
 from core.contract.access import Scope
 
 NATIONAL = Scope.national()
@@ -21,7 +21,7 @@ INJECTIONS = [
 # --- the tiny hand-built database ------------------------------------------------------------
 
 def test_emissions_by_year_matches_the_formula_by_hand(tiny_con):
-    years = queries.emissions_by_year(tiny_con, NATIONAL).set_index("year")
+    years = overview.emissions_by_year(tiny_con, NATIONAL).set_index("year")
     per_month = sum(tiny_monthly_emissions(u) for u in TINY_MONTHLY)
     assert years.loc[2022, "computed_t"] == pytest.approx(12 * per_month, rel=1e-12)
     assert years.loc[2023, "computed_t"] == pytest.approx(per_month, rel=1e-12)
@@ -34,50 +34,50 @@ def test_blank_oxidation_rate_counts_as_099(tiny_con):
     """U1 has no oxidation rate: its months must use 0.99, not drop out or use 1.0."""
     fuel, consumed, ncv, cc, _ = TINY_MONTHLY["U1"]
     assert tiny_monthly_emissions("U1") == pytest.approx(consumed * ncv * cc * 0.99 * 44 / 12)
-    shandong = queries.emissions_by_province(tiny_con, Scope.of(["37"]), year=2022)
+    shandong = overview.emissions_by_province(tiny_con, Scope.of(["37"]), year=2022)
     expected = 12 * (tiny_monthly_emissions("U1") + tiny_monthly_emissions("U2"))
     assert shandong["emissions_t"].item() == pytest.approx(expected, rel=1e-12)
 
 
 def test_shares_by_hand(tiny_con):
-    measured = queries.measured_share_by_year(tiny_con, NATIONAL).set_index("year")
+    measured = overview.measured_share_by_year(tiny_con, NATIONAL).set_index("year")
     # coal units U1 (odd months measured) and U3 (never): 6 of 24 coal unit-months in 2022
     assert measured.loc[2022, ["coal_unit_months", "measured_unit_months"]].tolist() == [24, 6]
     assert measured.loc[2022, "share"] == pytest.approx(0.25)
-    deposits = queries.deposit_timeliness_by_year(tiny_con, NATIONAL).set_index("year")
+    deposits = overview.deposit_timeliness_by_year(tiny_con, NATIONAL).set_index("year")
     # U3 deposits 90 days after the month began, past the 40-days-after-month-end deadline
     assert deposits.loc[2022, ["unit_months", "on_time"]].tolist() == [36, 24]
 
 
 def test_province_year_defaults_to_the_latest_complete_year(tiny_con):
-    by_province = queries.emissions_by_province(tiny_con, NATIONAL)
+    by_province = overview.emissions_by_province(tiny_con, NATIONAL)
     assert set(by_province["year"]) == {2022}  # 2023 has one month only
     assert list(by_province["province_code"]) == ["37", "32"]  # largest first
     assert by_province.loc[0, ["name_zh", "name_en", "grid_region"]].tolist() == ["山东省", "Shandong", "north"]
 
 
 def test_headline_and_status(tiny_con):
-    head = queries.national_headline(tiny_con, NATIONAL).iloc[0]
+    head = overview.national_headline(tiny_con, NATIONAL).iloc[0]
     assert (head["enterprises"], head["provinces"], head["units"], head["unit_months"]) == (3, 2, 3, 39)
     assert head["capacity_gw"] == pytest.approx(1.3)
     assert str(head["first_period"])[:7] == "2022-01" and str(head["last_period"])[:7] == "2023-01"
-    status = queries.data_status(tiny_con)
+    status = loads.data_status(tiny_con)
     assert status.loc[0, "source"] == "hand-built test data" and status.loc[0, "rows"] == 39
 
 
 # --- scope ------------------------------------------------------------------------------------
 
-SCOPED_CALLS = [(name, fn) for name, fn in queries.SCOPED.items()]
+SCOPED_CALLS = [(name, fn) for name, fn in catalog.SCOPED.items()]
 
 
 def test_one_province_sees_only_itself(tiny_con):
     jiangsu = Scope.of(["32"])
-    head = queries.national_headline(tiny_con, jiangsu).iloc[0]
+    head = overview.national_headline(tiny_con, jiangsu).iloc[0]
     assert (head["enterprises"], head["units"], head["unit_months"]) == (1, 1, 13)
-    years = queries.emissions_by_year(tiny_con, jiangsu).set_index("year")
+    years = overview.emissions_by_year(tiny_con, jiangsu).set_index("year")
     assert years.loc[2022, "computed_t"] == pytest.approx(12 * tiny_monthly_emissions("U3"))
     assert years.loc[2022, "verified_t"] == pytest.approx(TINY_VERIFIED_2022["E3"])
-    assert set(queries.emissions_by_province(tiny_con, jiangsu)["province_code"]) == {"32"}
+    assert set(overview.emissions_by_province(tiny_con, jiangsu)["province_code"]) == {"32"}
 
 
 @pytest.fixture
@@ -88,19 +88,19 @@ def demo_con(demo_db):
 
 
 def test_national_totals_equal_the_sum_over_provinces(demo_con):
-    national = queries.emissions_by_province(demo_con, NATIONAL)
+    national = overview.emissions_by_province(demo_con, NATIONAL)
     year = int(national["year"].iloc[0])
     assert len(national) > 5
-    years = queries.emissions_by_year(demo_con, NATIONAL).set_index("year")
+    years = overview.emissions_by_year(demo_con, NATIONAL).set_index("year")
     assert national["emissions_t"].sum() == pytest.approx(years.loc[year, "computed_t"], rel=1e-9)
 
     heads = []
     for code, emissions in national.set_index("province_code")["emissions_t"].items():
-        one = queries.emissions_by_province(demo_con, Scope.of([code]), year=year)
+        one = overview.emissions_by_province(demo_con, Scope.of([code]), year=year)
         assert list(one["province_code"]) == [code]
         assert one["emissions_t"].item() == pytest.approx(emissions, rel=1e-9)
-        heads.append(queries.national_headline(demo_con, Scope.of([code])).iloc[0])
-    total = queries.national_headline(demo_con, NATIONAL).iloc[0]
+        heads.append(overview.national_headline(demo_con, Scope.of([code])).iloc[0])
+    total = overview.national_headline(demo_con, NATIONAL).iloc[0]
     for col in ("units", "unit_months", "capacity_mw"):
         assert sum(h[col] for h in heads) == pytest.approx(total[col])
     # enterprises may sit in provinces without reports; every one is counted somewhere
@@ -108,10 +108,10 @@ def test_national_totals_equal_the_sum_over_provinces(demo_con):
 
 
 def test_two_provinces_add_up(demo_con):
-    national = queries.emissions_by_province(demo_con, NATIONAL)
+    national = overview.emissions_by_province(demo_con, NATIONAL)
     a, b = national["province_code"].iloc[:2]
-    both = queries.emissions_by_year(demo_con, Scope.of([a, b])).set_index("year")["computed_t"]
-    each = sum(queries.emissions_by_year(demo_con, Scope.of([c])).set_index("year")["computed_t"] for c in (a, b))
+    both = overview.emissions_by_year(demo_con, Scope.of([a, b])).set_index("year")["computed_t"]
+    each = sum(overview.emissions_by_year(demo_con, Scope.of([c])).set_index("year")["computed_t"] for c in (a, b))
     pd.testing.assert_series_equal(both, each, check_names=False, rtol=1e-9)
 
 
@@ -133,12 +133,12 @@ def test_an_empty_scope_sees_nothing(tiny_con, name, fn):
 @pytest.mark.parametrize("evil", INJECTIONS)
 @pytest.mark.parametrize("name, fn", SCOPED_CALLS, ids=[n for n, _ in SCOPED_CALLS])
 def test_injection_in_scope_codes_changes_nothing(tiny_con, name, fn, evil):
-    before = queries.table_counts(tiny_con)
+    before = loads.table_counts(tiny_con)
     assert_sees_nothing(name, fn(tiny_con, Scope.of([evil])))
     # a code mixed in with a real one neither widens nor breaks the scope
-    mixed = queries.emissions_by_province(tiny_con, Scope.of(["32", evil]), year=2022)
+    mixed = overview.emissions_by_province(tiny_con, Scope.of(["32", evil]), year=2022)
     assert set(mixed["province_code"]) == {"32"}
-    pd.testing.assert_frame_equal(queries.table_counts(tiny_con), before)
+    pd.testing.assert_frame_equal(loads.table_counts(tiny_con), before)
 
 
 @pytest.mark.parametrize("evil", INJECTIONS + ["3", "370", "37,", "xx", "37;32"])

@@ -1,4 +1,4 @@
-"""Risk views of the stored assessment: queries.flag_heatmap against direct counts from rule_hits."""
+"""Risk views of the stored assessment: risk_views.flag_heatmap against direct counts from rule_hits."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core.store import db, queries
+from core.store import db, risk_views
 from core.insight import runs
 from core.contract.access import Scope
 from core.contract.filters import Filters
@@ -35,7 +35,7 @@ def test_counts_equal_a_direct_count_of_rule_hits(assessed):
     con, run_id = assessed
     hits = _monthly_hits(con, run_id)
     code = _busiest_province(hits)
-    cells = queries.flag_heatmap(con, Scope.of([code]), Filters().with_run(run_id), limit=1000)
+    cells = risk_views.flag_heatmap(con, Scope.of([code]), Filters().with_run(run_id), limit=1000)
     mine = hits[hits["province_code"] == code]
     assert not cells.empty
     # with a limit above the number of enterprises, every monthly hit of the province is there
@@ -55,7 +55,7 @@ def test_only_enterprises_in_scope_and_at_most_limit(assessed):
     hits = _monthly_hits(con, run_id)
     by_province = hits.groupby("province_code")["enterprise_id"].nunique().sort_values(ascending=False)
     two = list(by_province.index[:2])
-    cells = queries.flag_heatmap(con, Scope.of(two), Filters().with_run(run_id), limit=5)
+    cells = risk_views.flag_heatmap(con, Scope.of(two), Filters().with_run(run_id), limit=5)
     provinces = db.fetch_df(con, "SELECT enterprise_id, province_code FROM enterprises")
     assert set(cells.merge(provinces, on="enterprise_id")["province_code"]) <= set(two)
     assert cells["enterprise_id"].nunique() == min(5, by_province.iloc[:2].sum())
@@ -66,8 +66,8 @@ def test_the_highest_risk_enterprises_with_hits_are_kept(assessed):
     con, run_id = assessed
     flt = Filters().with_run(run_id)
     scope = Scope.of([_busiest_province(_monthly_hits(con, run_id))])
-    everyone = queries.flag_heatmap(con, scope, flt, limit=1000)
-    top = queries.flag_heatmap(con, scope, flt, limit=3)
+    everyone = risk_views.flag_heatmap(con, scope, flt, limit=1000)
+    top = risk_views.flag_heatmap(con, scope, flt, limit=3)
     risk = everyone.drop_duplicates("enterprise_id").set_index("enterprise_id")["risk_score"].fillna(-1)
     kept = set(top["enterprise_id"])
     assert len(kept) == min(3, len(risk))
@@ -82,7 +82,7 @@ def test_months_stay_within_the_filtered_period(assessed):
     con, run_id = assessed
     lo, hi = dt.date(2023, 3, 1), dt.date(2023, 8, 1)
     flt = Filters(period_from=lo, period_to=hi).with_run(run_id)
-    cells = queries.flag_heatmap(con, Scope.national(), flt, limit=1000)
+    cells = risk_views.flag_heatmap(con, Scope.national(), flt, limit=1000)
     hits = _monthly_hits(con, run_id)
     inside = hits[(hits["period"] >= "2023-03") & (hits["period"] <= "2023-08")]
     assert not cells.empty
@@ -93,8 +93,8 @@ def test_months_stay_within_the_filtered_period(assessed):
 def test_band_filter_and_missing_run_and_scope(assessed):
     con, run_id = assessed
     flagged = Filters(bands=("critical", "high")).with_run(run_id)
-    cells = queries.flag_heatmap(con, Scope.national(), flagged, limit=1000)
+    cells = risk_views.flag_heatmap(con, Scope.national(), flagged, limit=1000)
     assert set(cells["band"]) <= {"critical", "high"}
-    assert queries.flag_heatmap(con, Scope.national(), Filters()).empty  # no assessment named
-    assert queries.flag_heatmap(con, Scope.of([]), Filters().with_run(run_id)).empty
-    assert queries.flag_heatmap(con, Scope.of(["37') OR TRUE --"]), Filters().with_run(run_id)).empty
+    assert risk_views.flag_heatmap(con, Scope.national(), Filters()).empty  # no assessment named
+    assert risk_views.flag_heatmap(con, Scope.of([]), Filters().with_run(run_id)).empty
+    assert risk_views.flag_heatmap(con, Scope.of(["37') OR TRUE --"]), Filters().with_run(run_id)).empty

@@ -11,7 +11,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from conftest import TINY_MONTHLY, TINY_VERIFIED_2022, build_tiny_db
-from core.store import db, queries
+from core.store import db, risk_views, whatif
 from core.contract import mrv
 from core.insight import scenarios
 from core.contract.access import Scope
@@ -219,8 +219,8 @@ def test_injection_through_rule_ids_is_rejected_and_at_the_query_changes_nothing
             ReviewBudget(severities={bad: "high"})
     # below core.scenarios the values are bound: a crafted rule id matches no hit
     flt = NO_FILTERS.with_run(RUN)
-    empty = queries.scenario_carbon_default(con, NATIONAL, flt, rule_ids=())
-    assert_frame_equal(queries.scenario_carbon_default(con, NATIONAL, flt, rule_ids=tuple(INJECTIONS)), empty)
+    empty = whatif.scenario_carbon_default(con, NATIONAL, flt, rule_ids=())
+    assert_frame_equal(whatif.scenario_carbon_default(con, NATIONAL, flt, rule_ids=tuple(INJECTIONS)), empty)
     assert _counts(con) == before
 
 
@@ -331,7 +331,7 @@ def test_review_budget_without_changes_reorders_nobody(demo, demo_flt):
     assert res.totals["rank_changed"] == 0
     assert (res.enterprises["score_after"] == res.enterprises["score_before"]).all()
     # the stored default composite, as the pages show it
-    stored = queries.enterprise_risk(demo, NATIONAL, demo_flt).dropna(subset=["risk_score"]).set_index("enterprise_id")
+    stored = risk_views.enterprise_risk(demo, NATIONAL, demo_flt).dropna(subset=["risk_score"]).set_index("enterprise_id")
     mine = res.enterprises.set_index("enterprise_id")
     assert (mine["score_before"] - stored.loc[mine.index, "risk_score"]).abs().max() < 1e-6
 
