@@ -43,6 +43,7 @@ import json
 import math
 from typing import Callable
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -259,41 +260,31 @@ def network(alerts: pd.DataFrame, trades: pd.DataFrame) -> tuple[pd.DataFrame, p
     return edges[edge_cols + ["x", "y", "x2", "y2"]], nodes
 
 
-def _components(accounts: list[str], pairs: list[tuple[str, str]]) -> list[list[str]]:
-    parent = {a: a for a in accounts}
+def _graph(accounts: list[str], pairs: list[tuple[str, str]]) -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from(accounts)
+    g.add_edges_from(pairs)
+    return g
 
-    def root(a: str) -> str:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
 
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[str]] = {}
-    for a in sorted(accounts):
-        groups.setdefault(root(a), []).append(a)
-    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+def _components(g: nx.Graph) -> list[list[str]]:
+    """The connected components, each sorted, largest first (ties by their first account)."""
+    return sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
 
 
 def _layout(accounts: list[str], pairs: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
     """Circle per component, components left to right in rows; a cell is one unit wide, wider for a
     big component (its circle grows with the square root of its size)."""
-    neighbours: dict[str, set[str]] = {a: set() for a in accounts}
-    for a, b in pairs:
-        neighbours[a].add(b)
-        neighbours[b].add(a)
+    g = _graph(accounts, pairs)
     pos: dict[str, tuple[float, float]] = {}
     x0, y0, row_h, row_w = 0.0, 0.0, 0.0, max(6.0, math.sqrt(len(accounts)) * 1.6)
-    for comp in _components(accounts, pairs):
+    for comp in _components(g):
         cell = max(1.0, math.sqrt(len(comp) / 6))
         if x0 > 0 and x0 + cell > row_w:
             x0, y0, row_h = 0.0, y0 - row_h, 0.0
         cx, cy, r = x0 + cell / 2, y0 - cell / 2, 0.38 * cell
-        order = sorted(comp, key=lambda a: (-len(neighbours[a]), a))
-        hub = order[0] if len(comp) >= 4 and len(neighbours[order[0]]) == len(comp) - 1 else None
+        order = sorted(comp, key=lambda a: (-len(g[a]), a))  # distinct neighbours
+        hub = order[0] if len(comp) >= 4 and len(g[order[0]]) == len(comp) - 1 else None
         ring = [a for a in order if a != hub] if hub else sorted(comp)
         if hub:
             pos[hub] = (cx, cy)
