@@ -10,13 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
@@ -28,6 +24,7 @@ from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Inches, Pt
 
 from core.engine import risk
+from core.export import xlsx
 from core.insight import headline
 from core.words import headline as headline_words
 from core.words import i18n
@@ -499,81 +496,7 @@ def to_pptx(b: Briefing) -> bytes:
 # Number formats: whole tonnes and yuan, prices in fen, scores to one decimal, shares as percentages.
 NUM = {"tonnes": "#,##0", "cny": "#,##0", "int": "#,##0", "price": "#,##0.00", "pct": "0.0%",
        "score": "0.0", "month": "yyyy-mm", "signed_pct": "+0.0%;-0.0%;0.0%"}
-BOLD = Font(bold=True)
-RULE = Border(top=Side(style="thin"))
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-@dataclass(frozen=True)
-class _Col:
-    header: str
-    values: list
-    fmt: str | list[str | None] | None = None  # one format, or one per row
-    total: object = None                       # the Total row's value, when the column has one
-
-
-def _sheet_name(key: str, lang: str) -> str:
-    return _SHEET_FORBIDDEN.sub("", t(key, lang))[:31]
-
-
-def _display_width(v) -> int:
-    """Characters a value takes on screen; a CJK character is about two Latin ones wide."""
-    s = f"{v:,.2f}" if isinstance(v, float) else str(v if v is not None else "")
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
-
-
-def _table_sheet(wb, b: Briefing, key: str, cols: list[_Col], with_total: bool = False) -> None:
-    """Row 1 states scope, filters and as-of; row 2 the headers; then the data and maybe a Total."""
-    ws = wb.create_sheet(_sheet_name(key, b.lang))
-    ws.cell(1, 1, _footer_text(b)).font = Font(italic=True, color="595959")
-    for j, col in enumerate(cols, 1):
-        ws.cell(2, j, col.header).font = BOLD
-    n = len(cols[0].values)
-    for j, col in enumerate(cols, 1):
-        for i, v in enumerate(col.values):
-            cell = ws.cell(3 + i, j, _plain(v))
-            fmt = col.fmt[i] if isinstance(col.fmt, list) else col.fmt
-            if fmt:
-                cell.number_format = fmt
-    if n == 0:
-        ws.cell(3, 1, t("briefing.no_data", b.lang))
-    elif with_total:
-        _total_row(ws, b, cols, 3 + n)
-    ws.freeze_panes = "A3"
-    if n:
-        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{2 + n}"
-    for j, col in enumerate(cols, 1):
-        widest = max(_display_width(v) for v in [col.header, col.total, *map(_plain, col.values)])
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, widest + 2))
-
-
-def _total_row(ws, b: Briefing, cols: list[_Col], row: int) -> None:
-    """Values, not formulas: openpyxl and other readers see the sums without Excel recalculating."""
-    ws.cell(row, 1, t("briefing.total", b.lang))
-    for j, col in enumerate(cols, 1):
-        if col.total is not None:
-            cell = ws.cell(row, j, _plain(col.total))
-            cell.number_format = col.fmt if isinstance(col.fmt, str) else "General"
-        ws.cell(row, j).font = BOLD
-        ws.cell(row, j).border = RULE
-
-
-def _about_sheet(wb, b: Briefing) -> None:
-    ws = wb.active
-    ws.title = _sheet_name("briefing.sheet.about", b.lang)
-    ws.cell(1, 1, t("briefing.title", b.lang)).font = Font(bold=True, size=14)
-    facts = [("briefing.about.generated", i18n.fmt_datetime(b.generated_at, b.lang)),
-             ("briefing.about.data_as_of", b.data_as_of), ("briefing.about.scope", b.scope_text),
-             ("briefing.about.filters", b.filters_text), ("briefing.about.summary", b.summary)]
-    for i, (key, value) in enumerate(facts, 3):
-        ws.cell(i, 1, t(key, b.lang)).font = BOLD
-        ws.cell(i, 2, value).alignment = Alignment(wrap_text=True, vertical="top")
-    row = 4 + len(facts)
-    ws.cell(row, 1, t("briefing.slide.method", b.lang)).font = BOLD
-    for i, line in enumerate(b.method or (t("briefing.no_data", b.lang),)):
-        ws.cell(row + i, 2, line).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 110
+_Col = xlsx.Column
 
 
 def _h(key: str, b: Briefing) -> str:
@@ -649,20 +572,23 @@ def _market_cols(b: Briefing) -> list[_Col]:
 
 
 def to_xlsx(b: Briefing) -> bytes:
-    """The briefing's tables as a workbook in `b.lang`: an About sheet, then one sheet per table."""
+    """The briefing's tables as a workbook in `b.lang`: an About sheet, then one sheet per table.
+    Row 1 of every table states scope, filters and as-of; the headers sit on row 2."""
     b = _complete(b)
-    wb = Workbook()
-    _about_sheet(wb, b)
-    _table_sheet(wb, b, "briefing.sheet.headline", _headline_cols(b))
-    _table_sheet(wb, b, "briefing.sheet.trend", _trend_cols(b), with_total=True)
-    _table_sheet(wb, b, "briefing.sheet.provinces", _province_cols(b), with_total=True)
-    _table_sheet(wb, b, "briefing.sheet.top_risks", _top_risk_cols(b))
-    _table_sheet(wb, b, "briefing.sheet.intermediaries", _intermediary_cols(b))
-    _table_sheet(wb, b, "briefing.sheet.market", _market_cols(b), with_total=True)
-    wb.properties.title = t("briefing.title", b.lang)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    facts = [("briefing.about.generated", i18n.fmt_datetime(b.generated_at, b.lang)),
+             ("briefing.about.data_as_of", b.data_as_of), ("briefing.about.scope", b.scope_text),
+             ("briefing.about.filters", b.filters_text), ("briefing.about.summary", b.summary)]
+    about = xlsx.About(t("briefing.sheet.about", b.lang), t("briefing.title", b.lang),
+                       [(t(k, b.lang), v) for k, v in facts],
+                       sections=[(t("briefing.slide.method", b.lang),
+                                  list(b.method or (t("briefing.no_data", b.lang),)))])
+    note, total, empty = _footer_text(b), t("briefing.total", b.lang), t("briefing.no_data", b.lang)
+    tables = [("headline", _headline_cols, False), ("trend", _trend_cols, True), ("provinces", _province_cols, True),
+              ("top_risks", _top_risk_cols, False), ("intermediaries", _intermediary_cols, False),
+              ("market", _market_cols, True)]
+    return xlsx.workbook(about, [xlsx.Sheet(t(f"briefing.sheet.{key}", b.lang), cols(b), note=note,
+                                            total_label=total if with_total else None, empty_text=empty)
+                                 for key, cols, with_total in tables])
 
 
 # --- from the Overview's frames ----------------------------------------------------------------

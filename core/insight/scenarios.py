@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 import re
@@ -477,60 +476,3 @@ def list_saved(con, scope: Scope) -> list[Saved]:
         except ValueError:
             continue
     return out
-
-
-# --- export ---------------------------------------------------------------------------------------
-
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def to_xlsx(title: str, about_sheet: str, about: list[tuple[str, str]],
-            sheets: list[tuple[str, pd.DataFrame]]) -> bytes:
-    """A workbook: a sheet named `about_sheet` with the title and (label, value) rows (parameters,
-    scope, filters), then one sheet per (name, table), headers bold and frozen, columns sized to
-    their content. Names and headers arrive translated."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _sheet_name(about_sheet, set())
-    used = {ws.title}
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=13)
-    for label, value in about:
-        ws.append([label, value])
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 100
-    for name, df in sheets:
-        sh = wb.create_sheet(_sheet_name(name, used))
-        used.add(sh.title)
-        sh.append([str(c) for c in df.columns])
-        for cell in sh[1]:
-            cell.font = Font(bold=True)
-        for row in df.itertuples(index=False):
-            sh.append([_cell(v) for v in row])
-        sh.freeze_panes = "A2"
-        for i, c in enumerate(df.columns, start=1):
-            width = max([len(str(c))] + [len(str(v)) for v in df[c].head(200)])
-            sh.column_dimensions[sh.cell(1, i).column_letter].width = min(max(width + 2, 8), 60)
-    wb.properties.title = title
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub(" ", name)[:31] or "Sheet"
-    out, i = base, 2
-    while out in used:
-        out, i = f"{base[:28]} {i}", i + 1
-    return out
-
-
-def _cell(v):
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
-        return None
-    if hasattr(v, "item"):  # numpy scalars
-        return v.item()
-    return v

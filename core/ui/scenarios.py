@@ -19,6 +19,7 @@ import streamlit as st
 from core.contract import filters, mrv
 from core.contract.access import Scope
 from core.engine import risk, rules
+from core.export import xlsx
 from core.insight import scenarios
 from core.insight.scenarios import Result, Saved, Scenario
 from core.store import intermediaries
@@ -475,7 +476,9 @@ def workbook(res: Result, lang: str, about: list[tuple[str, str]]) -> bytes:
     if res.prices is not None:
         sheets.append((t("scenarios.sheet.prices"), tables.scenario_prices(res.prices, lang)))
     title = f"{t('scenarios.title')}: {t('scenarios.kind.' + res.scenario.kind)}"
-    return scenarios.to_xlsx(title, t("scenarios.sheet.about"), about, sheets)
+    return xlsx.workbook(xlsx.About(t("scenarios.sheet.about"), title, about, title_size=13, first_row=2,
+                                    widths=(28, 100)),
+                         [xlsx.Sheet(name, xlsx.frame_columns(df)) for name, df in sheets])
 
 
 def about_rows(page: Page, res: Result, saved: Saved | None) -> list[tuple[str, str]]:

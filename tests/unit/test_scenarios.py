@@ -281,12 +281,15 @@ def test_saved_scenarios_are_listed_inside_their_scope(con):
 
 def test_excel_export_has_a_parameters_sheet_and_one_sheet_per_comparison(con):
     from openpyxl import load_workbook
+
+    from core.export import xlsx
     import io
 
     res = scenarios.recompute(con, CarbonDefault(below=0.027), NATIONAL, NO_FILTERS.with_run(RUN))
     about = [("情景", "以缺省值替代含碳量"), ("筛选条件", "无")]
-    data = scenarios.to_xlsx("情景分析", "参数", about,
-                             [("分省", res.provinces), ("分企业", res.enterprises), ("罚款计价", res.prices)])
+    data = xlsx.workbook(xlsx.About("参数", "情景分析", about, first_row=2),
+                         [xlsx.Sheet(name, xlsx.frame_columns(df))
+                          for name, df in (("分省", res.provinces), ("分企业", res.enterprises), ("罚款计价", res.prices))])
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["参数", "分省", "分企业", "罚款计价"]
     assert wb["参数"]["A1"].value == "情景分析" and wb["参数"]["B2"].value == "以缺省值替代含碳量"
