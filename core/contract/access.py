@@ -39,6 +39,15 @@ class Scope:
     def from_key(cls, key: tuple[str, ...] | None) -> "Scope":
         return cls.national() if key is None else cls.of(key)
 
+    @property
+    def text(self) -> str:
+        """How a scope is stored with a run or a saved scenario: "national" or "32,37"."""
+        return "national" if self.provinces is None else ",".join(sorted(self.provinces))
+
+    @classmethod
+    def from_text(cls, text: str) -> "Scope":
+        return cls.national() if text == "national" else cls.of(text.split(","))
+
     def contains(self, other: "Scope") -> bool:
         """`other` lies inside this scope: a narrower view can be asked for, a wider one never."""
         if self.provinces is None:

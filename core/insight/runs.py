@@ -54,7 +54,7 @@ class RunConfig:
             raise ValueError(f"unknown or no features: {', '.join(sorted(unknown)) or '(none)'}")
 
     def scope_label(self) -> str:
-        return "national" if self.scope.provinces is None else ",".join(sorted(self.scope.provinces))
+        return self.scope.text
 
     def key(self, data_version: str) -> str:
         payload = json.dumps({"d": sorted(self.detectors), "f": sorted(self.features), "l": self.level,
@@ -109,7 +109,7 @@ def find(con, run_id: str) -> Run | None:
     if row.empty:
         return None
     r = row.iloc[0]
-    cfg_scope = Scope.national() if r.scope == "national" else Scope.of(r.scope.split(","))
+    cfg_scope = Scope.from_text(r.scope)
     params = json.loads(r.params)
     cfg = RunConfig(tuple(r.detectors.split(",")), tuple(r.features.split(",")), r.level, params["seed"], cfg_scope)
     return Run(r.run_id, cfg, r.created_at, float(r.duration_s), int(r.n_rows), json.loads(r.failed),

@@ -423,7 +423,7 @@ class Saved:
 
 
 def scope_label(scope: Scope) -> str:
-    return "national" if scope.provinces is None else ",".join(sorted(scope.provinces))
+    return scope.text
 
 
 def filters_query(flt: Filters) -> str:
