@@ -1,6 +1,5 @@
-"""Every UI string exists in both languages, and numbers read the way each audience expects."""
+"""Every UI string exists in every language, and numbers read the way each audience expects."""
 import datetime as dt
-from pathlib import Path
 import re
 import string
 
@@ -9,20 +8,62 @@ import pytest
 from core.words import i18n
 from core.contract import schema
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
+# Chinese characters, or CJK / full-width punctuation for the separators (、；：（）)
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def _fields(text: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(text) if f}
 
 
-@pytest.mark.parametrize("key", sorted(i18n.STRINGS))
-def test_every_key_has_both_languages_with_the_same_placeholders(key):
-    entry = i18n.STRINGS[key]
-    assert set(entry) == set(i18n.LANGS)
-    assert all(entry[lang].strip() for lang in i18n.LANGS)
-    assert CJK.search(entry["zh"]), f"{key}: the zh text has no Chinese characters"
-    assert _fields(entry["en"]) == _fields(entry["zh"])
+def test_every_key_has_every_language_with_the_same_placeholders():
+    problems = []
+    for key, entry in sorted(i18n.STRINGS.items()):
+        if set(entry) != set(i18n.LANGS):
+            problems.append(f"{key}: languages {sorted(entry)}")
+            continue
+        problems += [f"{key}: empty in {lang}" for lang in i18n.LANGS if not entry[lang].strip()]
+        problems += [f"{key}: placeholders in {lang} differ from en" for lang in i18n.LANGS
+                     if _fields(entry[lang]) != _fields(entry["en"])]
+        if not CJK.search(entry["zh"]):
+            problems.append(f"{key}: the zh text has no Chinese characters")
+    assert problems == []
+
+
+def test_every_language_folder_has_the_same_files_and_keys():
+    """A language is a folder of catalogues; each holds the same files with the same keys."""
+    import tomllib
+
+    def keys(folder):
+        return {f.name: set(tomllib.loads(f.read_text(encoding="utf-8")))
+                for f in sorted(folder.glob("*.toml")) if f.name != "_meta.toml"}
+
+    folders = {lang: i18n.LOCALES_DIR / lang for lang in i18n.LANGS}
+    assert all((f / "_meta.toml").is_file() for f in folders.values())
+    reference = keys(folders["en"])
+    for lang, folder in folders.items():
+        found = keys(folder)
+        assert sorted(found) == sorted(reference), f"{lang}: files differ from en"
+        for name in reference:
+            assert found[name] == reference[name], (
+                f"{lang}/{name}: missing {sorted(reference[name] - found[name])}, extra {sorted(found[name] - reference[name])}")
+    assert sorted(i18n.META) == sorted(i18n.LANGS) and all({"name", "locale"} <= set(m) for m in i18n.META.values())
+
+
+def test_a_language_is_a_folder_and_a_key_is_defined_once(tmp_path):
+    for lang, name in (("zh", "中文"), ("en", "English"), ("de", "Deutsch")):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "_meta.toml").write_text(f'name = "{name}"\nlocale = "x"\n', encoding="utf-8")
+        (tmp_path / lang / "nav.toml").write_text(f'"nav.home" = "{name}"\n', encoding="utf-8")
+    langs, meta, strings = i18n.load_catalogues(tmp_path)
+    assert langs == ("en", "de", "zh") and meta["de"]["name"] == "Deutsch"
+    assert strings == {"nav.home": {"en": "English", "de": "Deutsch", "zh": "中文"}}
+    (tmp_path / "de" / "page.toml").write_text('"nav.home" = "Start"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="nav.home"):  # the same key in two files of one language
+        i18n.load_catalogues(tmp_path)
+    (tmp_path / "de" / "page.toml").write_text('nav.home = "Start"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="quote"):  # an unquoted dotted key is a nested table
+        i18n.load_catalogues(tmp_path)
 
 
 def test_missing_key_raises_instead_of_showing_the_key():
@@ -80,14 +121,3 @@ def test_other_formatters():
     assert i18n.fmt_period("2023-04-01", "zh") == "2023年4月"
     assert i18n.fmt_period(d, "en") == "Apr 2023"
     assert i18n.fmt_datetime(dt.datetime(2023, 4, 15, 9, 30), "zh") == "2023年4月15日 09:30"
-
-
-def test_no_key_is_defined_twice():
-    """A dict literal keeps the last of two equal keys silently: one translation would vanish."""
-    import ast
-    import collections
-
-    tree = ast.parse((Path(i18n.__file__)).read_text(encoding="utf-8"))
-    node = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "STRINGS")
-    keys = [k.value for k in node.value.keys]
-    assert [k for k, c in collections.Counter(keys).items() if c > 1] == []
