@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.contract import schema
 from core.store import loader, loads
-from core.ui import clear_query_cache, page_setup, tables
+from core.ui import cache, page_setup, tables
 from core.ui.upload import ImportBusy, import_uploads
 from core.words import i18n
 
@@ -50,7 +50,7 @@ if submitted:
         except ImportBusy:
             st.warning(t("data.import.busy"))
         else:
-            clear_query_cache()
+            cache.clear()
             st.session_state["import_report"] = report
             st.rerun()
 

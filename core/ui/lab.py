@@ -21,8 +21,8 @@ from core.contract.access import Scope
 from core.engine import detectors, features, risk
 from core.insight import evaluate, runs
 from core.store import overview, risk_views
-from core.ui import charts, tables
-from core.ui.page import Page, _connection, assessment_changed
+from core.ui import cache, charts, tables
+from core.ui.page import Page
 from core.words import i18n
 from core.words import labels as label_words
 
@@ -180,7 +180,7 @@ def run_with_progress(page: Page, config: runs.RunConfig) -> runs.Run | None:
         finally:
             _RUN_LOCK.release()
         if not run.from_store:
-            assessment_changed()  # the default run may be new: the risk pages read it from now on
+            cache.assessment_changed()  # the default run may be new: the risk pages read it from now on
         label = (t("lab.status.stored") if run.from_store
                  else t("lab.status.done", seconds=i18n.fmt_seconds(run.duration_s, page.lang)))
         status.update(label=label, state="complete", expanded=False)
@@ -303,7 +303,7 @@ def _ranked_table(run_id: str, weights: tuple[float, ...], scope_key, lang: str,
 @st.cache_data(show_spinner=False, max_entries=64)
 def _flagged_table(run_id: str, bounds: tuple, scope_key, level: str, names: tuple[str, ...], lang: str, db_path: str,
                    data_version: str) -> tuple[pd.DataFrame, int]:
-    rows = risk_views.flagged_rows(_connection(db_path), Scope.from_key(scope_key), run_id, limit=FLAGGED_SHOWN, **dict(bounds))
+    rows = risk_views.flagged_rows(cache.connection(db_path), Scope.from_key(scope_key), run_id, limit=FLAGGED_SHOWN, **dict(bounds))
     return tables.flagged_rows(rows, list(names), level, lang), int(rows["flagged"].iloc[0]) if len(rows) else 0
 
 
@@ -317,7 +317,7 @@ def evaluation(page: Page, run: runs.Run, budget: float, weights: dict[str, floa
 def _stored_run(run_id: str, db_path: str, data_version: str) -> runs.Run:
     """A stored run never changes under its id (the id hashes its inputs and the data version);
     raising when absent keeps 'not yet run' out of the cache."""
-    run = runs.find(_connection(db_path), run_id)
+    run = runs.find(cache.connection(db_path), run_id)
     if run is None:
         raise LookupError(run_id)
     return run
@@ -325,7 +325,7 @@ def _stored_run(run_id: str, db_path: str, data_version: str) -> runs.Run:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _ranked(run_id: str, weights: tuple[float, ...], scope_key, db_path: str, data_version: str) -> pd.DataFrame:
-    con = _connection(db_path)
+    con = cache.connection(db_path)
     scope = Scope.from_key(scope_key)
     rank = runs.ranked(con, run_id, dict(zip(risk.COMPONENTS, weights)), scope)
     names = overview.enterprise_directory(con, scope)
@@ -335,7 +335,7 @@ def _ranked(run_id: str, weights: tuple[float, ...], scope_key, db_path: str, da
 @st.cache_data(show_spinner=False, max_entries=64)
 def _evaluation(run_id: str, budget: float, weights: tuple[float, ...], scope_key, db_path: str,
                 data_version: str) -> evaluate.Evaluation | None:
-    con = _connection(db_path)
+    con = cache.connection(db_path)
     run = runs.find(con, run_id)
     if run is None:
         return None

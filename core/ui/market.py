@@ -19,8 +19,8 @@ from core.contract.access import Scope
 from core.contract.filters import Filters
 from core.insight import trading
 from core.store import surveillance
-from core.ui import charts, tables
-from core.ui.page import Page, _connection
+from core.ui import cache, charts, tables
+from core.ui.page import Page
 from core.words import i18n
 from core.words import market as market_words
 
@@ -37,12 +37,12 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$])")  # what would turn a holder's name
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _scan(scope_key, flt: Filters, db_path: str, data_version: str) -> pd.DataFrame:
-    return trading.scan(_connection(db_path), Scope.from_key(scope_key), flt)
+    return trading.scan(cache.connection(db_path), Scope.from_key(scope_key), flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _trades(trade_ids: tuple[str, ...], db_path: str, data_version: str) -> pd.DataFrame:
-    return trading.evidence_trades(_connection(db_path), trade_ids)
+    return trading.evidence_trades(cache.connection(db_path), trade_ids)
 
 
 def alerts(page: Page) -> pd.DataFrame:

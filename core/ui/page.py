@@ -24,8 +24,8 @@ import streamlit as st
 from core.contract import access
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
-from core.insight import runs
 from core.store import db
+from core.ui import cache
 from core.words import i18n
 
 
@@ -83,8 +83,8 @@ class Page:
         (each run with `query_params`), an Altair chart builder of core.ui.charts, built once per
         view and language. Building an Altair chart validates it against the schema (10-100 ms
         each); a rerun must not pay that again. `query_params` and `options` must be hashable."""
-        return _cached_spec(f"{build.__module__}.{build.__qualname__}", tuple(_qualname(q) for q in queries),
-                            _params_key(query_params or {}), _params_key(options), self.lang,
+        return cache.spec(f"{build.__module__}.{build.__qualname__}", tuple(cache.qualname(q) for q in queries),
+                            cache.params_key(query_params or {}), cache.params_key(options), self.lang,
                             self.scope.key, self.filters, self.db_path, self.data_version,
                             _page=self, _build=build, _queries=queries)
 
@@ -111,10 +111,10 @@ class Page:
         changes (queries that take no filters are cached once for every filter)."""
         kind = getattr(fn, "page_query", None)
         if kind is None:
-            raise TypeError(f"{_qualname(fn)} is not a page query (core.store.sql.page_query)")
+            raise TypeError(f"{cache.qualname(fn)} is not a page query (core.store.sql.page_query)")
         takes_filters = kind in ("scoped", "filtered")
-        return _cached_query(_qualname(fn), self.scope.key, self.filters if takes_filters else NO_FILTERS,
-                             _params_key(params), self.db_path, self.data_version, _fn=fn)
+        return cache.query(cache.qualname(fn), self.scope.key, self.filters if takes_filters else NO_FILTERS,
+                             cache.params_key(params), self.db_path, self.data_version, _fn=fn)
 
 
 def page_url(path: str) -> str:
@@ -163,26 +163,14 @@ def _open(lang: str, page_params: tuple[str, ...]) -> Page:
     if not path.exists():
         _stop_with(i18n.t("db.missing.body", lang, path=path), title=i18n.t("db.missing.title", lang))
     try:
-        con = _connection(str(path))
+        con = cache.connection(str(path))
     except db.DatabaseBusy:
         _stop_with(i18n.t("db.busy", lang, path=path))
     version = db.data_version(con)
     base = Page(lang=lang, scope=scope, con=con, db_path=str(path), data_version=version,
-                filters=NO_FILTERS.with_run(_assessment_id(str(path), version)))
+                filters=NO_FILTERS.with_run(cache.assessment_id(str(path), version)))
     from core.ui import filters as filter_ui  # the filter widgets take a Page for their choices
     return replace(base, filters=filter_ui.sidebar(base, page_params))
-
-
-def assessment_changed() -> None:
-    """After a model run: the default assessment may exist now (its id is cached per data version)."""
-    _assessment_id.clear()
-
-
-def clear_query_cache() -> None:
-    """After a load: drop every cached result (the data version changes too; this frees memory)."""
-    _cached_query.clear()
-    _cached_spec.clear()
-    _assessment_id.clear()
 
 
 # --- language and navigation ---------------------------------------------------------------
@@ -220,49 +208,3 @@ def _stop_with(body: str, title: str | None = None) -> None:
 
 
 # --- database and cached queries -----------------------------------------------------------
-
-@st.cache_resource(show_spinner=False)
-def _connection(path: str) -> db.Connection:
-    """One connection per process (GUIDE 3); every query takes its own cursor from it."""
-    if not Path(path).exists():  # never create an empty database behind the user's back
-        raise FileNotFoundError(path)
-    return db.connect(path)
-
-
-def _params_key(params: dict) -> tuple:
-    return tuple(sorted(params.items()))
-
-
-def _qualname(fn: Callable) -> str:
-    return f"{fn.__module__}.{fn.__qualname__}"
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached_spec(name: str, query_names: tuple[str, ...], query_params: tuple, options: tuple, lang: str,
-                 scope_key, flt: Filters, db_path: str, data_version: str, *, _page: Page,
-                 _build: Callable, _queries: tuple[Callable, ...]) -> dict:
-    frames = [_page.query(q, **dict(query_params)) for q in _queries]
-    return _build(*frames, lang, **dict(options)).to_dict()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _assessment_id(db_path: str, data_version: str) -> str | None:
-    """The default national assessment of this data version (core.cli demo stores it), if made."""
-    run = runs.latest_assessment(_connection(db_path))
-    return run.run_id if run is not None else None
-
-
-@st.cache_data(show_spinner=False, max_entries=1024)
-def _cached_query(name: str, scope_key: tuple[str, ...] | None, flt: Filters, params: tuple, db_path: str,
-                  data_version: str, *, _fn: Callable) -> pd.DataFrame:
-    """`name` (the function's qualified name) keys the cache; `_fn` is not hashed."""
-    con = _connection(db_path)
-    kind, params = _fn.page_query, dict(params)
-    if kind == "national":
-        return _fn(con, **params)
-    if kind == "filtered":
-        return _fn(con, flt, **params)
-    scope = Scope.from_key(scope_key)
-    if kind == "unfiltered":
-        return _fn(con, scope, **params)
-    return _fn(con, scope, flt, **params)

@@ -23,10 +23,10 @@ from core.export import xlsx
 from core.insight import scenarios
 from core.insight.scenarios import Result, Saved, Scenario
 from core.store import intermediaries
-from core.ui import charts, tables
+from core.ui import cache, charts, tables
 from core.ui import filters as filter_ui
 from core.ui.export import XLSX, filter_names
-from core.ui.page import Page, _connection, page_url, scope_label
+from core.ui.page import Page, page_url, scope_label
 from core.ui.widgets import chart_block
 from core.words import filters as filter_words
 from core.words import i18n
@@ -241,7 +241,7 @@ def result(page: Page, scenario: Scenario) -> Result:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _recompute(scenario_json: str, scope_key, flt: filters.Filters, db_path: str, data_version: str) -> Result:
     scope = Scope.from_key(scope_key)
-    return scenarios.recompute(_connection(db_path), Scenario.from_json(scenario_json), scope, flt)
+    return scenarios.recompute(cache.connection(db_path), Scenario.from_json(scenario_json), scope, flt)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

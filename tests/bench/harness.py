@@ -1,6 +1,7 @@
 """Benchmarks of what users wait for, next to the raw engine doing the same work (GUIDE 4).
 
     python -m tests.bench.harness [--scale S] [--seed N] [--repeats N] [--json FILE] [--no-browser] [--dir DIR]
+    python -m tests.bench.harness --only queries[,scenario,...] [--match NAME]   (engine comparisons alone)
 
 One run, on a demo database of the given scale (built once per scale, seed and engine version
 under --dir as `core.cli demo` builds it, then reused):
@@ -17,7 +18,6 @@ It reports; it never fails on a timing. Dev-only: it needs requirements-dev.txt.
 from __future__ import annotations
 
 import argparse
-
 import datetime as dt
 import hashlib
 import inspect
@@ -26,8 +26,8 @@ import logging
 import os
 import platform
 import statistics
-import tempfile
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -35,11 +35,10 @@ from pathlib import Path
 
 import duckdb
 
-from core.contract import access
+from core.contract import access, schema
 from core.store import catalog, db, detection, whatif
 from core.store.sql import score_sql
 from core.words import i18n
-from core.contract import schema
 from tests.e2e import browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +65,8 @@ class Options:
     browser: bool = True
     workdir: Path = DEFAULT_DIR
     json_path: Path | None = None
+    only: tuple[str, ...] = ()  # --only: these ENGINE_COMPARISONS and nothing else (no pages, no browser)
+    match: str = ""  # --match: only the named queries whose name contains this
 
 
 def _median_ms(seconds: list[float]) -> float:
@@ -96,8 +97,8 @@ def demo_database(opts: Options) -> tuple[Path, dict]:
     `core.cli demo` builds it (generate, load, assess), timing each step, and the same files
     ingested by bare DuckDB for the loader's ratio."""
     from core import demo
-    from core.store import loader
     from core.insight import runs
+    from core.store import loader
 
     opts.workdir.mkdir(parents=True, exist_ok=True)
     stem = f"demo-s{opts.scale:g}-seed{opts.seed}"
@@ -304,7 +305,8 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     cleared (cache key, scope, SQL, cursor, DataFrame, cache store), and its cached answer is
     timed too; the others (the detection inputs) are called directly, as core.features does."""
     from core.contract.filters import NO_FILTERS
-    from core.ui.page import Page, clear_query_cache
+    from core.ui import cache
+    from core.ui.page import Page
 
     scope = access.Scope.national()
     con = db.connect(ctx.db_path)  # same configuration as the app's connection: one DuckDB instance
@@ -314,6 +316,8 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
                     filters=flt)
         rows = []
         for name, fn in named_queries().items():
+            if ctx.opts.match and ctx.opts.match not in name:
+                continue
             args = query_args(fn, con)
             if args is None:
                 rows.append(Comparison(f"query {name}", "duckdb cursor -> arrow", None, None, None,
@@ -327,7 +331,7 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
 
             def product():
                 if on_page:
-                    clear_query_cache()
+                    cache.clear()
                     page.query(fn, **args)
                 else:
                     call_query(fn, con, scope, flt, **args)
@@ -343,7 +347,7 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
                                    _median_ms(cached_s) if cached_s else None,
                                    f"{'Page.query' if on_page else 'direct call'}; "
                                    f"{len(statements)} statement(s); x{n}"))
-        clear_query_cache()
+        cache.clear()
         return rows
     finally:
         con.close()
@@ -629,6 +633,21 @@ def browser_timings(db_path: Path, opts: Options) -> tuple[dict, dict]:
 
 # --- the run, the table, the JSON ---------------------------------------------------------------
 
+def run_engines(opts: Options) -> dict:
+    """`--only queries,...`: the demo database and the named engine comparisons, no pages or browser
+    (minutes less when only the queries are being worked on)."""
+    started = time.perf_counter()
+    db_path, build = demo_database(opts)
+    results: dict = {"meta": {"scale": opts.scale, "seed": opts.seed, "repeats": opts.repeats, "db": str(db_path),
+                              "started_at": dt.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+                              "only": list(opts.only), "match": opts.match, "rows": build["rows"]},
+                     "demo_build": build}
+    ctx = BenchContext(db_path, opts, {"demo_build": build})
+    results["engines"] = [asdict(c) for name in opts.only for c in ENGINE_COMPARISONS[name](ctx)]
+    results["meta"]["bench_s"] = round(time.perf_counter() - started, 1)
+    return results
+
+
 def run(opts: Options) -> dict:
     import streamlit
 
@@ -670,6 +689,25 @@ def _targets(results: dict) -> dict:
     return out
 
 
+def _engine_lines(r: dict) -> list[str]:
+    def num(v, width: int, digits: int = 2) -> str:
+        return f"{v:>{width},.{digits}f}" if v is not None else f"{'-':>{width}}"
+
+    lines = [f"{'operation':<44}{'product ms':>13}{'raw ms':>13}{'ratio':>8}{'cached ms':>11}  raw engine"]
+    for c in r["engines"]:
+        lines.append(f"  {c['operation']:<42}{num(c['product_ms'], 13)}{num(c['raw_ms'], 13)}{num(c['ratio'], 8)}"
+                     f"{num(c['product_cached_ms'], 11)}  {c['engine']}{'; ' + c['note'] if c['note'] else ''}")
+    return lines
+
+
+def render_engines_table(r: dict) -> str:
+    m = r["meta"]
+    head = (f"CarbonWatch bench (engines only: {', '.join(m['only'])}"
+            + (f"; queries matching {m['match']!r}" if m["match"] else "")
+            + f")  scale {m['scale']:g}  seed {m['seed']}  {m['cpus']} CPUs  (medians)")
+    return "\n".join([head, "", *_engine_lines(r)])
+
+
 def render_table(r: dict) -> str:
     m, b = r["meta"], r["demo_build"]
     lines = [f"CarbonWatch bench  scale {m['scale']:g}  seed {m['seed']}  {m['rows'].get('enterprises', 0):,} "
@@ -699,13 +737,7 @@ def render_table(r: dict) -> str:
                      f"all {mem['sessions']} rendered in {mem['all_sessions_rendered_ms']:,.0f} ms "
                      f"(slowest session {max(mem['session_rendered_ms']):,.0f} ms from its navigation; server CPU "
                      f"{mem['server_cpu_during_sessions_ms']:,.0f} ms of it)")
-    lines += ["", f"{'operation':<44}{'product ms':>13}{'raw ms':>13}{'ratio':>8}{'cached ms':>11}  raw engine"]
-    def num(v, width: int, digits: int = 2) -> str:
-        return f"{v:>{width},.{digits}f}" if v is not None else f"{'-':>{width}}"
-
-    for c in r["engines"]:
-        lines.append(f"  {c['operation']:<42}{num(c['product_ms'], 13)}{num(c['raw_ms'], 13)}{num(c['ratio'], 8)}"
-                     f"{num(c['product_cached_ms'], 11)}  {c['engine']}{'; ' + c['note'] if c['note'] else ''}")
+    lines += ["", *_engine_lines(r)]
     lines.append("")
     for name, t in r["targets"].items():
         lines.append(f"target {name} <= {t['limit']:,}: worst {t['worst']:,.1f} -> {'met' if t['met'] else 'NOT MET'}")
@@ -725,6 +757,9 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--no-browser", action="store_true", help="skip the Playwright parts")
     pb.add_argument("--dir", help="where bench databases are kept (default: tests/bench/artifacts)")
     pb.add_argument("--json", help="also write the results to this JSON file")
+    pb.add_argument("--only", help="comma-separated engine comparisons to run alone (no pages, no browser): "
+                                   + ", ".join(ENGINE_COMPARISONS))
+    pb.add_argument("--match", default="", help="with --only queries: the named queries whose name contains this")
     return pb
 
 
@@ -739,9 +774,13 @@ def main(args=None) -> int:
     opts = Options(scale=args.scale, seed=args.seed, repeats=args.repeats, cold_repeats=args.cold_repeats,
                    sessions=args.sessions, browser=not args.no_browser,
                    workdir=Path(args.dir) if args.dir else DEFAULT_DIR,
-                   json_path=Path(args.json) if args.json else None)
-    results = run(opts)
-    print(render_table(results))
+                   json_path=Path(args.json) if args.json else None,
+                   only=tuple(x for x in (args.only or "").split(",") if x), match=args.match)
+    unknown = set(opts.only) - set(ENGINE_COMPARISONS)
+    if unknown:
+        build_parser().error(f"--only: unknown comparison(s) {', '.join(sorted(unknown))}")
+    results = run_engines(opts) if opts.only else run(opts)
+    print(render_engines_table(results) if opts.only else render_table(results))
     if opts.json_path:
         opts.json_path.parent.mkdir(parents=True, exist_ok=True)
         opts.json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))

@@ -12,8 +12,8 @@ import pytest
 
 from core.contract import access
 from core.store import catalog, db
-from core.words import i18n
 from core.ui.page import PAGES
+from core.words import i18n
 from tests.bench import harness
 from tests.e2e import browser
 

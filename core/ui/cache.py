@@ -1,0 +1,75 @@
+"""The one public cache of the ui: the process's database connection, page-query results and
+chart specs per view, and the current assessment's id, all keyed by small hashable values (a
+function's qualified name, the scope key, the frozen filters, the data version; GUIDE 3).
+Page (core/ui/page.py) and the page glue modules read through it; a load or a model run clears it."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core.contract.access import Scope
+from core.contract.filters import Filters
+from core.insight import runs
+from core.store import db
+
+
+def assessment_changed() -> None:
+    """After a model run: the default assessment may exist now (its id is cached per data version)."""
+    assessment_id.clear()
+
+
+def clear() -> None:
+    """After a load: drop every cached result (the data version changes too; this frees memory)."""
+    query.clear()
+    spec.clear()
+    assessment_id.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def connection(path: str) -> db.Connection:
+    """One connection per process (GUIDE 3); every query takes its own cursor from it."""
+    if not Path(path).exists():  # never create an empty database behind the user's back
+        raise FileNotFoundError(path)
+    return db.connect(path)
+
+
+def params_key(params: dict) -> tuple:
+    return tuple(sorted(params.items()))
+
+
+def qualname(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def spec(name: str, query_names: tuple[str, ...], query_params: tuple, options: tuple, lang: str,
+                 scope_key, flt: Filters, db_path: str, data_version: str, *, _page,
+                 _build: Callable, _queries: tuple[Callable, ...]) -> dict:
+    frames = [_page.query(q, **dict(query_params)) for q in _queries]
+    return _build(*frames, lang, **dict(options)).to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def assessment_id(db_path: str, data_version: str) -> str | None:
+    """The default national assessment of this data version (core.cli demo stores it), if made."""
+    run = runs.latest_assessment(connection(db_path))
+    return run.run_id if run is not None else None
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def query(name: str, scope_key: tuple[str, ...] | None, flt: Filters, params: tuple, db_path: str,
+                  data_version: str, *, _fn: Callable) -> pd.DataFrame:
+    """`name` (the function's qualified name) keys the cache; `_fn` is not hashed."""
+    con = connection(db_path)
+    kind, params = _fn.page_query, dict(params)
+    if kind == "national":
+        return _fn(con, **params)
+    if kind == "filtered":
+        return _fn(con, flt, **params)
+    scope = Scope.from_key(scope_key)
+    if kind == "unfiltered":
+        return _fn(con, scope, **params)
+    return _fn(con, scope, flt, **params)
