@@ -38,7 +38,8 @@ def headline_year(years: pd.DataFrame) -> int | None:
     return int(years["year"].max()) if len(years) else None
 
 
-def _at(frame: pd.DataFrame, year: int | None, column: str):
+def value_in(frame: pd.DataFrame, year: int | None, column: str):
+    """`column` of `frame` in `year` as a float; NaN when there is no such year or value."""
     if year is None or frame.empty:
         return np.nan
     v = overview.in_year(frame, year, column)
@@ -55,11 +56,11 @@ def figures(years: pd.DataFrame, risk_years: pd.DataFrame, measured: pd.DataFram
     flagged = flagged_by_year(risk_years)
     prev = None if y is None else y - 1
     rows = [
-        ("headline.flagged", _at(flagged, y, "flagged"), _at(flagged, prev, "flagged"), "int"),
-        ("headline.critical", _at(flagged, y, "critical"), _at(flagged, prev, "critical"), "int"),
-        ("headline.emissions", _at(years, y, "computed_t"), _at(years, prev, "computed_t"), "tonnes"),
-        ("headline.measured", _at(measured, y, "share"), _at(measured, prev, "share"), "pct"),
-        ("headline.on_time", _at(deposits, y, "share"), _at(deposits, prev, "share"), "pct"),
+        ("headline.flagged", value_in(flagged, y, "flagged"), value_in(flagged, prev, "flagged"), "int"),
+        ("headline.critical", value_in(flagged, y, "critical"), value_in(flagged, prev, "critical"), "int"),
+        ("headline.emissions", value_in(years, y, "computed_t"), value_in(years, prev, "computed_t"), "tonnes"),
+        ("headline.measured", value_in(measured, y, "share"), value_in(measured, prev, "share"), "pct"),
+        ("headline.on_time", value_in(deposits, y, "share"), value_in(deposits, prev, "share"), "pct"),
     ]
     out = [(k, v, p, kind, y, prev) for k, v, p, kind in rows]
     m = market.dropna(subset=["vwap_cny"]) if len(market) else market

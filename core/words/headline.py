@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.engine.rules import RULES
-from core.insight.headline import FLAGGED_BANDS, _at, figures, flagged_by_year, top_rule
+from core.insight.headline import FLAGGED_BANDS, figures, flagged_by_year, top_rule, value_in
 from core.words import i18n
+from core.words import labels as label_words
 from core.words import reasons as reason_words
 
 
@@ -72,7 +72,7 @@ def summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agencies: pd.Dat
     flagged = enterprises[enterprises["band"].isin(FLAGGED_BANDS)]
     n, total = len(flagged), len(enterprises)
     by_year = flagged_by_year(risk_years)
-    this, before = _at(by_year, year, "flagged"), _at(by_year, None if year is None else year - 1, "flagged")
+    this, before = value_in(by_year, year, "flagged"), value_in(by_year, None if year is None else year - 1, "flagged")
     top = provinces[provinces["flagged"] > 0].sort_values(["flagged", "max_risk"], ascending=False).head(3)
     sep = "、" if zh else ", "
     first = i18n.t("summary.flagged", lang, n=i18n.fmt_int(n, lang), total=i18n.fmt_int(total, lang),
@@ -84,7 +84,7 @@ def summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agencies: pd.Dat
                         before=i18n.fmt_int(before, lang), prev=year - 1)
     first += "。" if zh else "."
     rule = top_rule(enterprises)
-    second = i18n.t("summary.reason", lang, rule=f"{rule} {RULES[rule].title(lang)}") if rule else ""
+    second = i18n.t("summary.reason", lang, rule=f"{rule} {label_words.rule_title(rule, lang)}") if rule else ""
     worst = agencies[agencies["flagged_clients"] > 0].head(1)
     if len(worst):
         a = worst.iloc[0]
