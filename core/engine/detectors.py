@@ -112,21 +112,19 @@ class Detector:
     factory: Callable[[int], object]
     cost: str  # "fast" (< 1 s per 100k rows), "medium", "neighbour" (quadratic)
     needs_scaling: bool
-    kind: str  # what it sees best
-    label_en: str
-    label_zh: str
+    kind: str  # what it sees best; its name for readers: core.words.labels.detector_label
 
 
 REGISTRY: dict[str, Detector] = {d.name: d for d in (
-    Detector("iforest", _iforest, "medium", False, "global", "Isolation Forest", "孤立森林"),
-    Detector("ecod", _ecod, "medium", False, "extreme values", "ECOD (empirical CDF)", "ECOD经验累积分布"),
-    Detector("copod", _copod, "medium", False, "extreme values", "COPOD (copula)", "COPOD联结函数"),
-    Detector("hbos", _hbos, "fast", False, "extreme values", "HBOS (histograms)", "HBOS直方图"),
-    Detector("pca", _pca, "fast", False, "dependency-breaking", "PCA (eigenvalue-weighted)", "PCA主成分（特征值加权）"),
-    Detector("cblof", _cblof, "fast", True, "cluster", "CBLOF (clusters)", "CBLOF聚类"),
-    Detector("gmm", _gmm, "medium", True, "density", "Gaussian mixture", "高斯混合"),
-    Detector("knn", _knn, "neighbour", True, "local", "k nearest neighbours", "K近邻"),
-    Detector("lof", _lof, "neighbour", True, "local", "Local Outlier Factor", "局部离群因子"),
+    Detector("iforest", _iforest, "medium", False, "global"),
+    Detector("ecod", _ecod, "medium", False, "extreme values"),
+    Detector("copod", _copod, "medium", False, "extreme values"),
+    Detector("hbos", _hbos, "fast", False, "extreme values"),
+    Detector("pca", _pca, "fast", False, "dependency-breaking"),
+    Detector("cblof", _cblof, "fast", True, "cluster"),
+    Detector("gmm", _gmm, "medium", True, "density"),
+    Detector("knn", _knn, "neighbour", True, "local"),
+    Detector("lof", _lof, "neighbour", True, "local"),
 )}
 DEFAULT_ENSEMBLE = ("iforest", "ecod", "pca", "gmm")
 

@@ -1,7 +1,9 @@
 """The rule catalogue: checks a reviewer can read, each tied to a documented red flag.
 
-Every rule is plain data (id, severity, bilingual title and explanation, the domain basis)
-plus one pure function from the features to its hits. A hit names the enterprise, the
+Every rule is plain data (id, severity, the domain basis) plus one pure function from the
+features to its hits; its title and the explanation written from a hit's evidence are words,
+kept in the catalogues (core/words/locales/<lang>/rules.toml, `rule.<id>.title` and
+`rule.<id>.explain`, read through core.words.labels). A hit names the enterprise, the
 period (YYYY-MM for a month, YYYY for a year), the unit where one applies, and the evidence
 values the explanation is written from, so every flag on screen says which rule fired and
 on what values. Severities follow the grading of EPA's ECMPS checks: critical (data cannot
@@ -36,19 +38,8 @@ INTENSITY_Z = -4.0
 class Rule:
     id: str
     severity: str
-    title_en: str
-    title_zh: str
-    explain_en: str  # str.format template over the evidence
-    explain_zh: str
     basis: str  # where the red flag is documented (../shared/reference/domain.md)
     check: Callable[[Features], pd.DataFrame]
-
-    def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
-
-    def explain(self, evidence: dict | str, lang: str) -> str:
-        ev = json.loads(evidence) if isinstance(evidence, str) else evidence
-        return (self.explain_zh if lang == "zh" else self.explain_en).format(**ev)
 
 
 def _hits(df: pd.DataFrame, evidence: list[str], unit: bool = False) -> pd.DataFrame:
@@ -271,100 +262,33 @@ def surveillance_alert(f: Features) -> pd.DataFrame:
 
 
 CATALOGUE: tuple[Rule, ...] = (
-    Rule("R01", "critical", "One test date for many monthly lab reports", "多个月度检测报告同一检测日期",
-         "{n_months} monthly coal reports ({months}) carry one test date, {test_date} (lab {lab_id}, "
-         "reports {first_no} to {last_no}): tested in one batch, presented as monthly tests.",
-         "{n_months}个月（{months}月）的煤质检测报告检测日期相同，均为{test_date}（检测机构{lab_id}，报告编号"
-         "{first_no}至{last_no}）：疑为一次性集中送检冒充月度检测。",
-         "domain.md §1.2 (Liaoning Dongmei: monthly reports with false dates for one batch), §6.2", batch_test_date),
-    Rule("R02", "high", "Report numbers contradict report dates", "报告编号与报告日期矛盾",
-         "In {n_months} months ({months}) the lab report number follows on the previous month's although the "
-         "lab ({lab_id}) issued other clients' reports in between ({first_no} to {last_no}): numbers or dates "
-         "were rewritten.",
-         "{n_months}个月（{months}月）的报告编号与上月连续，但检测机构{lab_id}在两份报告之间为其他客户出具过报告"
-         "（{first_no}至{last_no}）：编号或日期疑被改写。",
-         "domain.md §1.2 (中碳能投 altered report dates and numbers), §6.3 item 3", numbers_contradict_dates),
-    Rule("R03", "medium", "Consecutive lab report numbers across months", "跨月检测报告编号连续",
-         "{n_months} monthly reports ({months}) carry consecutive numbers ({first_no} to {last_no}) at a lab "
-         "({lab_id}) that serves several plants.",
-         "{n_months}个月（{months}月）的检测报告编号连续（{first_no}至{last_no}），而该检测机构（{lab_id}）同时服务多家企业。",
-         "domain.md §1.2, §6.2 (one batch given away by numbers)", consecutive_numbers),
-    Rule("R04", "critical", "Lab results copied", "检测结果复制",
-         "{n_months} months ({months}) report exactly the same lab results as {source} (NCV {ncv} GJ/t, carbon "
-         "content {carbon_content} tC/GJ, moisture {moisture} %).",
-         "{n_months}个月（{months}月）的检测结果与{source}完全相同（低位发热量{ncv} GJ/t、单位热值含碳量"
-         "{carbon_content} tC/GJ、全水分{moisture}%）。",
-         "domain.md §6.3 items 1, 2, 5 (forged reports and raw data)", copied_lab_values),
-    Rule("R05", "high", "Measured carbon content below the plausible band", "实测含碳量低于合理区间",
-         "{n_months} months ({months}) report carbon content down to {min_cc} tC/GJ, below the band's "
-         "{band_low} and at least 2.5 % under the plant's own median of {own_median}.",
-         "{n_months}个月（{months}月）单位热值含碳量低至{min_cc} tC/GJ，低于合理区间下限{band_low}，"
-         "且较本厂中位数{own_median}低2.5%以上。",
-         "domain.md §3.1 (CC 0.0255-0.0280, stable per coal), §1.2 (carbon results changed)", carbon_below_band),
-    Rule("R06", "high", "Total moisture inconsistent with NCV", "全水分与发热量不一致",
-         "In {n_months} months ({months}) the reported total moisture (up to {max_moisture} % against a usual "
-         "{own_moisture} %) implies a dry-basis NCV {max_ncv_dry_dev:.1%} above the coal's own, while carbon "
-         "content moved by {min_cc_dev:+.1%}: moisture used only to convert the carbon result.",
-         "{n_months}个月（{months}月）报告的全水分（最高{max_moisture}%，平时{own_moisture}%）折算的干基发热量比本厂"
-         "常值高{max_ncv_dry_dev:.1%}，而含碳量变化{min_cc_dev:+.1%}：疑为编造全水分以折算收到基碳含量。",
-         "domain.md §1.2 (invented total moisture), §2.2 (basis conversion), §6.3 item 6", moisture_inconsistent),
-    Rule("R07", "critical", "Coal rate implausibly low", "供电煤耗异常偏低",
-         "Unit {unit_id}: in {n_months} months ({months}) the supply coal rate fell to {min_rate:.0f} gce/kWh, "
-         "at least 10 % under its own median of {own_median:.0f} (peers: P5 {peer_p5:.0f}, median "
-         "{peer_p50:.0f}): coal consumption understated against generation.",
-         "机组{unit_id}：{n_months}个月（{months}月）供电煤耗低至{min_rate:.0f} gce/kWh，较自身中位数{own_median:.0f}"
-         "低10%以上（同类机组P5 {peer_p5:.0f}，中位数{peer_p50:.0f}）：疑少报燃煤消耗量。",
-         "domain.md §6.3 item 7 (mis-reporting coal burned), §3.2 (coal rates by class)", coal_rate_low),
-    Rule("R08", "critical", "Verified emissions below the monthly deposits", "核查排放量低于月度存证合计",
-         "Verifier {verifier_id} passed {verified_t:,.0f} t although the monthly deposits add up to "
-         "{deposited_t:,.0f} t ({verification_gap:.1%} less, unexplained).",
-         "核查机构{verifier_id}核定{verified_t:,.0f}吨并出具符合结论，而月度存证合计{deposited_t:,.0f}吨"
-         "（少{verification_gap:.1%}，无说明）。",
-         "domain.md §1.2 (SinoCarbon, Qingdao Xinuo: verification as a formality), §6.3 item 4",
+    Rule("R01", "critical", "domain.md §1.2 (Liaoning Dongmei: monthly reports with false dates for one batch), §6.2",
+         batch_test_date),
+    Rule("R02", "high", "domain.md §1.2 (中碳能投 altered report dates and numbers), §6.3 item 3",
+         numbers_contradict_dates),
+    Rule("R03", "medium", "domain.md §1.2, §6.2 (one batch given away by numbers)", consecutive_numbers),
+    Rule("R04", "critical", "domain.md §6.3 items 1, 2, 5 (forged reports and raw data)", copied_lab_values),
+    Rule("R05", "high", "domain.md §3.1 (CC 0.0255-0.0280, stable per coal), §1.2 (carbon results changed)",
+         carbon_below_band),
+    Rule("R06", "high", "domain.md §1.2 (invented total moisture), §2.2 (basis conversion), §6.3 item 6",
+         moisture_inconsistent),
+    Rule("R07", "critical", "domain.md §6.3 item 7 (mis-reporting coal burned), §3.2 (coal rates by class)",
+         coal_rate_low),
+    Rule("R08", "critical", "domain.md §1.2 (SinoCarbon, Qingdao Xinuo: verification as a formality), §6.3 item 4",
          verified_below_deposits),
-    Rule("R09", "high", "Monthly deposit far past the deadline", "月度存证严重逾期",
-         "Deposited {late_days} days after the deadline (at {submitted_at}).",
-         "逾期{late_days}天存证（存证时间{submitted_at}）。",
-         "domain.md §2.3 (monthly deposit within 40 days), §6.1", deposit_late),
-    Rule("R10", "high", "Monthly deposit missing", "月度存证缺失",
-         "No deposit for unit(s) {units} although they deposited before and after.",
-         "机组{units}本月无存证，而前后月份均有存证。",
-         "domain.md §2.3, §6.1 (以日保月、以月保年)", deposit_missing),
-    Rule("R11", "medium", "Lab report after the 40-day limit", "检测报告超过40天时限",
-         "Lab {lab_id} dated the report {report_date}, {lag_days} days after month end (limit 40 from April 2022).",
-         "检测机构{lab_id}的报告日期为{report_date}，月末后{lag_days}天（2022年4月起时限为40天）。",
-         "domain.md §2.3 (CMA/CNAS report within 40 days)", lab_report_late),
-    Rule("R12", "medium", "Large month-on-month swing in carbon content", "含碳量月度大幅波动",
-         "Carbon content changed by {change:+.1%} against the previous month (to {carbon_content} tC/GJ).",
-         "单位热值含碳量较上月变化{change:+.1%}（至{carbon_content} tC/GJ）。",
-         "domain.md §3.1 (a unit's carbon content should be stable month to month)", carbon_swing),
-    Rule("R13", "medium", "Emission intensity far below peers", "排放强度远低于同类机组",
-         "Unit {unit_id}: in {n_months} months ({months}) tCO2 per MWh supplied was down to {min_intensity:.3f}, "
-         "a robust z of {min_z:.1f} within its peer group.",
-         "机组{unit_id}：{n_months}个月（{months}月）单位供电排放低至{min_intensity:.3f} tCO2/MWh，同类机组稳健Z值{min_z:.1f}。",
-         "domain.md §3.2 (intensity by class), anchors.md (peer bands)", intensity_low),
-    Rule("R14", "high", "Round-trip trade within a few days", "短期内对倒交易",
-         "Trade {trade_1} ({volume_1:,.0f} t at {price_1}) was reversed by {trade_2} ({volume_2:,.0f} t at "
-         "{price_2}) between {counterparty}.",
-         "交易{trade_1}（{volume_1:,.0f}吨，{price_1}元）在数日内被{trade_2}（{volume_2:,.0f}吨，{price_2}元）反向冲回，"
-         "账户{counterparty}。",
-         "domain.md §5.3 (related-party transfers), anchors.md (EP3 wash trades)", _trade_rule("round_trip")),
-    Rule("R15", "high", "Off-market block trade inside a group", "集团内部偏离市价的大宗交易",
-         "Block trade {trade_1} of {volume_1:,.0f} t at {price_1} CNY/t between accounts of one group "
-         "({counterparty}); previous close {ref_close}.",
-         "同一集团账户之间（{counterparty}）的大宗交易{trade_1}：{volume_1:,.0f}吨，成交价{price_1}元/吨，前收盘价{ref_close}元/吨。",
-         "domain.md §5.2 (block ±30 %), §5.3 (negotiated intra-group prices)", _trade_rule("off_market_group")),
-    Rule("R16", "info", "Monthly deposit slightly late", "月度存证轻微逾期",
-         "Deposited {late_days} days after the deadline (at {submitted_at}).",
-         "逾期{late_days}天存证（存证时间{submitted_at}）。",
-         "domain.md §2.3", deposit_slightly_late),
-    Rule("R17", "info", "Verification concluded 'fail'", "核查结论为不符合",
-         "Verifier {verifier_id} concluded fail (reported {reported_t:,.0f} t, verified {verified_t:,.0f} t).",
-         "核查机构{verifier_id}出具不符合结论（报告{reported_t:,.0f}吨，核定{verified_t:,.0f}吨）。",
-         "domain.md §2.3 (verification)", verification_failed),
-    Rule("R18", "high", "Market surveillance alert", "市场监测预警",
-         "Alert {alert_id} ({kind}) scored {score:.0f}: {n_trades} trades, {volume_t:,.0f} t, from trade {first_trade}.",
-         "预警{alert_id}（{kind}）得分{score:.0f}：{n_trades}笔交易，{volume_t:,.0f}吨，首笔交易{first_trade}。",
+    Rule("R09", "high", "domain.md §2.3 (monthly deposit within 40 days), §6.1", deposit_late),
+    Rule("R10", "high", "domain.md §2.3, §6.1 (以日保月、以月保年)", deposit_missing),
+    Rule("R11", "medium", "domain.md §2.3 (CMA/CNAS report within 40 days)", lab_report_late),
+    Rule("R12", "medium", "domain.md §3.1 (a unit's carbon content should be stable month to month)",
+         carbon_swing),
+    Rule("R13", "medium", "domain.md §3.2 (intensity by class), anchors.md (peer bands)", intensity_low),
+    Rule("R14", "high", "domain.md §5.3 (related-party transfers), anchors.md (EP3 wash trades)",
+         _trade_rule("round_trip")),
+    Rule("R15", "high", "domain.md §5.2 (block ±30 %), §5.3 (negotiated intra-group prices)",
+         _trade_rule("off_market_group")),
+    Rule("R16", "info", "domain.md §2.3", deposit_slightly_late),
+    Rule("R17", "info", "domain.md §2.3 (verification)", verification_failed),
+    Rule("R18", "high",
          "domain.md §5.3 (related-party transfers, deadline rushes, a thin VWAP close), anchors.md C (SMARTS, EP3)",
          surveillance_alert),
 )

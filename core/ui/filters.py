@@ -15,6 +15,7 @@ from core.contract.filters import BANDS, PARAMS, Filters
 from core.engine.rules import RULES
 from core.store import overview
 from core.words import i18n
+from core.words import labels as label_words
 
 _KEY = "flt_"  # widget keys: flt_<field>
 LIST_FIELDS = ("provinces", "unit_classes", "groups", "consultants", "labs", "verifiers", "bands", "rules")
@@ -112,7 +113,7 @@ def _widgets(box, page, choices: pd.DataFrame, page_params: tuple[str, ...]) -> 
     box.multiselect(t("filters.bands"), list(BANDS), key=_KEY + "bands", placeholder=t("filters.all"),
                     format_func=lambda b: i18n.t(f"band.{b}", lang), **on_change)
     box.multiselect(t("filters.rules"), list(RULES), key=_KEY + "rules", placeholder=t("filters.all"),
-                    format_func=lambda r: f"{r} {RULES[r].title(lang)}", **on_change)
+                    format_func=lambda r: f"{r} {label_words.rule_title(r, lang)}", **on_change)
     box.button(t("filters.clear"), key=_KEY + "clear", on_click=_clear_url, args=(page_params,),
                icon=":material/filter_alt_off:", width="stretch")
 

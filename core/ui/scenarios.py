@@ -30,6 +30,7 @@ from core.ui.page import Page, page_url, scope_label
 from core.ui.widgets import chart_block
 from core.words import filters as filter_words
 from core.words import i18n
+from core.words import labels as label_words
 
 PARAM = "scenario"  # ?scenario=<id> opens a saved scenario
 PAGE = "pages/7_Scenarios.py"
@@ -140,7 +141,7 @@ def suggested(page: Page, kind: str) -> Scenario:
 def _carbon_form(page: Page, shown: scenarios.CarbonDefault, key) -> Callable[[], Scenario]:
     t, lang = page.t, page.lang
     rule_ids = st.multiselect(t("scenarios.rules"), list(rules.RULES), default=list(shown.rule_ids), key=key("rules"),
-                              format_func=lambda r: f"{r} · {rules.RULES[r].title(lang)}",
+                              format_func=lambda r: f"{r} · {label_words.rule_title(r, lang)}",
                               placeholder=t("scenarios.none_selected"), help=t("scenarios.rules.help"))
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     on = left.toggle(t("scenarios.below.on"), value=shown.below is not None, key=key("below_on"))
@@ -160,7 +161,7 @@ def _review_form(page: Page, shown: scenarios.ReviewBudget, key) -> Callable[[],
         grid = pd.DataFrame({  # the column to edit next to the rule id, where the eye starts
             "rule": list(rules.RULES), "severity": [current.get(i, r.severity) for i, r in rules.RULES.items()],
             "catalogue": [severity_label(r.severity, lang) for r in rules.RULES.values()],
-            "title": [r.title(lang) for r in rules.RULES.values()]})
+            "title": [label_words.rule_title(r, lang) for r in rules.RULES]})
         edited = st.data_editor(
             grid, key=key("severities"), hide_index=True, height=318, disabled=["rule", "title", "catalogue"],
             column_config={
@@ -502,7 +503,7 @@ def describe(s: Scenario, lang: str, names: dict[str, str]) -> list[tuple[str, s
     sep, none = ("；" if lang == "zh" else "; "), t("scenarios.none_selected")
     if isinstance(s, scenarios.CarbonDefault):
         return [(t("scenarios.param.rule_ids"),
-                 sep.join(f"{r} {rules.RULES[r].title(lang)}" for r in s.rule_ids) or none),
+                 sep.join(f"{r} {label_words.rule_title(r, lang)}" for r in s.rule_ids) or none),
                 (t("scenarios.param.below"), f"{s.below:.4f}" if s.below is not None else none)]
     rows = []
     if isinstance(s, scenarios.ReviewBudget):

@@ -9,7 +9,6 @@ import streamlit as st
 
 from core.contract import schema
 from core.engine import risk
-from core.engine.rules import RULES
 from core.store import loader
 from core.ui.theme import BAND_COLOURS
 from core.words import agencies as agency_words
@@ -663,9 +662,8 @@ def dossier_units(units: pd.DataFrame, enterprise_id: str, lang: str) -> pd.Data
 def evidence_text(rule_id: str, evidence: str, lang: str) -> str:
     """A hit's evidence in words (the rule's own template); the raw values if the template cannot
     take them (an evidence value missing in an old run), never an error on screen."""
-    rule = RULES.get(rule_id)
     try:
-        return rule.explain(evidence, lang)
+        return label_words.rule_explain(rule_id, evidence, lang)
     except (AttributeError, KeyError, TypeError, ValueError):
         values = json.loads(evidence) if isinstance(evidence, str) else {}
         return ("；" if lang == "zh" else "; ").join(f"{k}: {v}" for k, v in values.items())
@@ -676,7 +674,7 @@ def dossier_hits(hits: pd.DataFrame, enterprise_id: str, lang: str) -> pd.DataFr
     out = pd.DataFrame({
         "period": hits["period"].map(lambda p: hit_period(p, lang)),
         "unit": [unit_label(u, enterprise_id, lang) for u in hits["unit_id"]],
-        "rule": [f"{r} {RULES[r].title(lang)}" if r in RULES else r for r in hits["rule_id"]],
+        "rule": [f"{r} {label_words.rule_title(r, lang)}" if label_words.has_rule(r) else r for r in hits["rule_id"]],
         "severity": hits["severity"].map(lambda s: i18n.label("severity", s, lang)),
         "evidence": [evidence_text(r, e, lang) for r, e in zip(hits["rule_id"], hits["evidence"])],
     }, index=hits.index)

@@ -6,8 +6,8 @@ import json
 import pandas as pd
 
 from core.contract import scoring
-from core.engine import rules
 from core.words import i18n
+from core.words import labels as label_words
 
 
 def explain(row, lang: str) -> str:
@@ -32,8 +32,9 @@ def signal_text(f: dict, lang: str) -> str:
     elif f["signal"] == "understated":
         v.update(gap=i18n.fmt_pct(scoring.VERIFICATION_GAP, lang, digits=0))
     elif f["signal"] == "pattern":
-        rule = rules.RULES.get(f.get("rule"))
-        v.update(rule=f"{f.get('rule')} {rule.title(lang)}" if rule else str(f.get("rule")), year=str(f.get("year")))
+        rule = f.get("rule")
+        v.update(rule=f"{rule} {label_words.rule_title(rule, lang)}" if label_words.has_rule(rule) else str(rule),
+                 year=str(f.get("year")))
     return i18n.t(key, lang, **v)
 
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import json
 
-from core.engine.rules import RULES
 from core.words import agencies as agency_words
+from core.words import labels as label_words
 from core.words import market as market_words
 
 
 def describe_reasons(reasons: str, lang: str, k: int = 3) -> str:
     """The top reasons in words: rule titles first, then the model, the motive and the context."""
     r = json.loads(reasons)
-    parts = [RULES[i].title(lang) for i in r["rules"][:k]]
+    parts = [label_words.rule_title(i, lang) for i in r["rules"][:k]]
     zh = lang == "zh"
     if r.get("model_unit") and len(parts) < k:
         parts.append(f"模型离群：{r['model_unit']} {r['model_period']}" if zh

@@ -119,7 +119,7 @@ def test_a_new_run_shows_progress_then_results_then_is_served_from_storage(lab_d
     assert "Computed just now" in captions
     flagged = at.dataframe[0].value
     labels = [label_words.detector_label(n, "en") for n in ("hbos", "pca")]  # registry order, whatever the click order
-    assert [c for c in flagged.columns if c in {d.label_en for d in detectors.REGISTRY.values()}] == labels
+    assert [c for c in flagged.columns if c in {label_words.detector_label(n, "en") for n in detectors.REGISTRY}] == labels
     assert flagged["Unit"].eq(i18n.MISSING).all()  # enterprise-years have no unit
     assert flagged["Period"].str.fullmatch(r"\d{4}").all()
     con = db.connect(lab_db)

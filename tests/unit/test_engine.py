@@ -11,11 +11,13 @@ import pytest
 from core.insight import agencies, evaluate, runs, trading
 from core.store import db, loader
 from core import demo
-from core.engine import features, risk, rules
+from core.engine import detectors, features, risk, rules
 from core.contract.access import Scope
 from core.contract.filters import Filters
 from tests.unit.test_agencies import planted_agencies
 from tests.unit.test_trading import PLANTED, assert_planted_in_top_ten
+from core.words import i18n
+from core.words import labels as label_words
 from core.words import reasons as reason_words
 
 
@@ -53,8 +55,16 @@ def test_catalogue_is_complete_and_bilingual():
     assert len(rules.RULES) == len(rules.CATALOGUE)  # unique ids
     for r in rules.CATALOGUE:
         assert r.severity in rules.SEVERITIES
-        assert r.title_en and r.title_zh and r.basis.startswith("domain.md")
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in r.title_zh + r.explain_zh)
+        assert r.basis.startswith("domain.md")
+        assert all(label_words.rule_title(r.id, lang) and i18n.t(f"rule.{r.id}.explain", lang) for lang in i18n.LANGS)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in label_words.rule_title(r.id, "zh") + i18n.t(f"rule.{r.id}.explain", "zh"))
+    # the words catalogues hold a title and an explanation for exactly the catalogue's rules
+    assert {k.split(".")[1] for k in i18n.STRINGS if k.startswith("rule.")} == set(rules.RULES)
+
+
+def test_every_detector_has_a_name_for_readers():
+    assert {k.split(".")[1] for k in i18n.STRINGS if k.startswith("detector.")} == set(detectors.REGISTRY)
+    assert label_words.detector_label("no_such_detector", "zh") == "no_such_detector"
 
 
 def test_every_hit_explains_itself_in_both_languages(small, small_run):
@@ -66,7 +76,7 @@ def test_every_hit_explains_itself_in_both_languages(small, small_run):
     for rid in fired:
         row = hits[hits.rule_id == rid].iloc[0]
         for lang in ("en", "zh"):
-            text = rules.RULES[rid].explain(row.evidence, lang)
+            text = label_words.rule_explain(rid, row.evidence, lang)
             assert "{" not in text and len(text) > 20
         assert json.loads(row.evidence)  # evidence values travel with the hit
 
