@@ -9,11 +9,17 @@ English.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import functools
 import math
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 
 DEFAULT_LANG = "en"
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -67,25 +73,52 @@ def parse_lang(value) -> str:
 
 
 # --- numbers -----------------------------------------------------------------------------
+# Digits, grouping, signs and percent signs are Babel's (CLDR), in each language's locale from its
+# _meta.toml. Babel is handed the float's exact binary value (Decimal(x), in a context wide enough
+# to hold it) so that it rounds exactly as Python's own formatting does: half to even on the true
+# value. Given the float (it converts via str()) it would round 2.675 to 2.68 where f"{2.675:.2f}"
+# shows 2.67, and a shown figure would change.
 MISSING = "—"
+LOCALES = {lang: Locale.parse(META[lang]["locale"]) for lang in LANGS}
+_EXACT = decimal.Context(prec=800, rounding=decimal.ROUND_HALF_EVEN)
+_pattern = functools.lru_cache(maxsize=None)(babel_numbers.parse_pattern)  # parsed once, not per cell
 
 
 def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
 
 
-def _grouped(v: float, decimals: int) -> str:
-    return f"{v:,.{decimals}f}"
+def _babel(x: float, pattern: str, lang: str, percent: bool = False) -> str:
+    """x through a CLDR number pattern; `percent`: x is already the percentage (a float product
+    v * 100, whose rounding is what the app has always shown), so Babel's own scaling by 100 is
+    undone first. An infinity reads "inf" as it always has, not CLDR's "∞"."""
+    with decimal.localcontext(_EXACT):
+        d = Decimal(x).scaleb(-2) if percent else Decimal(x)
+        text = _pattern(pattern).apply(d, LOCALES[lang])  # what format_decimal / format_percent do
+    return text.replace("∞", "inf")
 
 
-def _sig3(v: float) -> str:
+def _decimals(n: int) -> str:
+    return "." + "0" * n if n else ""
+
+
+def _grouped(v: float, decimals: int, lang: str) -> str:
+    """1,234.5: grouped, a fixed number of decimals."""
+    return _babel(v, "#,##0" + _decimals(decimals), lang)
+
+
+def _sig3(v: float, lang: str) -> str:
     """About three significant figures: 4.53, 45.3, 453, 4,530."""
     a = abs(v)
     decimals = 2 if a < 10 else 1 if a < 100 else 0
-    return _grouped(v, decimals)
+    return _grouped(v, decimals, lang)
 
 
 # (threshold, divisor, suffix), largest first. Chinese readers count in 万 (1e4) and 亿 (1e8).
+# Not Babel's format_compact_decimal: CLDR's compact forms drop the grouping (1234.5万, where the
+# app shows 1,234.5万吨), keep a fixed number of decimals (1.5亿 for 1.51亿吨) and scale English by
+# thousand/million/billion (12.3M, CN¥320M) where tonnes take SI prefixes (12.3 Mt) and yuan the
+# newspaper style (CNY 320 m); the ladders stay as written.
 _TONNE_STEPS = {
     "zh": ((1e8, 1e8, "亿吨"), (1e4, 1e4, "万吨"), (0, 1, "吨")),
     "en": ((1e9, 1e9, " Gt"), (1e6, 1e6, " Mt"), (1e3, 1e3, " kt"), (0, 1, " t")),
@@ -114,10 +147,10 @@ def _scaled(v, lang: str, steps: dict) -> str:
     divisor, suffix = _step(float(v), steps[lang])
     x = float(v) / divisor
     if divisor == 1 or (lang == "zh" and suffix == "千瓦"):
-        return _grouped(x, 0) + suffix
+        return _grouped(x, 0, lang) + suffix
     # Chinese style keeps a decimal (45.3亿吨, 1,234.5万吨; two below ten: 1.51亿吨);
     # English about three significant figures (4.53 Gt, 151 Mt).
-    return (_grouped(x, 2 if abs(x) < 10 else 1) if lang == "zh" else _sig3(x)) + suffix
+    return (_grouped(x, 2 if abs(x) < 10 else 1, lang) if lang == "zh" else _sig3(x, lang)) + suffix
 
 
 def tonnes_unit(v: float, lang: str) -> tuple[float, str]:
@@ -143,17 +176,37 @@ def fmt_capacity_mw(v, lang: str) -> str:
 
 
 def fmt_int(v, lang: str) -> str:
-    return MISSING if _missing(v) else _grouped(round(float(v)), 0)
+    if _missing(v):
+        return MISSING
+    return _babel(round(float(v)), "#,##0", lang)
 
 
 def fmt_pct(v, lang: str, digits: int = 1, signed: bool = False) -> str:
-    """A fraction as a percentage: 0.931 -> 93.1%; signed=True for changes (+3.2%)."""
+    """A fraction as a percentage: 0.931 -> 93.1%; signed=True for changes (+3.2%). Not grouped
+    (12345.0%), as the app has always shown it."""
     if _missing(v):
         return MISSING
-    return f"{float(v) * 100:{'+' if signed else ''}.{digits}f}%"
+    x = float(v) * 100
+    body = "0" + _decimals(digits) + "%"
+    return _babel(x, f"+{body};-{body}" if signed else body, lang, percent=True)
 
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+def fmt_signed(v, digits: int = 1, lang: str = DEFAULT_LANG) -> str:
+    """A number with its sign and a true minus: +1.2, −9.3, 0.0 (zero has no sign). CLDR's minus
+    for en and zh is the hyphen-minus, so the negative pattern spells U+2212 out."""
+    if _missing(v):
+        return MISSING
+    x = round(float(v), digits)
+    if x == 0:
+        return f"{0:.{digits}f}"
+    body = "#,##0" + _decimals(digits)
+    return _babel(x, f"+{body};\u2212{body}", lang)
+
+
+# --- dates ---------------------------------------------------------------------------------
+# Babel with each language's CLDR month names. A month is CLDR's own yMMM skeleton (Apr 2023 /
+# 2023年4月). A day is the catalogue's pattern format.date: en_US's CLDR dates put the month first
+# (Apr 15, 2023) where the app writes 15 Apr 2023; zh's equals CLDR's (2023年4月15日).
 
 
 def _as_datetime(d) -> dt.datetime | None:
@@ -171,45 +224,32 @@ def _as_datetime(d) -> dt.datetime | None:
 def fmt_date(d, lang: str) -> str:
     """2023年4月15日 / 15 Apr 2023."""
     x = _as_datetime(d)
-    if x is None:
-        return MISSING
-    return f"{x.year}年{x.month}月{x.day}日" if lang == "zh" else f"{x.day} {_MONTHS_EN[x.month - 1]} {x.year}"
+    return MISSING if x is None else babel_dates.format_date(x, t("format.date", lang), locale=LOCALES[lang])
 
 
 def fmt_datetime(d, lang: str) -> str:
-    """2023年4月15日 09:30 / 15 Apr 2023 09:30."""
+    """2023年4月15日 09:30 / 15 Apr 2023 09:30: the wall-clock time as stored (Babel is given no
+    time zone, so it converts none)."""
     x = _as_datetime(d)
-    return MISSING if x is None else f"{fmt_date(x, lang)} {x:%H:%M}"
+    return MISSING if x is None else babel_dates.format_datetime(x, t("format.datetime", lang), locale=LOCALES[lang])
 
 
 def fmt_period(d, lang: str) -> str:
     """A month: 2023年4月 / Apr 2023."""
     x = _as_datetime(d)
-    if x is None:
-        return MISSING
-    return f"{x.year}年{x.month}月" if lang == "zh" else f"{_MONTHS_EN[x.month - 1]} {x.year}"
+    return MISSING if x is None else babel_dates.format_skeleton("yMMM", x, locale=LOCALES[lang])
 
 
 def fmt_seconds(v, lang: str) -> str:
-    """A duration: 0.4 s / 26.5 s / 2 min 5 s; 0.4秒 / 26.5秒 / 2分5秒."""
+    """A duration: 0.4 s / 26.5 s / 2 min 5 s; 0.4秒 / 26.5秒 / 2分5秒. Not Babel's format_unit,
+    whose short English unit is "sec" (0.4 sec) and which has no minutes-and-seconds form."""
     if _missing(v):
         return MISSING
     x = float(v)
     if x < 60:
-        text = f"{x:.2f}" if x < 1 else f"{x:.1f}"
-        return f"{text}秒" if lang == "zh" else f"{text} s"
+        return t("unit.seconds", lang, value=_babel(x, "0.00" if x < 1 else "0.0", lang))
     m, sec = divmod(round(x), 60)
-    return f"{m}分{sec}秒" if lang == "zh" else f"{m} min {sec} s"
-
-
-def fmt_signed(v, digits: int = 1) -> str:
-    """A number with its sign and a true minus: +1.2, −9.3, 0.0."""
-    if _missing(v):
-        return MISSING
-    x = round(float(v), digits)
-    if x == 0:
-        return f"{0:.{digits}f}"
-    return f"{x:+,.{digits}f}".replace("-", "\u2212")
+    return t("unit.minutes_seconds", lang, m=m, s=sec)
 
 
 # How each detection feature's value reads (core.features.MODEL_FEATURES): robust z, a relative

@@ -121,3 +121,17 @@ def test_other_formatters():
     assert i18n.fmt_period("2023-04-01", "zh") == "2023年4月"
     assert i18n.fmt_period(d, "en") == "Apr 2023"
     assert i18n.fmt_datetime(dt.datetime(2023, 4, 15, 9, 30), "zh") == "2023年4月15日 09:30"
+
+
+def test_babel_formats_round_and_sign_as_the_app_always_has():
+    """Babel is given the float's exact value: 2.675 is 2.67499… and shows 2.67 (as f"{x:.2f}"
+    does), not Babel-from-str's 2.68; signs, zero, infinity and durations read as before."""
+    assert i18n.fmt_tonnes(2.675e8, "zh") == "2.67亿吨" and i18n.fmt_tonnes(2.625e8, "zh") == "2.62亿吨"
+    assert i18n.fmt_int(-12_345.5, "zh") == "-12,346" and i18n.fmt_int(0, "en") == "0"
+    assert i18n.fmt_pct(0.0005, "en", signed=True) == "+0.1%" and i18n.fmt_pct(-0.0, "en") == "-0.0%"
+    assert i18n.fmt_pct(123.45, "zh") == "12345.0%"  # percentages are not grouped
+    assert i18n.fmt_signed(-1234.56) == "\u22121,234.6" and i18n.fmt_signed(0.04) == "0.0"
+    assert i18n.fmt_signed(3, 0) == "+3"
+    assert i18n.fmt_tonnes(float("inf"), "en") == "inf Gt"
+    assert i18n.fmt_seconds(0.4, "en") == "0.40 s" and i18n.fmt_seconds(125, "zh") == "2分5秒"
+    assert i18n.fmt_datetime(dt.datetime(2023, 9, 1, 23, 5), "en") == "1 Sep 2023 23:05"
