@@ -200,7 +200,8 @@ def agency_clients(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str 
     flagged_years (years served whose own band is critical or high), passed_flagged_years,
     understated_passes, understated_years (list), base_rate (share of the view's enterprises
     flagged), view_enterprises. Clients outside the scope never appear, so neither does an agency
-    that serves none in it."""
+    that serves none in it. The lists are Arrow lists (db.fetch_df arrow_lists): 11k rows of three
+    lists each pickle in 3 ms for the page cache instead of 200 ms."""
     cte, params = _agency_years(scope, flt)
     rc, rparams = risk_years(flt)
     ywhere, yparams = year_where(flt, "c.year")
@@ -239,7 +240,7 @@ def agency_clients(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str 
         JOIN provinces pr ON pr.code = se.province_code
         LEFT JOIN agencies a ON a.agency_id = cl.agency_id LEFT JOIN rc USING (enterprise_id) CROSS JOIN base
         ORDER BY cl.kind, cl.agency_id, rc.risk_score DESC NULLS LAST, cl.enterprise_id"""
-    return fetch_df(con, sql, [*params, *rparams, flt.run_id, *yparams, agency_id, agency_id])
+    return fetch_df(con, sql, [*params, *rparams, flt.run_id, *yparams, agency_id, agency_id], arrow_lists=True)
 
 
 @page_query("scoped")
@@ -279,7 +280,8 @@ def agency_test_dates(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: s
     most 5), batch (some client has at least scoring.BATCH_MIN_MONTHS months of one year on that
     date), date_client_months (client-months on that test date, all periods). Honest monthly testing
     is a diagonal of dates a few weeks after each month; a batch is a column of many months on one
-    date."""
+    date. `clients` is an Arrow list (db.fetch_df arrow_lists): for every lab, 115k rows of names
+    took 3x the query's own time to convert and pickle as numpy arrays."""
     links, params = _agency_links(scope, flt)
     sql = f"""
         {links},
@@ -293,7 +295,7 @@ def agency_test_dates(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: s
         FROM t JOIN enterprises e USING (enterprise_id)
         GROUP BY t.agency_id, t.test_date, t.period
         ORDER BY t.agency_id, t.test_date, t.period"""
-    return fetch_df(con, sql, [*params, agency_id, agency_id, scoring.BATCH_MIN_MONTHS])
+    return fetch_df(con, sql, [*params, agency_id, agency_id, scoring.BATCH_MIN_MONTHS], arrow_lists=True)
 
 
 @page_query("scoped")

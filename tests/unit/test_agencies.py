@@ -278,7 +278,7 @@ def test_hand_built_fingerprints_batches_runs_and_passes(tiny):
     assert {"copies", "batch", "numbers"} <= fired
     c = agencies.clients(tiny, NATIONAL, Filters(), "L1").set_index("enterprise_id")
     assert c.loc["C", "signals"] == ["batch", "numbers"] and c.loc["C", "batch_months"] == 6
-    assert c.loc["A", "copy_partners"].tolist() == ["B", "D"] and c.loc["A", "signals"] == ["copies"]
+    assert list(c.loc["A", "copy_partners"]) == ["B", "D"] and c.loc["A", "signals"] == ["copies"]
     v = agencies.clients(tiny, NATIONAL, Filters(), "V1").set_index("enterprise_id")
     assert "understated" in v.loc["A", "signals"] and "understated" not in v.loc["C", "signals"]
     assert list(v.loc["A", "understated_years"]) == [2022]
