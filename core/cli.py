@@ -16,6 +16,7 @@ from pathlib import Path
 from core.engine import detectors
 from core.insight import evaluate, runs
 from core.store import db
+from core.words import i18n
 from core.words import reasons as reason_words
 
 
@@ -113,7 +114,7 @@ def cmd_score(args) -> int:
         ranked = runs.ranked(con, run.run_id)
     finally:
         con.close()
-    out = ranked.assign(top_reasons=[reason_words.describe_reasons(r, "en") for r in ranked.reasons])[
+    out = ranked.assign(top_reasons=[reason_words.describe_reasons(r, i18n.DEFAULT_LANG) for r in ranked.reasons])[
         ["enterprise_id", "risk_score", "band", "year", "top_reasons"]].rename(columns={"year": "worst_year"})
     source = "read back from storage" if run.from_store else f"computed in {run.duration_s:.1f} s"
     print(f"run {run.run_id} ({source}; {time.perf_counter() - t0:.2f} s); bands: "

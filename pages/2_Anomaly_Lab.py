@@ -30,7 +30,7 @@ summary[2].metric(t("lab.summary.features"), i18n.fmt_int(len(run.agreement.get(
                   border=True)
 summary[3].metric(t("lab.summary.duration"), i18n.fmt_seconds(run.duration_s, lang), border=True,
                   help=t("lab.summary.duration.help"))
-sep = "、" if lang == "zh" else ", "
+sep = t("sep.list")
 st.caption(" ".join([
     t("lab.summary.id", run_id=run.run_id),
     t("lab.summary.stored", when=i18n.fmt_datetime(run.created_at, lang),

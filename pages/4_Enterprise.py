@@ -24,10 +24,10 @@ if page.run_id is None:
     st.info(t("enterprise.no_run"), icon=":material/info:")
 
 # 2. Who: profile, risk, units.
-province = profile["province_zh" if lang == "zh" else "province_en"]
+province = profile[f"province_{lang}"]
 st.header(profile["name"], divider="gray")
 with st.container(key="profile"):
-    colon = "：" if lang == "zh" else ": "
+    colon = t("sep.colon")
     fields = [("id", f"`{eid}`"), ("province", province), ("city", profile["city"]),
               ("region", i18n.label("region", profile["grid_region"], lang)), ("group", profile["group_name"]),
               ("consultant", profile["consultant_name"])]

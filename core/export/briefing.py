@@ -50,7 +50,7 @@ COLUMNS = {
 @dataclass(frozen=True)
 class Briefing:
     """Everything one briefing shows, already filtered to the user's scope and in one language."""
-    lang: str                 # "en" or "zh"
+    lang: str                 # one of core.words.i18n.LANGS
     generated_at: dt.datetime
     data_as_of: str           # formatted in lang, e.g. "Jul 2026" / "2026年7月"
     scope_text: str           # in lang, e.g. "Scope: national"
@@ -407,8 +407,7 @@ def _base_rates(b: Briefing) -> str:
     by_kind = b.intermediaries.groupby("kind", sort=False).base_rate.first()
     if by_kind.nunique() <= 1:
         return i18n.fmt_pct(by_kind.iloc[0], b.lang)
-    sep = "；" if b.lang == "zh" else "; "
-    return sep.join(f"{kind} {i18n.fmt_pct(rate, b.lang)}" for kind, rate in by_kind.items())
+    return i18n.fmt_list((f"{kind} {i18n.fmt_pct(rate, b.lang)}" for kind, rate in by_kind.items()), b.lang, "clause")
 
 
 def _intermediary_slide(prs, b: Briefing) -> None:
@@ -449,7 +448,7 @@ def _market_slide(prs, b: Briefing) -> None:
         _no_data(slide, (MARGIN, BODY_TOP, CONTENT_W, 1.0), b.lang)
         return
     months = [pd.Timestamp(m).date() for m in b.market.month]
-    month_format = r"yyyy\年m\月" if b.lang == "zh" else "mmm yyyy"
+    month_format = t("format.excel.month", b.lang)
     half = (CONTENT_W - 0.3) / 2
     _chart(slide, (MARGIN, BODY_TOP, half, 4.8), XL_CHART_TYPE.LINE, months,
            [(t("briefing.col.vwap", b.lang), b.market.vwap_cny)], b.lang, t("briefing.chart.vwap", b.lang),
@@ -597,7 +596,6 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
              years: pd.DataFrame, risk_years: pd.DataFrame, enterprises: pd.DataFrame, provinces: pd.DataFrame,
              agencies: pd.DataFrame, market: pd.DataFrame):
     """The Briefing of what the Overview shows, from the same frames (core.queries)."""
-    zh = lang == "zh"
     year = headline.headline_year(years)
     flagged = headline.flagged_by_year(risk_years)
     trend = years[["year", "computed_t"]].rename(columns={"computed_t": "emissions_t"}).merge(
@@ -607,14 +605,14 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
     band = in_scope.apply(lambda r: "" if not r["assessed"] else
                           next((b for b, _ in risk.BANDS if r[b] > 0), "low"), axis=1) if len(in_scope) else []
     prov = pd.DataFrame({
-        "province_code": in_scope["province_code"], "name": in_scope["name_zh" if zh else "name_en"],
+        "province_code": in_scope["province_code"], "name": in_scope[f"name_{lang}"],
         "tile_row": in_scope["tile_row"].astype(int), "tile_col": in_scope["tile_col"].astype(int),
         "enterprises": in_scope["enterprises"].astype(int), "flagged": in_scope["flagged"].astype(int),
         "max_risk": in_scope["max_risk"], "band": band, "emissions_t": in_scope["emissions_t"].fillna(0.0)})
     top = enterprises.dropna(subset=["risk_score"]).head(10)
     top_risks = pd.DataFrame({
         "rank": range(1, len(top) + 1), "enterprise_id": top["enterprise_id"], "name": top["name"],
-        "province": top["province_zh" if zh else "province_en"], "risk_score": top["risk_score"].round(1),
+        "province": top[f"province_{lang}"], "risk_score": top["risk_score"].round(1),
         "band": top["band"], "reason": top["reasons"].map(lambda r: headline_words.main_reason(r, lang)),
         "emissions_t": top["emissions_t"]})
     shown = agencies[agencies["flagged_clients"] > 0].head(10)

@@ -93,7 +93,7 @@ def emissions_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
     """Horizontal bars, largest province first, coloured by regional grid."""
     divisor, unit = i18n.tonnes_unit(df["emissions_t"].max() if len(df) else 0, lang)
     data = pd.DataFrame({
-        "province": df["name_zh" if lang == "zh" else "name_en"],
+        "province": df[f"name_{lang}"],
         "region": df["grid_region"].map(lambda r: i18n.t(f"region.{r}", lang)),
         "value": df["emissions_t"] / divisor,
         "text": df["emissions_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
@@ -108,7 +108,7 @@ def emissions_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
             color=alt.Color("region:N", title=i18n.t("axis.region", lang),
                             scale=alt.Scale(domain=[i18n.t(f"region.{r}", lang) for r in REGION_COLOURS],
                                             range=list(REGION_COLOURS.values())),
-                            legend=alt.Legend(orient="bottom", columns=4 if lang == "zh" else 3)),
+                            legend=alt.Legend(orient="bottom", columns=LEGEND_COLUMNS.get(lang, 3))),
             tooltip=[alt.Tooltip("province:N", title=i18n.t("axis.province", lang)),
                      alt.Tooltip("region:N", title=i18n.t("axis.region", lang)),
                      alt.Tooltip("text:N", title=i18n.t("axis.value", lang)),
@@ -150,9 +150,11 @@ def detector_matrix(matrix: pd.DataFrame, lang: str, value_title: str, *, diverg
 TILE_HEIGHT = 46  # px per tile row; columns share the container's width
 TILE_SELECTIONS = ("tile", "tile_name", "tile_count")  # a click on the tile, its name or its count
 
-# English tile labels that would not fit a tile; Chinese tiles use the one-character abbreviation.
-SHORT_EN = {"15": "Inner Mong.", "23": "Heilongjiang", "45": "Guangxi", "54": "Tibet", "64": "Ningxia",
-            "65": "Xinjiang", "66": "XPCC"}
+# Typography per language (data, as a font per language is): Chinese region names are short
+# enough for four legend columns, and a tile's one-character abbreviation (鲁) reads larger than a
+# written-out name. Other languages: three columns, 9.5 px.
+LEGEND_COLUMNS = {"zh": 4}
+TILE_LABEL_SIZE = {"zh": 13}
 
 
 def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.Chart:
@@ -161,11 +163,10 @@ def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.C
     name and that count; provinces outside the scope or without enterprises are grey. The chart
     fills its container's width (rows are TILE_HEIGHT px). `select`: a click selects the province
     (params TILE_SELECTIONS, field province_code) for drill-down; see `picked_tile`."""
-    zh = lang == "zh"
     has_data = df["in_scope"] & (df["enterprises"] > 0)
     data = df.assign(
-        label=df["abbr_zh"] if zh else df["province_code"].map(SHORT_EN).fillna(df["name_en"]),
-        name=df["name_zh" if zh else "name_en"],
+        label=label_words.province_tile_labels(df, lang),
+        name=df[f"name_{lang}"],
         flagged_n=df["flagged"].where(has_data),
         count=df["flagged"].map(lambda v: i18n.fmt_int(v, lang)).where(has_data, ""),
         enterprises_text=df["enterprises"].map(lambda v: i18n.fmt_int(v, lang)),
@@ -190,7 +191,7 @@ def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.C
                            alt.value(NO_DATA))
     tiles = base.mark_rect(cornerRadius=4).encode(color=colour)
     dark_text = alt.condition(f"datum.flagged_n > {top / 2}", alt.value("white"), alt.value("#1a1a1a"))
-    label = base.mark_text(baseline="bottom", dy=-1, fontSize=13 if zh else 9.5, fontWeight="bold").encode(
+    label = base.mark_text(baseline="bottom", dy=-1, fontSize=TILE_LABEL_SIZE.get(lang, 9.5), fontWeight="bold").encode(
         text="label:N", color=dark_text)
     count = base.mark_text(baseline="top", dy=3, fontSize=11).encode(text="count:N", color=dark_text)
     if select:
@@ -304,7 +305,8 @@ def risk_histogram(df: pd.DataFrame, lang: str, width: int = RISK_BIN) -> alt.Ch
 
 
 def _month_format(lang: str) -> str:
-    return "%Y年%-m月" if lang == "zh" else "%b %Y"
+    """A month as i18n.fmt_period writes it, for Vega: 2023年4月 / Apr 2023."""
+    return i18n.t("format.chart.month", lang)
 
 
 def flag_heatmap(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.Chart:
@@ -364,7 +366,7 @@ def scenario_change_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
     d = d[d["change"] != 0].sort_values("change", key=abs, ascending=False).head(SCENARIO_PROVINCES_CHARTED)
     divisor, unit = i18n.tonnes_unit(d["change"].abs().max() if len(d) else 0, lang)
     data = pd.DataFrame({
-        "province": d["province_zh" if lang == "zh" else "province_en"],
+        "province": d[f"province_{lang}"],
         "value": d["change"] / divisor,
         "text": d["change"].map(lambda v: ("+" if v > 0 else "−") + i18n.fmt_tonnes(abs(v), lang)),
         "changed": d["enterprises_changed"].map(lambda v: i18n.fmt_int(v, lang)),
@@ -386,7 +388,7 @@ def scenario_reviewed_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
     d = df[(df["reviewed_before"] > 0) | (df["reviewed_after"] > 0)]
     d = d.sort_values(["reviewed_after", "reviewed_before"], ascending=False).head(SCENARIO_PROVINCES_CHARTED)
     before, after = _scenario_series(lang)
-    names = d["province_zh" if lang == "zh" else "province_en"]
+    names = d[f"province_{lang}"]
     long = pd.concat([pd.DataFrame({"province": names, "series": label, "value": d[col].astype(int),
                                     "caught": d[caught].astype(int)})
                       for label, col, caught in ((before, "reviewed_before", "caught_before"),
@@ -564,7 +566,7 @@ _MEASURE_DIGITS = {"coal_rate": 0, "carbon_content": 5, "ncv": 2, "intensity": 3
 
 def _day_format(lang: str) -> str:
     """A date as i18n.fmt_date writes it, for Vega: 2023年4月15日 / 15 Apr 2023."""
-    return "%Y年%-m月%-d日" if lang == "zh" else "%-d %b %Y"
+    return i18n.t("format.chart.day", lang)
 
 
 def _month_x(lang: str, title: bool = False) -> alt.X:
@@ -750,7 +752,7 @@ def agency_test_dates(df: pd.DataFrame, lang: str) -> alt.Chart:
 
     batch, monthly = (i18n.t("agencies.chart.batch", lang, n=rules.BATCH_MIN_MONTHS),
                       i18n.t("agencies.chart.monthly", lang))
-    sep = "、" if lang == "zh" else ", "
+    sep = i18n.t("sep.list", lang)
     data = pd.DataFrame({
         "test_date": df["test_date"], "period": df["period"], "client_months": df["client_months"].astype(int),
         "kind": df["batch"].map(lambda b: batch if b else monthly),

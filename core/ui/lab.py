@@ -67,9 +67,8 @@ def refusal(level: str, detector_names: list[str], feature_names: list[str], lan
         return i18n.t("lab.refused.features", lang)
     neighbours = [n for n in detector_names if n in NEIGHBOUR]
     if level == "unit_month" and neighbours:
-        sep = "、" if lang == "zh" else ", "
         return i18n.t("lab.refused.neighbour", lang,
-                      detectors=sep.join(label_words.detector_label(n, lang) for n in neighbours))
+                      detectors=i18n.fmt_list((label_words.detector_label(n, lang) for n in neighbours), lang))
     return None
 
 
@@ -224,7 +223,7 @@ def scope_label(scope: Scope, lang: str) -> str:
     if scope.provinces is None:
         return i18n.t("lab.scope.national", lang)
     names = access.province_names()
-    return ("、" if lang == "zh" else ", ").join(names[c][lang] for c in sorted(scope.provinces))
+    return i18n.fmt_list((names[c][lang] for c in sorted(scope.provinces)), lang)
 
 
 # --- weights ------------------------------------------------------------------------------------
@@ -245,8 +244,7 @@ def weights_input(page: Page) -> dict[str, float]:
 
 def formula(weights: dict[str, float], lang: str) -> str:
     terms = " + ".join(f"{weights[c]:.2f} × {i18n.t(f'component.{c}', lang)}" for c in risk.COMPONENTS)
-    bands = ("，" if lang == "zh" else ", ").join(f"{i18n.t(f'band.{name}', lang)} ≥ {lo:g}"
-                                                 for name, lo in risk.BANDS[:-1])
+    bands = i18n.fmt_list((f"{i18n.t(f'band.{name}', lang)} ≥ {lo:g}" for name, lo in risk.BANDS[:-1]), lang, "comma")
     return i18n.t("lab.weights.formula", lang, terms=terms, total=f"{sum(weights.values()):.2f}", bands=bands)
 
 

@@ -155,8 +155,8 @@ def alert_table(page: Page, found: pd.DataFrame, kinds: tuple[str, ...], chosen_
         rows = [r for r in event["selection"]["rows"] if r < len(shown)]
         st.caption(" ".join([t("market.alerts.count", shown=i18n.fmt_int(len(shown), lang),
                                  n=i18n.fmt_int(len(found), lang)), t("market.alerts.select")]))
-        weights = ("，" if lang == "zh" else ", ").join(
-            f"{market_words.kind_label(k, lang)} {trading.KIND_WEIGHT[k]:g}" for k in trading.KINDS)
+        weights = i18n.fmt_list((f"{market_words.kind_label(k, lang)} {trading.KIND_WEIGHT[k]:g}"
+                                 for k in trading.KINDS), lang, "comma")
         st.caption(t("market.alerts.caption", weights=weights))
     if rows:
         picked = ids[rows[0]]
@@ -224,6 +224,6 @@ def network(page: Page, kinds: tuple[str, ...]) -> None:
             st.caption(page.t("market.network.empty"))
             return
         st.vega_lite_chart(spec, width="stretch")
-        sep = "、" if page.lang == "zh" else ", "
         st.caption(page.t("market.network.caption", n=NETWORK_ALERTS,
-                          kinds=sep.join(market_words.kind_label(k, page.lang) for k in NETWORK_KINDS)))
+                          kinds=i18n.fmt_list((market_words.kind_label(k, page.lang) for k in NETWORK_KINDS),
+                                              page.lang)))

@@ -199,8 +199,8 @@ def scope_label(scope: Scope, lang: str) -> str:
     if scope.provinces is None:
         return i18n.t("scope.national", lang)
     names = access.province_names()
-    sep = "、" if lang == "zh" else ", "
-    return i18n.t("scope.provinces", lang, provinces=sep.join(names[c][lang] for c in sorted(scope.provinces)))
+    provinces = i18n.fmt_list((names[c][lang] for c in sorted(scope.provinces)), lang)
+    return i18n.t("scope.provinces", lang, provinces=provinces)
 
 
 def _stop_with(body: str, title: str | None = None) -> None:

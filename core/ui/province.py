@@ -54,9 +54,8 @@ def _validated(page: Page, value: str) -> str | None:
     try:
         page.within(Scope.of([value]))  # a shared link grants nothing
     except PermissionError:
-        sep = "、" if lang == "zh" else ", "
         st.warning(page.t("province.outside", code=value, name=names[value][lang],
-                          scope=sep.join(names[c][lang] for c in in_scope)), icon=":material/block:")
+                          scope=i18n.fmt_list((names[c][lang] for c in in_scope), lang)), icon=":material/block:")
         return None
     return value
 
@@ -79,7 +78,7 @@ def ranked_provinces(by_province: pd.DataFrame) -> pd.DataFrame:
 def _picker(page: Page, code: str | None) -> None:
     by_province = ranked_provinces(page.query(risk_views.risk_by_province))
     lang = page.lang
-    labels = {r.province_code: page.t("province.pick.option", name=r.name_zh if lang == "zh" else r.name_en,
+    labels = {r.province_code: page.t("province.pick.option", name=getattr(r, f"name_{lang}"),
                                       flagged=i18n.fmt_int(r.flagged, lang),
                                       enterprises=i18n.fmt_int(r.enterprises, lang))
               for r in by_province.itertuples()}  # at most 32 rows
@@ -151,8 +150,7 @@ def formula(lang: str) -> str:
 
 
 def band_thresholds(lang: str) -> str:
-    sep = "，" if lang == "zh" else ", "
-    return sep.join(f"{i18n.t(f'band.{b}', lang)} ≥ {lo:g}" for b, lo in risk.BANDS[:-1])
+    return i18n.fmt_list((f"{i18n.t(f'band.{b}', lang)} ≥ {lo:g}" for b, lo in risk.BANDS[:-1]), lang, "comma")
 
 
 # --- the enterprises table ---------------------------------------------------------------------

@@ -351,7 +351,7 @@ def _prices_caption(page: Page, res: Result) -> str:
         key = "scenarios.prices.item" if r.priced_month == r.price_month else "scenarios.prices.latest"
         items.append(t(key, year=int(r.year), price=t("unit.price", value=f"{r.price:,.2f}"),
                        month=i18n.fmt_period(r.priced_month, lang)))
-    text = t("scenarios.prices.caption", prices=("；" if lang == "zh" else "; ").join(items) or i18n.MISSING)
+    text = t("scenarios.prices.caption", prices=i18n.fmt_list(items, lang, "clause") or i18n.MISSING)
     return text if res.totals.get("priced", True) else f"{text} {t('scenarios.prices.unpriced')}"
 
 
@@ -500,7 +500,7 @@ def about_rows(page: Page, res: Result, saved: Saved | None) -> list[tuple[str, 
 def describe(s: Scenario, lang: str, names: dict[str, str]) -> list[tuple[str, str]]:
     """The scenario's parameters in words, one (label, value) per parameter."""
     t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
-    sep, none = ("；" if lang == "zh" else "; "), t("scenarios.none_selected")
+    sep, none = t("sep.clause"), t("scenarios.none_selected")
     if isinstance(s, scenarios.CarbonDefault):
         return [(t("scenarios.param.rule_ids"),
                  sep.join(f"{r} {label_words.rule_title(r, lang)}" for r in s.rule_ids) or none),

@@ -121,16 +121,16 @@ def explanation(text, lang: str) -> str:
                     value=i18n.fmt_feature(e["feature"], e["value"], lang),
                     median=i18n.fmt_feature(e["feature"], e["median"], lang), z=i18n.fmt_signed(e["z"], 1))
              for e in json.loads(text)]
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return i18n.fmt_list(parts, lang, "clause")
 
 
 def explanation_parts(text: str, lang: str) -> list[str]:
     """explanation() back into its parts, one per feature (for a detail view)."""
-    return [] if text == i18n.MISSING else text.split("；" if lang == "zh" else "; ")
+    return [] if text == i18n.MISSING else text.split(i18n.t("sep.clause", lang))
 
 
 def _province(df: pd.DataFrame, lang: str) -> pd.Series:
-    return df["province_zh" if lang == "zh" else "province_en"]
+    return df[f"province_{lang}"]
 
 
 def _unit(df: pd.DataFrame) -> pd.Series:
@@ -141,7 +141,7 @@ def _unit(df: pd.DataFrame) -> pd.Series:
 
 def _period(periods: pd.Series, level: str, lang: str) -> pd.Series:
     if level == "enterprise_year":  # stored as 1 January of the year
-        return pd.to_datetime(periods).dt.year.map(lambda y: f"{y}年" if lang == "zh" else str(y))
+        return pd.to_datetime(periods).dt.year.map(lambda y: i18n.t("format.year", lang, year=y))
     return periods.map(lambda p: i18n.fmt_period(p, lang))
 
 
@@ -233,11 +233,10 @@ def top_risks(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
     """The review list: enterprise, province, risk, band, main reason, emissions, and a link to the
     dossier (`dossier_url(enterprise_id)`). Risk stays a number so the column sorts."""
 
-    zh = lang == "zh"
     divisor, unit = i18n.tonnes_unit(df["emissions_t"].max() if len(df) else 0, lang)
     out = pd.DataFrame({
         "enterprise": df["name"],
-        "province": df["province_zh" if zh else "province_en"],
+        "province": df[f"province_{lang}"],
         "risk_score": df["risk_score"].round(1),
         "band": df["band"].map(lambda b: band_label(b, lang)),
         "main_reason": df["reasons"].map(lambda r: headline_words.main_reason(r, lang)),
@@ -353,17 +352,17 @@ def _served(row, lang: str) -> str:
     if isinstance(row["first_period"], (pd.Timestamp,)) and pd.notna(row["first_period"]):
         return f"{i18n.fmt_period(row['first_period'], lang)} – {i18n.fmt_period(row['last_period'], lang)}"
     years = [str(int(y)) for y in (row["years"] if row["years"] is not None else [])]
-    return i18n.t("agencies.served.years", lang, years=("、" if lang == "zh" else ", ").join(years))
+    return i18n.t("agencies.served.years", lang, years=i18n.fmt_list(years, lang))
 
 
 def agency_clients(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
     """core.agencies.clients for display: enterprise, link to the dossier, province, risk, band, the
     agency's signals that involve it, the period served and its months."""
-    sep = "、" if lang == "zh" else ", "
+    sep = i18n.t("sep.list", lang)
     out = pd.DataFrame({
         i18n.t("col.enterprise", lang): df["name"],
         _agency_col("open", lang): df["enterprise_id"].map(dossier_url),
-        i18n.t("col.province", lang): df["province_zh" if lang == "zh" else "province_en"],
+        i18n.t("col.province", lang): df[f"province_{lang}"],
         i18n.t("col.risk_score", lang): df["risk_score"].astype(float).round(1),
         i18n.t("col.band", lang): df["band"].map(lambda b: band_label(b, lang)),
         _agency_col("client_signals", lang): df["signals"].map(
@@ -393,7 +392,7 @@ def _sc(key: str, lang: str, **kw) -> str:
 
 def cny_unit(values: pd.Series, lang: str) -> tuple[float, str]:
     """One unit for a whole column of yuan: 万元 in Chinese, CNY m in English."""
-    return (1e4, "万元") if lang == "zh" else (1e6, "CNY m")
+    return i18n.cny_column_unit(lang)
 
 
 def _yes(v, lang: str) -> str:
@@ -425,7 +424,7 @@ def _emission_columns(df: pd.DataFrame, lang: str) -> dict:
 
 def scenario_provinces(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """core.scenarios Result.provinces as a display table: numbers stay numbers (they sort)."""
-    out = {_sc("province", lang): df["province_zh" if lang == "zh" else "province_en"]}
+    out = {_sc("province", lang): df[f"province_{lang}"]}
     if "emissions_after_t" in df:
         out[_sc("enterprises", lang)] = df["enterprises"].astype(int)
         out[_sc("changed", lang)] = df["enterprises_changed"].astype(int)
@@ -441,7 +440,7 @@ def scenario_enterprises(df: pd.DataFrame, lang: str, dossier_url=None) -> pd.Da
     """Result.enterprises as a display table, largest change first; with `dossier_url(enterprise_id)`
     a link column to the dossier (left out of the downloads, where a relative link means nothing)."""
     out = {i18n.t("col.enterprise", lang): df["name"],
-           _sc("province", lang): df["province_zh" if lang == "zh" else "province_en"]}
+           _sc("province", lang): df[f"province_{lang}"]}
     if dossier_url is not None:
         out[_sc("link", lang)] = df["enterprise_id"].map(dossier_url)
     if "emissions_after_t" in df:
@@ -511,9 +510,7 @@ def _reason(reasons, lang: str) -> str:
 
 def emissions_unit(values: pd.Series, lang: str) -> tuple[float, str]:
     """One unit for a whole column of tonnes: 万吨 in Chinese, kt or Mt in English (by the largest value)."""
-    if lang == "zh":
-        return 1e4, "万吨"
-    return (1e6, "Mt") if len(values) and values.max() >= 1e6 else (1e3, "kt")
+    return i18n.tonnes_column_unit(values.max() if len(values) else 0, lang)
 
 
 def province_enterprises(df: pd.DataFrame, lang: str, page) -> pd.DataFrame:
@@ -564,7 +561,7 @@ def market_alerts(df: pd.DataFrame, lang: str, explain, dossier_url) -> pd.DataF
     numbers so they sort; the parties (the holders of the accounts the alert is about: the
     enterprise's name for an entity account), the reason in words (`explain(row)`), a link to the
     dossier of the first enterprise the user may open (`dossier_url(row)`, None for none) and the id."""
-    sep = "、" if lang == "zh" else "; "
+    sep = i18n.t("sep.names", lang)
     divisor, unit = emissions_unit(df["volume_t"], lang)
     rows = list(df.itertuples(index=False))
     out = pd.DataFrame({
@@ -631,7 +628,7 @@ def unit_label(unit_id, enterprise_id: str, lang: str) -> str:
 def hit_period(period: str, lang: str) -> str:
     """A rule hit's period: a month (YYYY-MM) or a whole year (YYYY)."""
     if len(period) == 4:
-        return f"{period}年" if lang == "zh" else period
+        return i18n.t("format.year", lang, year=period)
     return i18n.fmt_period(period + "-01", lang)
 
 
@@ -666,7 +663,7 @@ def evidence_text(rule_id: str, evidence: str, lang: str) -> str:
         return label_words.rule_explain(rule_id, evidence, lang)
     except (AttributeError, KeyError, TypeError, ValueError):
         values = json.loads(evidence) if isinstance(evidence, str) else {}
-        return ("；" if lang == "zh" else "; ").join(f"{k}: {v}" for k, v in values.items())
+        return i18n.fmt_list((f"{k}: {v}" for k, v in values.items()), lang, "clause")
 
 
 def dossier_hits(hits: pd.DataFrame, enterprise_id: str, lang: str) -> pd.DataFrame:
@@ -750,7 +747,7 @@ def shared_test_dates(timeline: pd.DataFrame, lang: str, shown: int = 3) -> str 
         return None
     items = [i18n.t("enterprise.timeline.shared_item", lang, n=int(r.months_same_date),
                     date=i18n.fmt_date(r.date, lang)) for r in shared.itertuples()]
-    return i18n.t("enterprise.timeline.shared", lang, items=("；" if lang == "zh" else "; ").join(items))
+    return i18n.t("enterprise.timeline.shared", lang, items=i18n.fmt_list(items, lang, "clause"))
 
 
 def dossier_widths(lang: str, **widths: str) -> dict:
@@ -761,7 +758,6 @@ def dossier_widths(lang: str, **widths: str) -> dict:
 
 def risk_years(years: pd.DataFrame, lang: str) -> str:
     """dossiers.enterprise_risk_years rows in words, by year: '2021 3.7 (Low), 2022 7.2 (Low)'."""
-    sep = "，" if lang == "zh" else ", "
-    open_, close = ("（", "）") if lang == "zh" else (" (", ")")
-    return sep.join(f"{int(r.year)} {r.risk_score:.1f}{open_}{i18n.t(f'band.{r.band}', lang)}{close}"
-                    for r in years.sort_values("year").itertuples())
+    return i18n.fmt_list((i18n.t("format.paren", lang, text=f"{int(r.year)} {r.risk_score:.1f}",
+                                 note=i18n.t(f"band.{r.band}", lang)) for r in years.sort_values("year").itertuples()),
+                         lang, "comma")

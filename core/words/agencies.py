@@ -15,8 +15,7 @@ def explain(row, lang: str) -> str:
     fired = json.loads(row["signals"]) if isinstance(row["signals"], str) else row["signals"]
     if not fired:
         return i18n.t("agencies.signal.none", lang)
-    sep = "；" if lang == "zh" else "; "
-    return sep.join(signal_text(f, lang) for f in fired)
+    return i18n.fmt_list((signal_text(f, lang) for f in fired), lang, "clause")
 
 
 def signal_text(f: dict, lang: str) -> str:
@@ -49,7 +48,6 @@ def fmt_p(p) -> str:
 def describe_context(reason: str, lang: str) -> str:
     """A context reason (enterprise_context) in words: 'laboratory LAB0056 (score 86): …'."""
     r = json.loads(reason)
-    fired = "；".join(signal_text(f, lang) for f in r["signals"]) if lang == "zh" else "; ".join(
-        signal_text(f, lang) for f in r["signals"])
+    fired = i18n.fmt_list((signal_text(f, lang) for f in r["signals"]), lang, "clause")
     return i18n.t("agencies.context", lang, kind=i18n.t(f"agency.{r['kind']}", lang), agency=r["agency_id"],
                   score=f"{r['score']:.0f}", signals=fired or i18n.t("agencies.signal.none", lang))

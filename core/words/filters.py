@@ -12,7 +12,7 @@ def describe(flt: Filters, lang: str, names: dict[str, str] | None = None) -> st
     if flt.is_empty():
         return i18n.t("filters.none", lang)
     names = names or {}
-    sep, items = ("、" if lang == "zh" else ", "), []
+    sep, items = i18n.t("sep.list", lang), []
     if flt.period_from or flt.period_to:
         items.append(i18n.t("filters.item.period", lang, lo=i18n.fmt_period(flt.period_from, lang) if flt.period_from else "…",
                             hi=i18n.fmt_period(flt.period_to, lang) if flt.period_to else "…"))
@@ -24,8 +24,7 @@ def describe(flt: Filters, lang: str, names: dict[str, str] | None = None) -> st
         values = getattr(flt, field)
         if values:
             show = label.get(field, lambda v: names.get(v, v))
-            colon = "：" if lang == "zh" else ": "
-            items.append(f"{i18n.t('filters.' + field, lang)}{colon}{sep.join(show(v) for v in values)}")
-    return i18n.t("filters.active", lang, items=("；" if lang == "zh" else "; ").join(items))
+            items.append(f"{i18n.t('filters.' + field, lang)}{i18n.t('sep.colon', lang)}{sep.join(show(v) for v in values)}")
+    return i18n.t("filters.active", lang, items=i18n.fmt_list(items, lang, "clause"))
 
 

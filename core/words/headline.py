@@ -58,15 +58,14 @@ def main_reason(reasons, lang: str) -> str:
 
 
 def _named_count(name: str, n, lang: str) -> str:
-    return f"{name}（{i18n.fmt_int(n, lang)}）" if lang == "zh" else f"{name} ({i18n.fmt_int(n, lang)})"
+    return i18n.t("format.paren", lang, text=name, note=i18n.fmt_int(n, lang))
 
 
 def summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agencies: pd.DataFrame,
             risk_years: pd.DataFrame, year: int | None, lang: str) -> str:
     """Two sentences written from the data: how many enterprises are flagged and where, and
     the commonest reason and the intermediary with the most flagged clients."""
-    zh = lang == "zh"
-    name_col = "name_zh" if zh else "name_en"
+    name_col = f"name_{lang}"
     if enterprises.empty or enterprises["band"].isna().all():
         return i18n.t("summary.none", lang)
     flagged = enterprises[enterprises["band"].isin(FLAGGED_BANDS)]
@@ -74,25 +73,23 @@ def summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agencies: pd.Dat
     by_year = flagged_by_year(risk_years)
     this, before = value_in(by_year, year, "flagged"), value_in(by_year, None if year is None else year - 1, "flagged")
     top = provinces[provinces["flagged"] > 0].sort_values(["flagged", "max_risk"], ascending=False).head(3)
-    sep = "、" if zh else ", "
     first = i18n.t("summary.flagged", lang, n=i18n.fmt_int(n, lang), total=i18n.fmt_int(total, lang),
                    share=i18n.fmt_pct(n / total if total else 0, lang),
-                   where=sep.join(_named_count(r[name_col], r["flagged"], lang) for _, r in top.iterrows())
+                   where=i18n.fmt_list((_named_count(r[name_col], r["flagged"], lang) for _, r in top.iterrows()), lang)
                    or i18n.MISSING)
     if year is not None and not np.isnan(this) and not np.isnan(before):
         first += i18n.t("summary.trend", lang, year=year, this=i18n.fmt_int(this, lang),
                         before=i18n.fmt_int(before, lang), prev=year - 1)
-    first += "。" if zh else "."
+    first = i18n.t("format.sentence", lang, text=first)
     rule = top_rule(enterprises)
     second = i18n.t("summary.reason", lang, rule=f"{rule} {label_words.rule_title(rule, lang)}") if rule else ""
     worst = agencies[agencies["flagged_clients"] > 0].head(1)
     if len(worst):
         a = worst.iloc[0]
-        second += (("；" if zh else "; ") if second else "") + i18n.t(
+        second += (i18n.t("sep.clause", lang) if second else "") + i18n.t(
             "summary.agency", lang, kind=i18n.t(f"agency.{a['kind']}", lang), name=a["name"] or a["agency_id"],
             k=i18n.fmt_int(a["flagged_clients"], lang), clients=i18n.fmt_int(a["clients"], lang),
             share=i18n.fmt_pct(a["flagged_share"], lang), base=i18n.fmt_pct(a["base_rate"], lang))
-    if second:
-        second = second[0].upper() + second[1:] if not zh else second
-        second += "。" if zh else "."
-    return f"{first} {second}".strip() if not zh else first + second
+    if second:  # a capital to start the sentence (a no-op on Chinese characters)
+        second = i18n.t("format.sentence", lang, text=second[0].upper() + second[1:])
+    return i18n.t("format.sentences", lang, first=first, second=second).strip()

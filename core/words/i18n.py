@@ -159,6 +159,19 @@ def tonnes_unit(v: float, lang: str) -> tuple[float, str]:
     return divisor, suffix.strip()
 
 
+def tonnes_column_unit(largest: float, lang: str) -> tuple[float, str]:
+    """(divisor, unit) for a whole table column of tonnes whose largest value is `largest`:
+    万吨 in Chinese; kt, or Mt from 1 Mt, in English."""
+    if lang == "zh":
+        return 1e4, "万吨"
+    return (1e6, "Mt") if largest >= 1e6 else (1e3, "kt")
+
+
+def cny_column_unit(lang: str) -> tuple[float, str]:
+    """(divisor, unit) for a whole table column of yuan: 万元 in Chinese, CNY m in English."""
+    return (1e4, "万元") if lang == "zh" else (1e6, "CNY m")
+
+
 def fmt_tonnes(v, lang: str) -> str:
     """Tonnes (of CO2): 45.3亿吨, 1,234.5万吨 / 4.53 Gt, 12.3 Mt, 850 t."""
     return _scaled(v, lang, _TONNE_STEPS)
@@ -240,6 +253,12 @@ def fmt_period(d, lang: str) -> str:
     return MISSING if x is None else babel_dates.format_skeleton("yMMM", x, locale=LOCALES[lang])
 
 
+def fmt_quarter(d, lang: str) -> str:
+    """A quarter: Q2 2023 / 2023年第2季度 (CLDR's yQQQ skeleton)."""
+    x = _as_datetime(d)
+    return MISSING if x is None else babel_dates.format_skeleton("yQQQ", x, locale=LOCALES[lang])
+
+
 def fmt_seconds(v, lang: str) -> str:
     """A duration: 0.4 s / 26.5 s / 2 min 5 s; 0.4秒 / 26.5秒 / 2分5秒. Not Babel's format_unit,
     whose short English unit is "sec" (0.4 sec) and which has no minutes-and-seconds form."""
@@ -250,6 +269,18 @@ def fmt_seconds(v, lang: str) -> str:
         return t("unit.seconds", lang, value=_babel(x, "0.00" if x < 1 else "0.0", lang))
     m, sec = divmod(round(x), 60)
     return t("unit.minutes_seconds", lang, m=m, s=sec)
+
+
+# --- lists ---------------------------------------------------------------------------------
+# Not babel.lists.format_list: CLDR joins the last two items with a word (a、b和c; a, b, and c) or,
+# in its unit style, with nothing in Chinese (abc); the app enumerates with one separator
+# throughout (a、b、c / a, b, c), and the catalogues hold it (sep.list, sep.clause, ...).
+
+
+def fmt_list(items, lang: str, sep: str = "list") -> str:
+    """Items joined by the language's separator `sep.<sep>`: list 、/", ", clause ；/"; ",
+    comma ，/", ", names 、/"; " (names that may hold a comma)."""
+    return t(f"sep.{sep}", lang).join(items)
 
 
 # How each detection feature's value reads (core.features.MODEL_FEATURES): robust z, a relative

@@ -1,4 +1,4 @@
-"""Names and explanations of the engine's parts as readers see them: rules and detectors.
+"""Names and explanations as readers see them: rules, detectors, provinces on the map.
 
 The texts live in the catalogues (locales/<lang>/rules.toml, detectors.toml); the engine holds
 only ids, so it needs no words.
@@ -30,3 +30,17 @@ def detector_label(name: str, lang: str) -> str:
     """A detector's name for readers; an unknown name is shown as it is."""
     key = f"detector.{name}.label"
     return i18n.t(key, lang) if key in i18n.STRINGS else name
+
+
+# A province's label on a map tile: the provinces table's abbreviation in the language where it has
+# one (abbr_zh: 鲁, 苏), else its name, with the few English names that would not fit a tile shortened.
+SHORT_NAMES = {"en": {"15": "Inner Mong.", "23": "Heilongjiang", "45": "Guangxi", "54": "Tibet", "64": "Ningxia",
+                      "65": "Xinjiang", "66": "XPCC"}}
+
+
+def province_tile_labels(provinces, lang: str):
+    """The tile labels of a provinces frame (province_code, name_<lang>, abbr_<lang> where there is one)."""
+    abbr = f"abbr_{lang}"
+    if abbr in provinces:
+        return provinces[abbr]
+    return provinces["province_code"].map(SHORT_NAMES.get(lang, {})).fillna(provinces[f"name_{lang}"])

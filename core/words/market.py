@@ -55,8 +55,7 @@ def _reason_args(kind: str, ev: dict, alert: pd.Series, lang: str) -> dict:
                     limit_price=_price(ev["limit_price"], lang), prev_close=_price(ev["prev_close"], lang),
                     dominance=i18n.fmt_pct(ev["dominance"], lang, digits=0))
     if kind == "marking_close":
-        sep = "、" if lang == "zh" else ", "
-        return dict(accounts=sep.join(h) or i18n.MISSING, volume=i18n.fmt_tonnes(alert["volume_t"], lang),
+        return dict(accounts=i18n.fmt_list(h, lang) or i18n.MISSING, volume=i18n.fmt_tonnes(alert["volume_t"], lang),
                     late_share=i18n.fmt_pct(ev["late_share"], lang, digits=0), time=surveillance.MARKING_FROM[:5],
                     close=_price(ev["close"], lang), close_without=_price(ev["close_without"], lang), move=pct("move"))
     if kind == "deadline_concentration":
@@ -66,8 +65,7 @@ def _reason_args(kind: str, ev: dict, alert: pd.Series, lang: str) -> dict:
                     share=i18n.fmt_pct(ev["market_share"], lang))
     if kind == "flagged_net_seller":
         rules = ev.get("rules") or []
-        sep = "、" if lang == "zh" else ", "
-        flagged = (sep.join(rules) if rules else i18n.t(f"band.{ev['band']}", lang) if ev.get("band") else i18n.MISSING)
+        flagged = (i18n.fmt_list(rules, lang) if rules else i18n.t(f"band.{ev['band']}", lang) if ev.get("band") else i18n.MISSING)
         net0, net1 = ev.get("net_sold_t") or 0, ev.get("net_sold_next_t") or 0
         year = int(ev["year"]) if net0 >= net1 else int(ev["year"]) + 1
         names = list(alert["enterprise_names"])
@@ -77,9 +75,7 @@ def _reason_args(kind: str, ev: dict, alert: pd.Series, lang: str) -> dict:
 
 
 def _quarter(day, lang: str) -> str:
-    d = pd.Timestamp(day)
-    q = (d.month - 1) // 3 + 1
-    return f"{d.year}年第{q}季度" if lang == "zh" else f"Q{q} {d.year}"
+    return i18n.fmt_quarter(pd.Timestamp(day), lang)
 
 
 def explain(alert: pd.Series, lang: str) -> str:
