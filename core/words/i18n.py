@@ -114,24 +114,14 @@ def _sig3(v: float, lang: str) -> str:
     return _grouped(v, decimals, lang)
 
 
-# (threshold, divisor, suffix), largest first. Chinese readers count in 万 (1e4) and 亿 (1e8).
-# Not Babel's format_compact_decimal: CLDR's compact forms drop the grouping (1234.5万, where the
-# app shows 1,234.5万吨), keep a fixed number of decimals (1.5亿 for 1.51亿吨) and scale English by
-# thousand/million/billion (12.3M, CN¥320M) where tonnes take SI prefixes (12.3 Mt) and yuan the
-# newspaper style (CNY 320 m); the ladders stay as written.
-_TONNE_STEPS = {
-    "zh": ((1e8, 1e8, "亿吨"), (1e4, 1e4, "万吨"), (0, 1, "吨")),
-    "en": ((1e9, 1e9, " Gt"), (1e6, 1e6, " Mt"), (1e3, 1e3, " kt"), (0, 1, " t")),
-}
-_CNY_STEPS = {
-    "zh": ((1e8, 1e8, "亿元"), (1e4, 1e4, "万元"), (0, 1, "元")),
-    "en": ((1e9, 1e9, " bn"), (1e6, 1e6, " m"), (0, 1, "")),
-}
-# Capacity is entered in MW; Chinese statistics publish it in 万千瓦 (10 MW) and 亿千瓦 (100 GW).
-_MW_STEPS = {
-    "zh": ((1e5, 1e5, "亿千瓦"), (10, 10, "万千瓦"), (0, 1e-3, "千瓦")),
-    "en": ((1e3, 1e3, " GW"), (0, 1, " MW")),
-}
+# How each language scales amounts is data (`[units]` in its _meta.toml): (threshold, divisor,
+# suffix) ladders, largest first. Not Babel's format_compact_decimal: CLDR's compact forms drop the
+# grouping (1234.5万, where the app shows 1,234.5万吨), keep a fixed number of decimals (1.5亿 for
+# 1.51亿吨) and scale English by thousand/million/billion (12.3M, CN¥320M) where tonnes take SI
+# prefixes (12.3 Mt) and yuan the newspaper style (CNY 320 m).
+UNITS = {lang: META[lang]["units"] for lang in LANGS}
+_LADDERS = {lang: {kind: tuple(tuple(step) for step in UNITS[lang][kind]) for kind in ("tonnes", "cny", "mw")}
+            for lang in LANGS}
 
 
 def _step(v: float, steps) -> tuple[float, str]:
@@ -141,51 +131,55 @@ def _step(v: float, steps) -> tuple[float, str]:
     return steps[-1][1], steps[-1][2]
 
 
-def _scaled(v, lang: str, steps: dict) -> str:
+def _scaled(v, lang: str, kind: str) -> str:
     if _missing(v):
         return MISSING
-    divisor, suffix = _step(float(v), steps[lang])
+    divisor, suffix = _step(float(v), _LADDERS[lang][kind])
     x = float(v) / divisor
-    if divisor == 1 or (lang == "zh" and suffix == "千瓦"):
+    if divisor == 1 or suffix in UNITS[lang]["whole"]:
         return _grouped(x, 0, lang) + suffix
-    # Chinese style keeps a decimal (45.3亿吨, 1,234.5万吨; two below ten: 1.51亿吨);
-    # English about three significant figures (4.53 Gt, 151 Mt).
-    return (_grouped(x, 2 if abs(x) < 10 else 1, lang) if lang == "zh" else _sig3(x, lang)) + suffix
+    # "fixed" keeps a decimal (45.3亿吨, 1,234.5万吨; two below ten: 1.51亿吨);
+    # "sig3" about three significant figures (4.53 Gt, 151 Mt).
+    if UNITS[lang]["scaled"] == "fixed":
+        return _grouped(x, 2 if abs(x) < 10 else 1, lang) + suffix
+    return _sig3(x, lang) + suffix
 
 
 def tonnes_unit(v: float, lang: str) -> tuple[float, str]:
     """(divisor, unit) a chart axis should use for values up to `v`, matching fmt_tonnes."""
-    divisor, suffix = _step(float(v or 0), _TONNE_STEPS[lang])
+    divisor, suffix = _step(float(v or 0), _LADDERS[lang]["tonnes"])
     return divisor, suffix.strip()
 
 
 def tonnes_column_unit(largest: float, lang: str) -> tuple[float, str]:
     """(divisor, unit) for a whole table column of tonnes whose largest value is `largest`:
     万吨 in Chinese; kt, or Mt from 1 Mt, in English."""
-    if lang == "zh":
-        return 1e4, "万吨"
-    return (1e6, "Mt") if largest >= 1e6 else (1e3, "kt")
+    for start, divisor, unit in UNITS[lang]["tonnes_column"]:
+        if largest >= start:
+            return divisor, unit
+    return tuple(UNITS[lang]["tonnes_column"][-1][1:])
 
 
 def cny_column_unit(lang: str) -> tuple[float, str]:
     """(divisor, unit) for a whole table column of yuan: 万元 in Chinese, CNY m in English."""
-    return (1e4, "万元") if lang == "zh" else (1e6, "CNY m")
+    divisor, unit = UNITS[lang]["cny_column"]
+    return divisor, unit
 
 
 def fmt_tonnes(v, lang: str) -> str:
     """Tonnes (of CO2): 45.3亿吨, 1,234.5万吨 / 4.53 Gt, 12.3 Mt, 850 t."""
-    return _scaled(v, lang, _TONNE_STEPS)
+    return _scaled(v, lang, "tonnes")
 
 
 def fmt_cny(v, lang: str) -> str:
     """Yuan: 3.2亿元, 56.0万元 / CNY 320 m, CNY 1.23 bn."""
-    s = _scaled(v, lang, _CNY_STEPS)
-    return s if lang == "zh" or s == MISSING else f"CNY {s}"
+    s = _scaled(v, lang, "cny")
+    return s if s == MISSING else UNITS[lang]["cny_prefix"] + s
 
 
 def fmt_capacity_mw(v, lang: str) -> str:
     """Installed capacity given in MW: 12.3亿千瓦, 4,560.0万千瓦 / 1,230 GW, 660 MW."""
-    return _scaled(v, lang, _MW_STEPS)
+    return _scaled(v, lang, "mw")
 
 
 def fmt_int(v, lang: str) -> str:
