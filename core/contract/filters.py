@@ -3,7 +3,7 @@
 A filtered view is a link: `Filters.to_query()` writes the filters as short query
 parameters, `Filters.parse()` reads them back and validates every value (a shared
 URL is untrusted input). Nothing here is ever formatted into SQL: `sql()` returns
-fragments with `?` placeholders and the values to bind, and core.queries splices
+fragments with `?` placeholders and the values to bind, and core.store splices
 the fragments into its scoped CTEs, so every page query honours the same filters.
 
 The period narrows reports, trades and risk years; the other filters select

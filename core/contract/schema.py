@@ -363,7 +363,7 @@ HEADER_MAP_ZH = {
 }
 
 
-# What the detection engine stores (core/runs.py): one row per run, its scores per unit-month,
+# What the detection engine stores (core/insight/runs.py): one row per run, its scores per unit-month,
 # the rule hits and the risk components per enterprise-year. A run is keyed by a hash of its
 # inputs (detectors, features, parameters, scope, data version), so the same inputs are read
 # back instead of refitted. No foreign keys: runs are derived data, dropped with their run.

@@ -28,7 +28,7 @@ LAB_COLUMNS = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "
 # make chance coincidences between honest plants negligible (four collide by chance at national scale).
 FINGERPRINT = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "moisture_ad_pct", "hydrogen_pct",
                "sulfur_pct"]
-# Alert kinds of core.trading that the rules engine reads (R18), each from this score (0-100) up:
+# Alert kinds of core.insight.trading that the rules engine reads (R18), each from this score (0-100) up:
 # the chains and marked closes are rare and specific; a pre-deadline rush needs a high score
 # because ordinary compliance buying is bunched before deadlines too (domain.md §5.3).
 SURVEILLANCE_KINDS = {"cycle": 50.0, "marking_close": 50.0, "deadline_concentration": 60.0}
@@ -76,7 +76,7 @@ class Features:
     enterprise_years: pd.DataFrame
     missing: pd.DataFrame  # unit-months missing inside a unit's deposit span
     related_trades: pd.DataFrame
-    # market-surveillance alerts (core.trading.scan) of the kinds the rules use (SURVEILLANCE_KINDS)
+    # market-surveillance alerts (core.insight.trading.scan) of the kinds the rules use (SURVEILLANCE_KINDS)
     surveillance: pd.DataFrame | None = None
 
     def model_matrix(self, columns: list[str] | None = None) -> tuple[np.ndarray, list[str]]:

@@ -7,7 +7,7 @@ each component in [0, 1]:
            (critical 0.9, high 0.6, medium 0.25, info 0.05): one critical rule weighs 0.9,
            two high rules 0.84; repeats of one rule count once;
 - model:   the ensemble score of the year's most abnormal unit-month, in robust SDs above the
-           median (core.detectors standardises every detector that way, so the scale does not
+           median (core.engine.detectors standardises every detector that way, so the scale does not
            depend on which detectors ran): 0 up to 3 SD, rising to 1 at 8 SD. A percentile would
            not do: the maximum over an enterprise's 30-70 unit-months almost always lands in the
            top decile by chance;
@@ -15,11 +15,11 @@ each component in [0, 1]:
            the 2019-2022 compliance relief, domain.md §3.3): a shortfall is a reason to shade data;
 - context: the circumstances around the enterprise, the worse of
            (a) its intermediaries: the most suspect of its lab, consultant and verifier that year,
-               from what the agency did for its *other* clients (core.agencies.enterprise_context:
+               from what the agency did for its *other* clients (core.insight.agencies.enterprise_context:
                flagged clients against the base rate with a significance test, copied values,
                batch testing, passes of understated reports), and
            (b) its trading: market-surveillance alerts involving its accounts that year
-               (core.trading.enterprise_context: round trips, cycles, off-market prices, marking
+               (core.insight.trading.enterprise_context: round trips, cycles, off-market prices, marking
                the close, pre-deadline concentration);
            without those inputs (components(..., context=None)), the share of the agencies' other
            clients with a critical or high rule above the base rate.
@@ -52,7 +52,7 @@ from core.engine.features import Features
 def components(f: Features, hits: pd.DataFrame, unit_score: np.ndarray,
                context: pd.DataFrame | None = None) -> pd.DataFrame:
     """Risk components per enterprise-year, with the reasons that produced them. `context`:
-    enterprise_id, year, context (0-1), context_reason (JSON) from core.runs.context_inputs."""
+    enterprise_id, year, context (0-1), context_reason (JSON) from core.insight.runs.context_inputs."""
     ey = f.enterprise_years[["enterprise_id", "year", "deficit_share", "lab_id", "consultant_id", "verifier_id"]]
     h = hits.assign(year=hits.period.str[:4].astype(int))
     # rules: distinct rules per enterprise-year

@@ -248,7 +248,7 @@ def _trade_rule(kind: str) -> Callable[[Features], pd.DataFrame]:
 
 
 def surveillance_alert(f: Features) -> pd.DataFrame:
-    """Market-surveillance alerts (core.trading) of the kinds and scores in features.SURVEILLANCE_KINDS,
+    """Market-surveillance alerts (core.insight.trading) of the kinds and scores in features.SURVEILLANCE_KINDS,
     one hit per enterprise of the alert that is in the features' scope, in the month it began."""
 
     a = f.surveillance

@@ -100,7 +100,7 @@ def _text_of(v) -> str:
 
 
 def _fmt_change(value, previous, kind: str, lang: str) -> str:
-    """As the Overview shows it (core.headline), with a dash where there is nothing to compare."""
+    """As the Overview shows it (core.insight.headline), with a dash where there is nothing to compare."""
     return fmt_change(value, previous, kind, lang) or i18n.MISSING
 
 
@@ -595,7 +595,7 @@ def to_xlsx(b: Briefing) -> bytes:
 def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: str, figures: pd.DataFrame,
              years: pd.DataFrame, risk_years: pd.DataFrame, enterprises: pd.DataFrame, provinces: pd.DataFrame,
              agencies: pd.DataFrame, market: pd.DataFrame):
-    """The Briefing of what the Overview shows, from the same frames (core.queries)."""
+    """The Briefing of what the Overview shows, from the same frames (core.store)."""
     year = headline.headline_year(years)
     flagged = headline.flagged_by_year(risk_years)
     trend = years[["year", "computed_t"]].rename(columns={"computed_t": "emissions_t"}).merge(

@@ -3,7 +3,7 @@
 The 2022 cases were agency cases (domain.md §1.2): a consultant forged lab-report dates and
 invented total moisture for its clients, a lab dated one batch of coal as twelve monthly
 tests, verifiers signed off without checking. So each agency is profiled on the evidence a
-reviewer would weigh, from the named queries of core.queries (section "intermediaries"):
+reviewer would weigh, from the named queries of core.store (section "intermediaries"):
 
   association - how many of its clients are flagged (critical or high band in the stored run,
             worst year in the period) against the base rate of the view: the one-sided binomial
@@ -13,7 +13,7 @@ reviewer would weigh, from the named queries of core.queries (section "intermedi
             invented moisture shows as one rule at five clients): the smallest binomial tail
             P(X >= k | clients that year, the rule-year's rate in the view) over its rule-years
             with k >= PATTERN_MIN, times the number of rule-years tested, then BH across agencies;
-  copies  - clients whose seven lab results (core.features.FINGERPRINT) another client of the
+  copies  - clients whose seven lab results (core.engine.features.FINGERPRINT) another client of the
             same agency also reports;
   batch   - (labs) clients with at least rules.BATCH_MIN_MONTHS months of one year on one test
             date; the lab's busiest test date (client-months) is shown with it;

@@ -1,7 +1,7 @@
 """What the leadership view says: the headline figures with their change, and the summary.
 
-Pure functions of the page-query frames (core.queries), so the Overview, the exported
-briefing (core.briefing) and the tests all compute and word each figure the same way.
+Pure functions of the page-query frames (core.store), so the Overview, the exported
+briefing (core.export.briefing) and the tests all compute and word each figure the same way.
 """
 from __future__ import annotations
 

@@ -163,7 +163,7 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
 
 
 def context_inputs(con, scope: Scope, hits: pd.DataFrame, alerts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The context component per enterprise-year (core.risk): the worse of its intermediaries'
+    """The context component per enterprise-year (core.engine.risk): the worse of its intermediaries'
     suspicion (from this run's rule hits on their other clients) and its market-surveillance
     alerts (without 'flagged net seller', which would feed on this run's own flags; `alerts`: the
     scope's trading.scan without an assessment, scanned here if None)."""

@@ -18,11 +18,11 @@ Three kinds, each a frozen dataclass of validated parameters (`Scenario.kind`, `
 
   Why context and not "as if a high rule fired": the rules component is evidence about the
   enterprise's own data, and declaring its agency unreliable is no such evidence; the context
-  component already measures how suspect an enterprise's intermediaries are (core.risk), and a
+  component already measures how suspect an enterprise's intermediaries are (core.engine.risk), and a
   distrusted agency is its extreme. With the default weights this lifts a client by up to 10
   points: enough to reorder a review list, not enough to condemn a plant on its agency alone.
 
-Every value reaches SQL as a bound parameter (core.queries, section "what-if scenarios"); the
+Every value reaches SQL as a bound parameter (core.store, section "what-if scenarios"); the
 global filters and the user's scope apply to every recompute. Scenarios can be saved (table
 `scenarios`) and reopened from a link with identical results, and exported as CSV and Excel.
 """
@@ -53,7 +53,7 @@ REVIEW_BY = ("budget", "threshold")
 # carbon below the band, moisture invented for the basis conversion): the default selection.
 CARBON_RULES = ("R01", "R02", "R04", "R05", "R06")
 CC_RANGE = (0.01, 0.04)  # tC/GJ: fuels' carbon content per unit heat lies well inside (domain.md §3.1)
-Z_RANGE = (0.0, 30.0)  # robust SDs: core.detectors clips ensemble scores to [-5, 30]
+Z_RANGE = (0.0, 30.0)  # robust SDs: core.engine.detectors clips ensemble scores to [-5, 30]
 WEIGHT_MAX = 10.0
 BUDGET_MAX = 1_000_000
 MAX_AGENCIES = 200
@@ -427,7 +427,7 @@ def scope_label(scope: Scope) -> str:
 
 
 def filters_query(flt: Filters) -> str:
-    """The filters as the URL query string they travel in (core.filters), in a stable order."""
+    """The filters as the URL query string they travel in (core.contract.filters), in a stable order."""
     return urlencode(sorted(flt.to_query().items()))
 
 

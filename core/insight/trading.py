@@ -3,7 +3,7 @@
 What the exchange surveillance systems watch for (anchors.md C: SMARTS, Eventus, EP3's pattern list)
 and what the Chinese market adds (domain.md §5): bilateral block trades at negotiated prices, a close
 that is the day's VWAP, and a market that rushes to each compliance deadline. Eight kinds of alert,
-each one named query in core.queries (where its thresholds live), computed over the whole market and
+each one named query in core.store (where its thresholds live), computed over the whole market and
 shown when an enterprise it involves is in the user's scope and one of its trades in the period:
 
   round_trip              A sells to B, B sells back to A within 5 trading days at a volume within 10 %
@@ -34,7 +34,7 @@ Score, 0-100, one scale for every kind so that one list can be ranked:
   trading - a cycle or a round trip has no commercial reason, a rush before the deadline often has.
 
 An enterprise-year's trading risk (`enterprise_context`, for the risk composite's context component)
-combines its alerts the way core.risk combines rules: 1 - prod(1 - score / 100) over the kinds of
+combines its alerts the way core.engine.risk combines rules: 1 - prod(1 - score / 100) over the kinds of
 alert it is involved in that year, each kind at its highest score (repeats of one kind count once).
 """
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _flag(s: pd.Series) -> pd.Series:
     return s.fillna(False).astype(bool).astype(float)
 
 
-# strength per kind, vectorised over that kind's rows (evidence columns of core.queries)
+# strength per kind, vectorised over that kind's rows (evidence columns of core.store)
 STRENGTH: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     # related accounts, a quick reversal and an equal volume each make it plainer
     "round_trip": lambda d: 0.55 + 0.15 * _flag(d["related"])

@@ -1,5 +1,5 @@
 """The Intermediaries page's glue (pages/6_Intermediaries.py): the profile of every consultant, lab
-and verifier (core.agencies), cached per view; which agency ?agency= names, re-checked against the
+and verifier (core.insight.agencies), cached per view; which agency ?agency= names, re-checked against the
 user's scope and filters on every run; the ranked table per kind with selection to the drill-down;
 the drill-down's signals, charts, clients and the button that filters every page to its clients.
 """
@@ -32,7 +32,7 @@ FILTER_FIELD = {"consultant": "consultants", "lab": "labs", "verifier": "verifie
 # --- the profile, once per view ------------------------------------------------------------------
 
 def profile(page: Page) -> pd.DataFrame:
-    """core.agencies.profile for the page's scope and filters, computed once per view and data version
+    """core.insight.agencies.profile for the page's scope and filters, computed once per view and data version
     (from the cached named queries; a rerun reads it back)."""
     return _profile(page.scope.key, page.filters, page.db_path, page.data_version, _page=page)
 

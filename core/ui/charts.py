@@ -1,6 +1,6 @@
 """Altair charts of the aggregated query results, with translated titles, axes and tooltips.
 
-Inputs are the small frames from core.queries; each function only reshapes them for
+Inputs are the small frames from core.store; each function only reshapes them for
 Vega-Lite and labels them in the page's language. Tooltips show numbers through the
 i18n formatters so a chart and a metric never disagree on how a figure reads.
 """
@@ -119,7 +119,7 @@ def emissions_by_province(df: pd.DataFrame, lang: str) -> alt.Chart:
 
 def detector_matrix(matrix: pd.DataFrame, lang: str, value_title: str, *, diverging: bool = False) -> alt.Chart:
     """A detector x detector heatmap with the value written in each cell. `matrix` is indexed by
-    the row detector, its columns the detector compared with (as core.runs stores the agreement);
+    the row detector, its columns the detector compared with (as core.insight.runs stores the agreement);
     diverging=True for correlations (-1 to 1), else a share (0 to 1)."""
     names = [label_words.detector_label(n, lang) for n in matrix.index]
     others = [label_words.detector_label(n, lang) for n in matrix.columns]
@@ -264,7 +264,7 @@ RISK_BIN = 5  # points of the 0-100 risk score per histogram bar
 
 def risk_histogram(df: pd.DataFrame, lang: str, width: int = RISK_BIN) -> alt.Chart:
     """Enterprises per `width`-point bin of their risk score (risk_views.enterprise_risk), stacked by band,
-    with dashed rules at the band thresholds of core.risk.BANDS. Binned here: a few dozen bars
+    with dashed rules at the band thresholds of core.engine.risk.BANDS. Binned here: a few dozen bars
     reach the browser, not one row per enterprise."""
     from core.engine import risk
 
@@ -447,7 +447,7 @@ def review_curve(df: pd.DataFrame, lang: str, budget: int | None = None) -> alt.
 
 METHOD_COLOURS = {"listing": LIGHT, "block": DARK, "auction": "#f28e2b"}
 CLOSE_COLOUR = "#344054"
-# One colour per kind of alert (core.trading.KINDS), the same in the table, the network and both languages.
+# One colour per kind of alert (core.insight.trading.KINDS), the same in the table, the network and both languages.
 KIND_COLOURS = {
     "round_trip": "#e15759", "wash_group": "#f28e2b", "cycle": "#b07aa1", "off_market": "#4e79a7",
     "limit_pinned": "#76b7b2", "marking_close": "#59a14f", "deadline_concentration": "#edc948",
@@ -505,7 +505,7 @@ def _short(name: str, limit: int = 22) -> str:
 
 
 def alert_network(edges: pd.DataFrame, nodes: pd.DataFrame, lang: str) -> alt.LayerChart:
-    """core.trading.network: a line per seller -> buyer and kind (thicker for more tonnes), a dot
+    """core.insight.trading.network: a line per seller -> buyer and kind (thicker for more tonnes), a dot
     per account (sized by its tonnes on these lines, coloured by the kind of its best alert), on the
     deterministic layout the nodes carry (x, y); labels when the graph is small enough to read."""
     kinds = [k for k in KIND_COLOURS if k in set(edges["kind"]) | set(nodes["kind"])]

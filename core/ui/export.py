@@ -39,7 +39,7 @@ def build(page: Page, frames: dict[str, pd.DataFrame]) -> briefing.Briefing:
 
 
 def briefing_buttons(page: Page, **frames: pd.DataFrame) -> None:
-    """`frames`: figures (core.headline.headline), years, risk_years, enterprises, provinces,
+    """`frames`: figures (core.insight.headline.headline), years, risk_years, enterprises, provinces,
     agencies, market, as the Overview shows them."""
     """Two download buttons side by side, each building its file on click."""
     t = page.t

@@ -1,4 +1,4 @@
-"""The global filters in the sidebar, kept in the URL (core.filters holds the logic).
+"""The global filters in the sidebar, kept in the URL (core.contract.filters holds the logic).
 
 The URL is the truth: every run parses the filters from st.query_params, puts them
 into the widgets, and a widget change writes the new filters back to the URL (which

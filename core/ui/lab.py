@@ -1,7 +1,7 @@
 """The Anomaly Lab's Streamlit glue: the run form, a run with visible progress, and cached reads
 of stored runs (ranking, evaluation) keyed on small hashables (GUIDE 3).
 
-A run is persisted by core.runs under a hash of its inputs, so the page never caches runs
+A run is persisted by core.insight.runs under a hash of its inputs, so the page never caches runs
 itself: it looks the run up (one small query) and computes only on an explicit Run.
 """
 from __future__ import annotations
@@ -187,7 +187,7 @@ def run_with_progress(page: Page, config: runs.RunConfig) -> runs.Run | None:
 
 
 def step_label(message: str, lang: str) -> str:
-    """core.runs progress messages in words: features, rules, detector:<name>, risk, saving, stored, done."""
+    """core.insight.runs progress messages in words: features, rules, detector:<name>, risk, saving, stored, done."""
     if message.startswith("detector:"):
         name = message.split(":", 1)[1]
         if name == "ensemble":
@@ -306,7 +306,7 @@ def _flagged_table(run_id: str, bounds: tuple, scope_key, level: str, names: tup
 
 
 def evaluation(page: Page, run: runs.Run, budget: float, weights: dict[str, float]) -> evaluate.Evaluation | None:
-    """core.evaluate for the run, or None when the scope has no confirmed case labels."""
+    """core.insight.evaluate for the run, or None when the scope has no confirmed case labels."""
     return _evaluation(run.run_id, round(float(budget), 4), _weights_key(weights), run.config.scope.key,
                        page.db_path, page.data_version)
 

@@ -46,7 +46,7 @@ def _trades(trade_ids: tuple[str, ...], db_path: str, data_version: str) -> pd.D
 
 
 def alerts(page: Page) -> pd.DataFrame:
-    """Every alert of the view, highest score first (core.trading.scan), cached until the data changes."""
+    """Every alert of the view, highest score first (core.insight.trading.scan), cached until the data changes."""
     return _scan(page.scope.key, page.filters, page.db_path, page.data_version)
 
 

@@ -2,7 +2,7 @@
 
 It sets the page config, the language (from ?lang=, carried by every nav link),
 the custom navigation, the access scope, the database connection and the global
-filters (from the URL, core.filters), and hands the page a small frozen `Page`
+filters (from the URL, core.contract.filters), and hands the page a small frozen `Page`
 with everything it needs. Every link a page makes (`Page.link`) carries the
 language and the filters, so moving between pages keeps the view. Pages are registered as
 plain data in PAGES; classic `pages/` auto-discovery runs them (GUIDE 1: never

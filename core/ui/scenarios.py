@@ -105,7 +105,7 @@ def kind_picker(page: Page) -> str:
 
 
 def parameters(page: Page, kind: str) -> Scenario:
-    """The form of `kind`'s parameters; Recompute validates them (core.scenarios) and puts them on
+    """The form of `kind`'s parameters; Recompute validates them (core.insight.scenarios) and puts them on
     screen. Returns the scenario to show: the last accepted one, else the default."""
     shown = st.session_state.get(_SHOWN + kind)
     if not isinstance(shown, Scenario) or shown.kind != kind:
@@ -126,7 +126,7 @@ def parameters(page: Page, kind: str) -> Scenario:
 
 
 def suggested(page: Page, kind: str) -> Scenario:
-    """The scenario a kind opens with: core.scenarios.DEFAULTS; for unreliable intermediaries, the
+    """The scenario a kind opens with: core.insight.scenarios.DEFAULTS; for unreliable intermediaries, the
     lab whose clients are most often flagged (critical or high), so the page opens on a question the
     data raises rather than on an empty selection."""
     if kind != "unreliable_intermediaries":

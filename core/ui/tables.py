@@ -176,7 +176,7 @@ def wide(lang: str, *keys: str) -> dict:
 
 
 def ranked(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """core.runs.ranked (with names and reasons attached) for display, highest risk first."""
+    """core.insight.runs.ranked (with names and reasons attached) for display, highest risk first."""
     out = pd.DataFrame({
         "rank": range(1, len(df) + 1), "enterprise": df["name"], "province": _province(df, lang),
         "worst_year": df["year"].astype(int), "risk_score": df["risk_score"],
@@ -200,7 +200,7 @@ def _ranking_name(name: str, lang: str) -> str:
 
 
 def evaluation(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """core.evaluate's table: one row per ranking, its metrics as numbers in [0, 1]."""
+    """core.insight.evaluate's table: one row per ranking, its metrics as numbers in [0, 1]."""
     out = table.assign(ranking=table["ranking"].map(lambda n: _ranking_name(n, lang)))
     return out.rename(columns={c: i18n.t("col.precision_at", lang, k=c.split("@")[1]) if c.startswith("precision@")
                                else i18n.t(f"col.{c}", lang) for c in out.columns})
@@ -285,7 +285,7 @@ def _agency_col(key: str, lang: str) -> str:
     return i18n.t(f"agencies.col.{key}", lang)
 
 
-# Which columns of the ranking each kind shows: the signals that apply to it (core.agencies.SIGNAL_KINDS).
+# Which columns of the ranking each kind shows: the signals that apply to it (core.insight.agencies.SIGNAL_KINDS).
 AGENCY_RANKING_COLUMNS = {
     "consultant": ("score", "name", "signals", "clients", "flagged", "flagged_share", "lift", "q", "p", "pattern",
                    "copies", "province", "id"),
@@ -297,8 +297,8 @@ AGENCY_RANKING_COLUMNS = {
 
 
 def agency_ranking(df: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
-    """core.agencies.profile rows of one kind for the ranked table: numbers stay numbers (they sort);
-    the signals in words (core.agencies.explain)."""
+    """core.insight.agencies.profile rows of one kind for the ranked table: numbers stay numbers (they sort);
+    the signals in words (core.insight.agencies.explain)."""
     from core.contract import access
 
     names = access.province_names()
@@ -356,7 +356,7 @@ def _served(row, lang: str) -> str:
 
 
 def agency_clients(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
-    """core.agencies.clients for display: enterprise, link to the dossier, province, risk, band, the
+    """core.insight.agencies.clients for display: enterprise, link to the dossier, province, risk, band, the
     agency's signals that involve it, the period served and its months."""
     sep = i18n.t("sep.list", lang)
     out = pd.DataFrame({
@@ -423,7 +423,7 @@ def _emission_columns(df: pd.DataFrame, lang: str) -> dict:
 
 
 def scenario_provinces(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """core.scenarios Result.provinces as a display table: numbers stay numbers (they sort)."""
+    """core.insight.scenarios Result.provinces as a display table: numbers stay numbers (they sort)."""
     out = {_sc("province", lang): df[f"province_{lang}"]}
     if "emissions_after_t" in df:
         out[_sc("enterprises", lang)] = df["enterprises"].astype(int)
@@ -491,7 +491,7 @@ def scenario_prices(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def saved_scenarios(saved: list, lang: str, link, describe_filters) -> pd.DataFrame:
-    """core.scenarios.list_saved as a table: name, what-if, saved at, filters in words, link."""
+    """core.insight.scenarios.list_saved as a table: name, what-if, saved at, filters in words, link."""
     return pd.DataFrame({
         _sc("name", lang): [s.name for s in saved],
         _sc("kind", lang): [i18n.t(f"scenarios.kind.{s.scenario.kind}", lang) for s in saved],
@@ -557,7 +557,7 @@ def _names(values, sep: str) -> str:
 
 
 def market_alerts(df: pd.DataFrame, lang: str, explain, dossier_url) -> pd.DataFrame:
-    """core.trading.scan for display, in its order (highest score first): score and volume stay
+    """core.insight.trading.scan for display, in its order (highest score first): score and volume stay
     numbers so they sort; the parties (the holders of the accounts the alert is about: the
     enterprise's name for an entity account), the reason in words (`explain(row)`), a link to the
     dossier of the first enterprise the user may open (`dossier_url(row)`, None for none) and the id."""
@@ -595,7 +595,7 @@ def market_alert_columns(frame: pd.DataFrame, lang: str) -> dict:
 
 
 def market_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """core.trading.evidence_trades for display: id, time, method, volume, price, the prevailing close
+    """core.insight.trading.evidence_trades for display: id, time, method, volume, price, the prevailing close
     and the deviation from it (the figures first, they are what is read), seller and buyer."""
     price = lambda v: i18n.MISSING if pd.isna(v) else i18n.t("unit.price", lang, value=f"{v:,.2f}")  # noqa: E731
     out = pd.DataFrame({

@@ -277,7 +277,7 @@ def fmt_list(items, lang: str, sep: str = "list") -> str:
     return t(f"sep.{sep}", lang).join(items)
 
 
-# How each detection feature's value reads (core.features.MODEL_FEATURES): robust z, a relative
+# How each detection feature's value reads (core.engine.features.MODEL_FEATURES): robust z, a relative
 # deviation (shown in %), a difference in percentage points, or a share. Unknown features: plain.
 FEATURE_KIND = {
     "coal_rate_peer_z": "z", "intensity_peer_z": "z", "cc_peer_z": "z",

@@ -29,7 +29,7 @@ def open_overview(query: dict[str, str] | None = None) -> AppTest:
 
 
 def frames(path: Path, flt: Filters, lang: str) -> dict:
-    """What the page queries, straight from core.queries with the same filters."""
+    """What the page queries, straight from core.store with the same filters."""
     con = db.connect(path)
     try:
         f = flt.with_run(runs.latest_assessment(con).run_id)

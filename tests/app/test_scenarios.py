@@ -1,6 +1,6 @@
 """The what-if page (AppTest): each kind in both languages with its key elements, a recompute from
 the form, refused parameters, saving from the page, and a saved scenario reopened from its link
-(?scenario=<id>) with the figures core.scenarios computes for it."""
+(?scenario=<id>) with the figures core.insight.scenarios computes for it."""
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,5 @@
 """The global filters: URL round trip, validation, and that every filter narrows the page queries
-the way it says, with values bound as parameters (core.filters, core.queries risk views)."""
+the way it says, with values bound as parameters (core.contract.filters, core.store risk views)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""What-if scenarios (core.scenarios): the recomputed emissions and penalties against figures worked
+"""What-if scenarios (core.insight.scenarios): the recomputed emissions and penalties against figures worked
 out by hand on the tiny database, validation and injection, saving and reopening, the review curve,
 and on the assessed demo that distrusting one lab changes its clients only."""
 from __future__ import annotations
@@ -217,7 +217,7 @@ def test_injection_through_rule_ids_is_rejected_and_at_the_query_changes_nothing
             CarbonDefault(rule_ids=(bad,))
         with pytest.raises(ValueError, match="^severities"):
             ReviewBudget(severities={bad: "high"})
-    # below core.scenarios the values are bound: a crafted rule id matches no hit
+    # below core.insight.scenarios the values are bound: a crafted rule id matches no hit
     flt = NO_FILTERS.with_run(RUN)
     empty = whatif.scenario_carbon_default(con, NATIONAL, flt, rule_ids=())
     assert_frame_equal(whatif.scenario_carbon_default(con, NATIONAL, flt, rule_ids=tuple(INJECTIONS)), empty)

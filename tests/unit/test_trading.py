@@ -1,4 +1,4 @@
-"""Market surveillance (core.trading): the demo's planted trading patterns rank at the top of their
+"""Market surveillance (core.insight.trading): the demo's planted trading patterns rank at the top of their
 kind; a hand-built market triggers exactly the expected alerts with the expected evidence; the scope
 and the period decide what is shown; hostile filter values change nothing; the network layout is
 deterministic."""
