@@ -1,5 +1,6 @@
-# CarbonWatch: `make run` serves the app, `make test` runs the tests, `make e2e` the browser
-# journeys, `make bench` the benchmarks. All create .venv and install the exact pins on first use.
+# CarbonWatch: `make run` serves the app, `make test` runs the tests (`make test-all` with the slow
+# ones), `make e2e` the browser journeys, `make bench` the benchmarks. All create .venv and install
+# the exact pins on first use.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 export CARBONWATCH_CHROMIUM := $(CHROMIUM)
 BENCH_DIR ?= tests/bench/artifacts
 
-.PHONY: run test e2e bench chromium demo venv clean-db
+.PHONY: run test test-all e2e bench chromium demo venv clean-db
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CarbonWatch needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -33,9 +34,18 @@ run: $(VENV)/.installed $(DB)
 
 # Unit, AppTest and browser tests. The journeys run when Chromium is present and are skipped with
 # the reason otherwise; under CI (CI set) Chromium is installed first so that they always run.
+# Tests marked slow (national scale, the bench command: minutes each) run only under CI and in
+# `make test-all`; `make test` without CI leaves them out (-m "not slow").
+PYTEST := $(PY) -m pytest -q -rs -n 2 --dist loadgroup
+NOT_SLOW := $(if $(CI),,-m "not slow")
+
 test: $(VENV)/.installed
 	@if [ -n "$$CI" ]; then $(MAKE) --no-print-directory chromium; fi
-	CARBONWATCH_E2E=$${CI:+require} $(PY) -m pytest -q -rs -n 2 --dist loadgroup tests
+	CARBONWATCH_E2E=$${CI:+require} $(PYTEST) $(NOT_SLOW) tests
+
+# Everything, as CI runs it: the slow tests too, and the journeys must run (Chromium installed first).
+test-all: $(VENV)/.installed chromium
+	CARBONWATCH_E2E=require $(PYTEST) tests
 
 # Browser journeys only; they must run (Chromium is installed with apt when missing).
 # Screenshots: tests/e2e/artifacts/.

@@ -1,51 +1,123 @@
-"""Shared fixtures: a small demo database built once per session by the product's own
-generator and loader, and a tiny hand-built one whose numbers can be checked by hand."""
+"""Shared fixtures: a small demo database built once per run by the product's own generator and
+loader (once for all xdist workers, each of which gets its own copy), and a tiny hand-built one
+whose numbers can be checked by hand."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
+from filelock import FileLock
 
 from core.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# --- the xdist groups ----------------------------------------------------------------------------
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Give `--dist loadgroup` back its groups. pytest-xdist 3.8 passes a test's `xdist_group` to the
+    scheduler as a suffix of its node id, written to `item._nodeid`, which pytest 9.2 no longer reads
+    (its ids are structured, `item._id`): without this, grouped tests are silently dealt out one by one
+    (pytest-dev/pytest-xdist#1386), so the browser journeys started a server and a Chromium on each
+    worker and the bench tests ran the bench twice. A no-op once xdist writes the suffix itself."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
+        return
+    for item in items:
+        groups = {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                  for m in item.iter_markers("xdist_group")}
+        if not groups or "@" in item.nodeid.rpartition("]")[2]:
+            continue
+        nodeid = f"{item.nodeid}@{'_'.join(sorted(groups))}"
+        if hasattr(item, "_id"):
+            item._id = type(item._id).parse(nodeid)
+        else:
+            item._nodeid = nodeid
+
+
+# --- databases built once per run ------------------------------------------------------------------
+
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    """A demo database at scale 0.03 (about 70 enterprises), loaded through the loader; closed
-    afterwards so an AppTest process-wide connection can open it."""
+def built_once(tmp_path_factory, worker_id) -> Callable[[str, Callable[[Path], None]], Path]:
+    """`built_once(name, build)`: the folder that `build(folder)` fills, built once per test run and
+    shared by every xdist worker (the pytest-xdist recipe: a file lock in the run's common temporary
+    folder). Treat it as read-only: the product opens database files read-write, and DuckDB lets no
+    other process open a file that one process holds read-write, so each worker takes copies
+    (`private_copy`); copying is quick next to a build."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # pytest-<n>/, common to the run's workers (each has popen-gw<i>/ below it)
+    root = root / "built_once"
+    root.mkdir(parents=True, exist_ok=True)
+
+    def get(name: str, build: Callable[[Path], None]) -> Path:
+        done = root / name
+        with FileLock(str(root / f"{name}.lock")):
+            if not done.exists():
+                partial = root / f"{name}.partial"
+                shutil.rmtree(partial, ignore_errors=True)
+                partial.mkdir()
+                build(partial)
+                partial.rename(done)  # a build that raised leaves no folder behind: the next caller retries
+        return done
+
+    return get
+
+
+def _private_copy(src: Path, tmp_path_factory, name: str) -> Path:
+    dest = tmp_path_factory.mktemp(name) / Path(src).name
+    shutil.copyfile(src, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def private_copy(tmp_path_factory) -> Callable[[Path, str], Path]:
+    """`private_copy(src, name)`: this worker's own copy of a closed database file (in a new temporary
+    folder named after `name`), e.g. of one in a `built_once` folder."""
+    return lambda src, name: _private_copy(src, tmp_path_factory, name)
+
+
+def _build_demo(folder: Path) -> None:
     from core import demo
     from core.store import loader
 
-    folder = tmp_path_factory.mktemp("demo_files")
-    demo.write(folder, scale=0.03, seed=7)
-    path = tmp_path_factory.mktemp("demo_db") / "demo.duckdb"
-    con = db.connect(path)
+    demo.write(folder / "files", scale=0.03, seed=7)
+    con = db.connect(folder / "demo.duckdb")
     try:
-        loader.load_folder(con, folder, source="demo scale=0.03 seed=7")
+        loader.load_folder(con, folder / "files", source="demo scale=0.03 seed=7")
     finally:
         con.close()
-    return path
 
 
 @pytest.fixture(scope="session")
-def assessed_demo_db(demo_db, tmp_path_factory) -> Path:
+def demo_db(built_once, tmp_path_factory) -> Path:
+    """A demo database at scale 0.03 (about 70 enterprises), loaded through the loader; closed
+    afterwards so an AppTest process-wide connection can open it. Built once per run; each worker
+    has its own copy."""
+    return _private_copy(built_once("demo", _build_demo) / "demo.duckdb", tmp_path_factory, "demo_db")
+
+
+@pytest.fixture(scope="session")
+def assessed_demo_db(built_once, tmp_path_factory) -> Path:
     """A copy of the demo database with the default assessment stored, as `core.cli demo` leaves
-    it: the app's pages read stored runs. A copy, so engine tests keep an unassessed demo_db."""
-    import shutil
+    it: the app's pages read stored runs. A copy, so engine tests keep an unassessed demo_db. Built
+    once per run; each worker has its own copy."""
+    def build(folder: Path) -> None:
+        from core.insight import runs
 
-    from core.insight import runs
+        path = folder / "demo.duckdb"
+        shutil.copyfile(built_once("demo", _build_demo) / "demo.duckdb", path)
+        con = db.connect(path)
+        try:
+            runs.run(con)
+        finally:
+            con.close()
 
-    path = tmp_path_factory.mktemp("assessed_db") / "demo.duckdb"
-    shutil.copy(demo_db, path)
-    con = db.connect(path)
-    try:
-        runs.run(con)
-    finally:
-        con.close()
-    return path
+    return _private_copy(built_once("assessed", build) / "demo.duckdb", tmp_path_factory, "assessed_db")
 
 
 @pytest.fixture(scope="module")

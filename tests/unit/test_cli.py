@@ -29,13 +29,20 @@ def snapshot(path: Path) -> dict[str, list]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cli")
-    out, path = tmp / "files", tmp / "demo.duckdb"
+def _demo(folder: Path) -> None:
+    out, path = folder / "files", folder / "demo.duckdb"
     r = cli("demo", "--scale", "0.02", "--seed", "5", "--out", str(out), "--format", "csv", "--db", str(path))
     assert r.returncode == 0, r.stderr
-    return out, path, r.stdout
+    (folder / "stdout.txt").write_text(r.stdout, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built(built_once, private_copy):
+    """`core.cli demo`'s files, database and output: run once per test run for all xdist workers; the
+    files are shared (read them only), the database is this worker's own copy (the tests load into it)."""
+    shared = built_once("cli_demo", _demo)
+    stdout = (shared / "stdout.txt").read_text(encoding="utf-8")
+    return shared / "files", private_copy(shared / "demo.duckdb", "cli"), stdout
 
 
 def test_demo_writes_contract_files_and_loads_them_through_the_loader(built):

@@ -29,18 +29,32 @@ def build(tmp, scale, seed):
     return con
 
 
+def _build_small(folder):
+    """The scale-0.15 demo with the default run made and stored, as `core.cli demo` leaves it."""
+    con = build(folder, 0.15, 3)
+    try:
+        assert not runs.run(con).from_store
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("small"), 0.15, 3)
+def small(built_once, private_copy):
+    """The scale-0.15 demo and its default run: built once per test run for all xdist workers (the
+    run is the expensive part), this worker's own copy."""
+    con = db.connect(private_copy(built_once("engine_small", _build_small) / "demo.duckdb", "small"))
     yield con
     con.close()
 
 
 @pytest.fixture(scope="module")
 def small_run(small):
+    """The default run, made when `small` was built and served from the store here."""
     return runs.run(small)
 
 
+# The national demo (scale 1) takes about a minute to build and assess: its tests are slow (CI and
+# `make test-all` run them) and share one worker, so that it is built once.
 @pytest.fixture(scope="module")
 def national(tmp_path_factory):
     con = build(tmp_path_factory.mktemp("national"), 1.0, 2022)
@@ -183,6 +197,8 @@ def test_neighbour_methods_run_on_enterprise_aggregates(small):
 
 # ------------------------------------------------------------------ evaluation (issue 4, must show)
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("national")
 def test_national_ranking_meets_the_review_budget_targets(national):
     """At national scale a review of the top 5 % finds 95 % of all planted cases, and a review of the
     top 6 % finds 90 % of every pattern. The labelled share is 4.3 % since the market patterns
@@ -217,6 +233,8 @@ def test_rules_on_a_scope_where_nothing_matches(small):
     assert rules._per_year(empty, empty.period.notna(), {"lab_id": ("lab_id", "first")}).empty
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("national")
 def test_national_planted_trading_and_intermediaries_are_in_the_top_ten_of_their_views(national):
     """Issue 6 at national scale: every planted trading pattern is among the top 10 alerts of its
     kind (core.trading), and every planted intermediary among the top 10 of its kind (core.agencies)."""
