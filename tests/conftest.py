@@ -4,6 +4,7 @@ whose numbers can be checked by hand."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -42,14 +43,14 @@ def pytest_collection_modifyitems(config, items):
 # --- databases built once per run ------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def built_once(tmp_path_factory, worker_id) -> Callable[[str, Callable[[Path], None]], Path]:
+def built_once(tmp_path_factory) -> Callable[[str, Callable[[Path], None]], Path]:
     """`built_once(name, build)`: the folder that `build(folder)` fills, built once per test run and
     shared by every xdist worker (the pytest-xdist recipe: a file lock in the run's common temporary
     folder). Treat it as read-only: the product opens database files read-write, and DuckDB lets no
     other process open a file that one process holds read-write, so each worker takes copies
     (`private_copy`); copying is quick next to a build."""
     root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # xdist's worker_id, also without the plugin (-p no:xdist)
         root = root.parent  # pytest-<n>/, common to the run's workers (each has popen-gw<i>/ below it)
     root = root / "built_once"
     root.mkdir(parents=True, exist_ok=True)
