@@ -77,14 +77,19 @@ def profile(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """One row per consultant, lab and verifier serving enterprises in the scope and filters in the
     period (PROFILE_COLUMNS), highest score first within each kind. Flags refer to flt.run_id; without
     a run nothing is flagged and only the signatures count."""
-    return profile_from(intermediaries.agency_clients(con, scope, flt), intermediaries.agency_busiest_dates(con, scope, flt),
-                        intermediaries.agency_patterns(con, scope, flt))
+    return profile_from_summary(intermediaries.agency_summary(con, scope, flt),
+                                intermediaries.agency_patterns(con, scope, flt))
 
 
 def profile_from(clients_: pd.DataFrame, busiest: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
     """The profile from the rows of intermediaries.agency_clients, agency_busiest_dates and agency_patterns."""
+    return profile_from_summary(summary_from(clients_, busiest), patterns)
+
+
+def summary_from(clients_: pd.DataFrame, busiest: pd.DataFrame) -> pd.DataFrame:
+    """intermediaries.agency_summary counted from the rows of agency_clients and agency_busiest_dates."""
     if clients_.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROFILE_COLUMNS})
+        return clients_.iloc[0:0]
     c = clients_.assign(copy=clients_["copied_months"] > 0, batch=clients_["batch_years"] > 0,
                         run=clients_["run_reports"] > 0)
     g = c.groupby(["kind", "agency_id"], sort=False)
@@ -95,8 +100,14 @@ def profile_from(clients_: pd.DataFrame, busiest: pd.DataFrame, patterns: pd.Dat
                 run_reports=("run_reports", "sum"), flagged_years=("flagged_years", "sum"),
                 passed_flagged_years=("passed_flagged_years", "sum"),
                 understated_passes=("understated_passes", "sum")).reset_index()
-    out = out.merge(busiest, on="agency_id", how="left")  # labs only
-    out = out.merge(best_patterns(patterns), on=["kind", "agency_id"], how="left")
+    return out.merge(busiest, on="agency_id", how="left")  # labs only
+
+
+def profile_from_summary(summary: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
+    """The profile from the rows of intermediaries.agency_summary and agency_patterns."""
+    if summary.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROFILE_COLUMNS})
+    out = summary.merge(best_patterns(patterns), on=["kind", "agency_id"], how="left")
     out["pattern_clients"] = out["pattern_clients"].fillna(0).astype(int)
     out["pattern_q"] = out.groupby("kind")["pattern_p"].transform(lambda p: bh_q(p.fillna(1.0)))
     out["name"] = out["name"].fillna(out["agency_id"])

@@ -173,6 +173,29 @@ def _agency_years(scope: Scope, flt: Filters) -> tuple[str, list]:
     )
 
 
+def _client_years(scope: Scope, flt: Filters) -> tuple[str, list]:
+    """The CTEs of `_agency_years`, `rc` (risk_years), `yb` (each enterprise-year's band in the run
+    flt.run_id) and `base`: what agency_clients and agency_summary count a client-year with."""
+    cte, params = _agency_years(scope, flt)
+    rc, rparams = risk_years(flt)
+    ywhere, yparams = year_where(flt, "c.year")
+    score = score_sql("c")
+    return (
+        f"""{cte}, {rc},
+        yb AS (SELECT c.enterprise_id, c.year, {band_sql(score)} AS band
+               FROM risk_components c JOIN se USING (enterprise_id) WHERE c.run_id = ? AND {ywhere}),
+        {_VIEW_BASE}""",
+        [*params, *rparams, flt.run_id, *yparams],
+    )
+
+
+# The clients agency_clients and agency_summary count (`cl`: one row per agency and client): those in
+# the scope with a province on the register, with the agency's register entry and the client's risk.
+_CLIENT_JOINS = """JOIN se USING (enterprise_id) JOIN enterprises e USING (enterprise_id)
+        JOIN provinces pr ON pr.code = se.province_code
+        LEFT JOIN agencies a ON a.agency_id = cl.agency_id LEFT JOIN rc USING (enterprise_id) CROSS JOIN base"""
+
+
 @page_query("scoped")
 def agency_client_years(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """One row per agency and client-year in the scope, filters and period: kind, agency_id,
@@ -202,16 +225,10 @@ def agency_clients(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str 
     flagged), view_enterprises. Clients outside the scope never appear, so neither does an agency
     that serves none in it. The lists are Arrow lists (db.fetch_df arrow_lists): 11k rows of three
     lists each pickle in 3 ms for the page cache instead of 200 ms."""
-    cte, params = _agency_years(scope, flt)
-    rc, rparams = risk_years(flt)
-    ywhere, yparams = year_where(flt, "c.year")
-    score = score_sql("c")
+    cte, params = _client_years(scope, flt)
     n = scoring.BATCH_MIN_MONTHS
     sql = f"""
-        {cte}, {rc},
-        yb AS (SELECT c.enterprise_id, c.year, {band_sql(score)} AS band
-               FROM risk_components c JOIN se USING (enterprise_id) WHERE c.run_id = ? AND {ywhere}),
-        {_VIEW_BASE},
+        {cte},
         cl AS (SELECT ay.kind, ay.agency_id, ay.enterprise_id,
                       list(ay.year ORDER BY ay.year) AS years, min(ay.first_period) AS first_period,
                       max(ay.last_period) AS last_period, sum(ay.months)::BIGINT AS months,
@@ -236,11 +253,51 @@ def agency_clients(con, scope: Scope, flt: Filters = NO_FILTERS, agency_id: str 
                cl.enterprise_id, e.name, se.province_code, pr.name_zh AS province_zh, pr.name_en AS province_en,
                rc.risk_score, rc.band, rc.risk_year, coalesce(rc.band IN {_FLAGGED_BANDS}, FALSE) AS flagged,
                cl.* EXCLUDE (kind, agency_id, enterprise_id), base.base_rate, base.view_enterprises
-        FROM cl JOIN se USING (enterprise_id) JOIN enterprises e USING (enterprise_id)
-        JOIN provinces pr ON pr.code = se.province_code
-        LEFT JOIN agencies a ON a.agency_id = cl.agency_id LEFT JOIN rc USING (enterprise_id) CROSS JOIN base
+        FROM cl {_CLIENT_JOINS}
         ORDER BY cl.kind, cl.agency_id, rc.risk_score DESC NULLS LAST, cl.enterprise_id"""
-    return fetch_df(con, sql, [*params, *rparams, flt.run_id, *yparams, agency_id, agency_id], arrow_lists=True)
+    return fetch_df(con, sql, [*params, agency_id, agency_id], arrow_lists=True)
+
+
+@page_query("scoped")
+def agency_summary(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
+    """One row per consultant, lab and verifier with a client in the scope, filters and period (the
+    clients of agency_clients): kind, agency_id, name, province (the agency's own; NULL for an agency
+    missing from the register), clients, flagged_clients, base_rate, copy_clients (clients with a
+    copied month), batch_clients (clients with a year of at least scoring.BATCH_MIN_MONTHS months on
+    one test date), max_batch_months, run_clients (clients with run_reports), run_reports,
+    flagged_years, passed_flagged_years, understated_passes (sums over its clients), and for a lab
+    the busiest test date of agency_busiest_dates (max_same_test_date, busiest_date, busiest_clients;
+    NULL otherwise). The counts core.insight.agencies.profile ranks, in one statement: the three
+    queries it was built from recomputed the plant-months each, and 11k client rows were shipped to
+    be counted in pandas."""
+    cte, params = _client_years(scope, flt)
+    n = scoring.BATCH_MIN_MONTHS
+    sql = f"""
+        {cte}, {_BUSIEST},
+        cl AS (SELECT ay.kind, ay.agency_id, ay.enterprise_id, sum(ay.copied_months) > 0 AS copy,
+                      max(ay.batch_months) AS batch_months,
+                      coalesce(sum(ay.consecutive_reports) FILTER (WHERE ay.consecutive_reports >= {n}), 0)::BIGINT
+                          AS run_reports,
+                      count(*) FILTER (WHERE yb.band IN {_FLAGGED_BANDS}) AS flagged_years,
+                      count(*) FILTER (WHERE yb.band IN {_FLAGGED_BANDS} AND ay.passed) AS passed_flagged_years,
+                      count(*) FILTER (WHERE ay.understated) AS understated_passes
+               FROM ay LEFT JOIN yb USING (enterprise_id, year)
+               GROUP BY ALL),
+        ag AS (SELECT cl.kind, cl.agency_id, any_value(a.name) AS name, any_value(a.province_code) AS province,
+                      count(*) AS clients, count(*) FILTER (WHERE rc.band IN {_FLAGGED_BANDS}) AS flagged_clients,
+                      any_value(base.base_rate) AS base_rate, count(*) FILTER (WHERE cl.copy) AS copy_clients,
+                      count(*) FILTER (WHERE cl.batch_months >= {n}) AS batch_clients,
+                      max(cl.batch_months) AS max_batch_months,
+                      count(*) FILTER (WHERE cl.run_reports > 0) AS run_clients,
+                      sum(cl.run_reports)::BIGINT AS run_reports, sum(cl.flagged_years)::BIGINT AS flagged_years,
+                      sum(cl.passed_flagged_years)::BIGINT AS passed_flagged_years,
+                      sum(cl.understated_passes)::BIGINT AS understated_passes
+               FROM cl {_CLIENT_JOINS}
+               GROUP BY cl.kind, cl.agency_id)
+        SELECT ag.*, busiest.* EXCLUDE (agency_id)
+        FROM ag LEFT JOIN busiest USING (agency_id)  -- by id alone, as the profile always joined it
+        ORDER BY ag.kind, ag.agency_id"""
+    return fetch_df(con, sql, params)
 
 
 @page_query("scoped")
@@ -304,14 +361,15 @@ def agency_busiest_dates(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.Dat
     max_same_test_date (client-months tested that day), busiest_date, busiest_clients (distinct
     clients among them)."""
     links, params = _agency_links(scope, flt)
-    sql = f"""
-        {links},
-        d AS (SELECT lab_id AS agency_id, test_date, count(*) AS n, count(DISTINCT enterprise_id) AS k FROM pm
-              WHERE lab_id IS NOT NULL AND test_date IS NOT NULL GROUP BY ALL)
-        SELECT agency_id, n AS max_same_test_date, test_date AS busiest_date, k AS busiest_clients
-        FROM d QUALIFY row_number() OVER (PARTITION BY agency_id ORDER BY n DESC, k DESC, test_date) = 1
-        ORDER BY agency_id"""
-    return fetch_df(con, sql, params)
+    return fetch_df(con, f"{links}, {_BUSIEST} SELECT * FROM busiest ORDER BY agency_id", params)
+
+
+# CTE `busiest` (needs `pm`): per lab, its test date carrying most client-months (agency_busiest_dates).
+_BUSIEST = """busiest AS (
+    SELECT agency_id, n AS max_same_test_date, test_date AS busiest_date, k AS busiest_clients
+    FROM (SELECT lab_id AS agency_id, test_date, count(*) AS n, count(DISTINCT enterprise_id) AS k FROM pm
+          WHERE lab_id IS NOT NULL AND test_date IS NOT NULL GROUP BY ALL)
+    QUALIFY row_number() OVER (PARTITION BY agency_id ORDER BY n DESC, k DESC, test_date) = 1)"""
 
 
 def run_flagged_years(con, scope: Scope, run_id: str) -> pd.DataFrame:
@@ -330,4 +388,5 @@ def run_flagged_years(con, scope: Scope, run_id: str) -> pd.DataFrame:
     return fetch_df(con, sql, [*params, run_id])
 
 
-AGENCY_QUERIES = (agency_client_years, agency_clients, agency_patterns, agency_test_dates, agency_busiest_dates)
+AGENCY_QUERIES = (agency_client_years, agency_clients, agency_summary, agency_patterns, agency_test_dates,
+                  agency_busiest_dates)

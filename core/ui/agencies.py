@@ -39,8 +39,8 @@ def profile(page: Page) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _profile(scope_key, flt: Filters, db_path: str, data_version: str, *, _page: Page) -> pd.DataFrame:
-    return agencies.profile_from(_page.query(intermediaries.agency_clients), _page.query(intermediaries.agency_busiest_dates),
-                                 _page.query(intermediaries.agency_patterns))
+    return agencies.profile_from_summary(_page.query(intermediaries.agency_summary),
+                                         _page.query(intermediaries.agency_patterns))
 
 
 # --- which agency --------------------------------------------------------------------------------

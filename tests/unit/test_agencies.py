@@ -102,6 +102,23 @@ def test_flag_rates_agree_with_the_overview(con, flt, profile):
     assert rates.base_rate.iloc[0] == pytest.approx(mine.base_rate.iloc[0])
 
 
+@pytest.mark.parametrize("view", ["national", "filtered"])
+def test_the_summary_counts_what_the_client_rows_count(con, flt, view):
+    """agency_summary (one statement: what the page ranks) gives the counts that summary_from takes in
+    pandas from agency_clients and agency_busiest_dates, to the dtype, so the profile is the same."""
+    if view == "filtered":
+        flt = Filters(provinces=("37",), period_from=dt.date(2024, 1, 1)).with_run(flt.run_id)
+    rows = intermediaries.agency_clients(con, NATIONAL, flt)
+    mine = agencies.summary_from(rows, intermediaries.agency_busiest_dates(con, NATIONAL, flt))
+    summary = intermediaries.agency_summary(con, NATIONAL, flt)
+    assert len(summary) > 0
+    pd.testing.assert_frame_equal(summary, mine.sort_values(["kind", "agency_id"]).reset_index(drop=True))
+    patterns = intermediaries.agency_patterns(con, NATIONAL, flt)
+    pd.testing.assert_frame_equal(agencies.profile_from_summary(summary, patterns),
+                                  agencies.profile_from(rows, intermediaries.agency_busiest_dates(con, NATIONAL, flt),
+                                                        patterns))
+
+
 def test_tail_p_is_a_probability_and_tiny_when_every_client_is_flagged():
     assert agencies.tail_p([10], [10], [0.05])[0] < 1e-12
     assert agencies.tail_p([0], [10], [0.05])[0] == 1.0
