@@ -73,7 +73,7 @@ _VIEW_BASE = f"""base AS (
 
 def _agency_links(scope: Scope, flt: Filters) -> tuple[str, list]:
     """CTEs `se`, `su`, `pm` (plant-months of measured coal in the period: one lab report each, with
-    its report series, sequence number and fingerprint), `ver` (the period's verifications) and
+    its lab, test date, report number and results), `ver` (the period's verifications) and
     `link`: kind, agency_id, enterprise_id, year, period (NULL for a verifier, which serves a year):
     who served whom. A lab serves the months it tested, a consultant the months its client
     deposited, a verifier the years it verified. Only the columns needed are read: at 10x national
@@ -88,10 +88,9 @@ def _agency_links(scope: Scope, flt: Filters) -> tuple[str, list]:
         pu AS (SELECT su.enterprise_id, m.period, min(m.unit_id) AS unit_id
                FROM monthly_reports m JOIN su USING (unit_id)
                WHERE m.fuel_type = 'coal' AND m.carbon_content_source = 'measured' AND {pwhere} GROUP BY ALL),
-        pm AS (SELECT pu.enterprise_id, m.period, year(m.period) AS year, m.lab_id, m.test_date, m.report_date,
-                      m.lab_report_no, regexp_replace(m.lab_report_no, '\\d+$', '') AS series,
-                      TRY_CAST(regexp_extract(m.lab_report_no, '(\\d+)$', 1) AS BIGINT) AS seq,
-                      {AGENCY_FINGERPRINT} AS fp
+        pm AS (SELECT pu.enterprise_id, m.period, year(m.period) AS year, m.lab_id, m.test_date, m.lab_report_no,
+                      m.ncv, m.carbon_content, m.carbon_ar_pct, m.total_moisture_pct, m.moisture_ad_pct,
+                      m.hydrogen_pct, m.sulfur_pct
                FROM pu JOIN monthly_reports m USING (unit_id, period)),
         ver AS (SELECT v.enterprise_id, v.year, v.verifier_id, v.conclusion, v.reported_t, v.verified_t
                 FROM verifications v JOIN se USING (enterprise_id)
@@ -117,14 +116,22 @@ def _agency_years(scope: Scope, flt: Filters) -> tuple[str, list]:
     gap = scoring.VERIFICATION_GAP
     return (
         f"""{links},
+        -- each report's series, number and fingerprint, computed once on the plant-months (inside `pm`
+        -- DuckDB computed them for all 433k unit-months before the join, and again for each use)
+        pe AS MATERIALIZED (
+            SELECT enterprise_id, period, year, lab_id, test_date, regexp_replace(lab_report_no, '\\d+$', '') AS series,
+                   TRY_CAST(regexp_extract(lab_report_no, '(\\d+)$', 1) AS BIGINT) AS seq, {AGENCY_FINGERPRINT} AS fp
+            FROM pm),
         -- deposits of every unit (not only the filtered ones): what the annual report should add up to
         dep AS (SELECT u.enterprise_id, year(m.period) AS year, sum({EMISSIONS_T}) AS computed_t
                 FROM monthly_reports m JOIN units u USING (unit_id)
                 WHERE u.enterprise_id IN (SELECT enterprise_id FROM ver) GROUP BY ALL),
         -- identical full lab results at two clients of one agency, in months that agency covers
-        -- (only fingerprints that two plants share can be copies: a small set, checked first)
-        dup AS (SELECT fp FROM pm WHERE fp IS NOT NULL GROUP BY fp HAVING min(enterprise_id) < max(enterprise_id)),
-        pd AS (SELECT * FROM pm SEMI JOIN dup USING (fp)),
+        -- (only fingerprints that two plants share can be copies: a small set, checked first; nearly
+        -- every fingerprint is unique, so the repeated ones are picked out before plants are compared)
+        dup AS (SELECT fp FROM pe WHERE fp IN (SELECT fp FROM pe WHERE fp IS NOT NULL GROUP BY fp HAVING count(*) > 1)
+                GROUP BY fp HAVING min(enterprise_id) < max(enterprise_id)),
+        pd AS (SELECT * FROM pe SEMI JOIN dup USING (fp)),
         pa AS (SELECT l.kind, l.agency_id, l.enterprise_id, l.year, pd.period, pd.fp
                FROM link l JOIN pd USING (enterprise_id, period)
                UNION ALL  -- a verifier covers its client's whole year
@@ -138,16 +145,15 @@ def _agency_years(scope: Scope, flt: Filters) -> tuple[str, list]:
         -- one test date carrying many of a client's months: a batch presented as monthly tests
         bt AS (SELECT 'lab' AS kind, agency_id, enterprise_id, year, max(n) AS batch_months,
                       arg_max(test_date, n) AS batch_date
-               FROM (SELECT lab_id AS agency_id, enterprise_id, year, test_date, count(*) AS n FROM pm
+               FROM (SELECT lab_id AS agency_id, enterprise_id, year, test_date, count(*) AS n FROM pe
                      WHERE lab_id IS NOT NULL AND test_date IS NOT NULL GROUP BY ALL)
                GROUP BY ALL),
-        -- report numbers running on from the client's previous month in the same series
-        sq AS (SELECT lab_id AS agency_id, enterprise_id, year, period, seq,
-                      lag(seq) OVER w AS prev_seq, lag(period) OVER w AS prev_period
-               FROM pm WHERE lab_id IS NOT NULL AND seq IS NOT NULL
-               WINDOW w AS (PARTITION BY enterprise_id, lab_id, series ORDER BY period)),
-        cn AS (SELECT 'lab' AS kind, agency_id, enterprise_id, year, count(*) AS consecutive_reports FROM sq
-               WHERE seq = prev_seq + 1 AND date_diff('month', prev_period, period) = 1 GROUP BY ALL),
+        -- report numbers running on from the client's previous month in the same lab and series (a plant
+        -- has one report a month: the previous month's is the one right before it in that series if any)
+        cn AS (SELECT 'lab' AS kind, a.lab_id AS agency_id, a.enterprise_id, a.year, count(*) AS consecutive_reports
+               FROM pe a JOIN pe b ON b.enterprise_id = a.enterprise_id AND b.period = a.period - INTERVAL 1 MONTH
+               WHERE b.lab_id = a.lab_id AND b.series = a.series AND a.seq = b.seq + 1
+               GROUP BY ALL),
         -- passed although the figure the verifier confirmed is far below the monthly deposits
         vy AS (SELECT 'verifier' AS kind, ver.verifier_id AS agency_id, ver.enterprise_id, ver.year,
                       ver.conclusion = 'pass' AS passed,
