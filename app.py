@@ -33,8 +33,10 @@ if page.run_id is None:
 # --- in brief: the summary, the headline figures, the export ------------------------------------
 with st.container(key="summary"):
     st.markdown(f"**{t('overview.summary')}** · "
-                + headline_words.summary(enterprises, provinces, agencies, risk_years, year, lang))
-figures = headline_words.headline(years, risk_years, measured, deposits, market, lang)
+                + page.derive(headline_words.summary, risk_views.enterprise_risk, risk_views.risk_by_province,
+                              intermediaries.agency_flag_rates, risk_views.risk_by_year, year=year))
+figures = page.derive(headline_words.headline, overview.emissions_by_year, risk_views.risk_by_year,
+                      overview.measured_share_by_year, overview.deposit_timeliness_by_year, surveillance.market_by_month)
 helps = [t("headline.flagged.help", run=page.run_id or "—"), None, t("headline.emissions.help"),
          t("metric.measured.help"), t("metric.on_time.help"), t("headline.price.help")]
 cells = [c for _ in range(2) for c in st.columns(3)]

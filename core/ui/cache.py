@@ -1,5 +1,5 @@
 """The one public cache of the ui: the process's database connection, page-query results and
-chart specs per view, and the current assessment's id, all keyed by small hashable values (a
+what is derived from them per view (chart specs, written summaries), and the current assessment's id, all keyed by small hashable values (a
 function's qualified name, the scope key, the frozen filters, the data version; GUIDE 3).
 Page (core/ui/page.py) and the page glue modules read through it; a load or a model run clears it."""
 from __future__ import annotations
@@ -24,7 +24,7 @@ def assessment_changed() -> None:
 def clear() -> None:
     """After a load: drop every cached result (the data version changes too; this frees memory)."""
     _query.clear()
-    spec.clear()
+    derived.clear()
     assessment_id.clear()
 
 
@@ -44,12 +44,15 @@ def qualname(fn: Callable) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def spec(name: str, query_names: tuple[str, ...], query_params: tuple, options: tuple, lang: str,
-                 scope_key, flt: Filters, db_path: str, data_version: str, *, _page,
-                 _build: Callable, _queries: tuple[Callable, ...]) -> dict:
+@st.cache_data(show_spinner=False, max_entries=512)
+def derived(name: str, query_names: tuple[str, ...], query_params: tuple, options: tuple, lang: str,
+            scope_key, flt: Filters, db_path: str, data_version: str, *, _page,
+            _build: Callable, _queries: tuple[Callable, ...]):
+    """`_build(*frames, lang=lang, **options)` on the page queries' frames, once per view and
+    language: chart specs, the written summary, display tables. `name` (the builder's qualified
+    name) and the view key the cache; `_build`, `_queries` and `_page` are not hashed."""
     frames = [_page.query(q, **dict(query_params)) for q in _queries]
-    return _build(*frames, lang, **dict(options)).to_dict()
+    return _build(*frames, lang=lang, **dict(options))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

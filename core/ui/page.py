@@ -79,14 +79,21 @@ class Page:
         return page_url(path) + "?" + urlencode(self.link(**extra))
 
     def spec(self, build: Callable, *queries: Callable, query_params: dict | None = None, **options) -> dict:
-        """A chart's Vega-Lite spec: `build(*frames, lang, **options)` on the page queries' frames
-        (each run with `query_params`), an Altair chart builder of core.ui.charts, built once per
-        view and language. Building an Altair chart validates it against the schema (10-100 ms
-        each); a rerun must not pay that again. `query_params` and `options` must be hashable."""
-        return cache.spec(f"{build.__module__}.{build.__qualname__}", tuple(cache.qualname(q) for q in queries),
-                            cache.params_key(query_params or {}), cache.params_key(options), self.lang,
-                            self.scope.key, self.filters, self.db_path, self.data_version,
-                            _page=self, _build=build, _queries=queries)
+        """A chart's Vega-Lite spec: `build(*frames, lang=..., **options)`, an Altair chart builder
+        of core.ui.charts, through `derive`. Building an Altair chart validates it against the
+        schema (10-100 ms each); a rerun must not pay that again."""
+        return self.derive(_ChartSpec(build), *queries, query_params=query_params, **options)
+
+    def derive(self, build: Callable, *queries: Callable, query_params: dict | None = None, **options):
+        """`build(*frames, lang=..., **options)` on the frames of the page queries `queries` (each
+        run with `query_params`), computed once per view, language and data version and then
+        served from the cache: anything a page derives from query results alone (a chart spec,
+        the written summary, the headline figures). `query_params` and `options` must be
+        hashable; the result must be picklable."""
+        return cache.derived(cache.qualname(build), tuple(cache.qualname(q) for q in queries),
+                             cache.params_key(query_params or {}), cache.params_key(options), self.lang,
+                             self.scope.key, self.filters, self.db_path, self.data_version,
+                             _page=self, _build=build, _queries=queries)
 
     def key(self, name: str, *identity) -> str:
         """A widget key that changes with the data, scope and filters (and `identity`), so a
@@ -208,3 +215,15 @@ def _stop_with(body: str, title: str | None = None) -> None:
 
 
 # --- database and cached queries -----------------------------------------------------------
+
+
+class _ChartSpec:
+    """An Altair chart builder as a builder of its Vega-Lite dict (what the cache can keep),
+    named after the builder so that the cache key tells charts apart."""
+
+    def __init__(self, build: Callable):
+        self.build = build
+        self.__module__, self.__qualname__ = build.__module__, f"{build.__qualname__}.to_dict"
+
+    def __call__(self, *frames, lang: str, **options) -> dict:
+        return self.build(*frames, lang, **options).to_dict()

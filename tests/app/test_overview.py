@@ -162,3 +162,34 @@ def test_exported_briefing_matches_the_screen(app_db, lang):
     values = [row[1] for row in headline_sheet.iter_rows(min_row=3, values_only=True) if row[0] is not None]
     assert [headline_words.fmt_value(v, k, lang) for v, k in zip(values, head["kind"])] == \
         [m.value for m in at.metric]
+
+
+def test_a_rerun_takes_the_summary_and_the_figures_from_the_cache(app_db, monkeypatch):
+    """What the page derives from query results alone (Page.derive) is computed once per view."""
+    import functools
+
+    from core.ui import cache
+
+    calls = {"summary": 0, "headline": 0}
+
+    def counted(name):
+        original = getattr(headline_words, name)
+
+        @functools.wraps(original)
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+        return wrapper
+
+    for name in calls:
+        monkeypatch.setattr(headline_words, name, counted(name))
+    cache.clear()
+    at = open_overview({"lang": "en"})
+    assert not at.exception, at.exception
+    summary = at.get("markdown")[0].value if at.get("markdown") else None
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == {"summary": 1, "headline": 1}
+    assert (at.get("markdown")[0].value if at.get("markdown") else None) == summary
+    open_overview({"lang": "zh"})  # another language is another view
+    assert calls == {"summary": 2, "headline": 2}
