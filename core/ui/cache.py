@@ -69,11 +69,16 @@ def query(name: str, scope_key: tuple[str, ...] | None, flt: Filters, params: tu
     The key Streamlit hashes is one string, the repr of all six (Filters is a frozen dataclass whose
     repr names every field): hashing the Filters object itself took 0.3 ms a call, a string 0.03 ms,
     and a page makes a dozen calls a run (the bench's small queries paid it twice per miss)."""
-    return _query(repr((name, scope_key, flt, params, db_path, data_version)), _scope_key=scope_key, _flt=flt,
-                  _params=params, _db_path=db_path, _fn=_fn)
+    frame = _query(repr((name, scope_key, flt, params, db_path, data_version)), _scope_key=scope_key, _flt=flt,
+                   _params=params, _db_path=db_path, _fn=_fn)
+    # The cached frame itself is shared by every session; each caller gets a shallow copy, which
+    # under pandas 3's copy-on-write copies data only when the caller writes to it, so no page can
+    # change what another reads. (st.cache_data would unpickle a deep copy on every read: 8 % of a
+    # warm Overview run, py-spy.)
+    return frame.copy(deep=False)
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
+@st.cache_resource(show_spinner=False, max_entries=1024)
 def _query(key: str, *, _scope_key: tuple[str, ...] | None, _flt: Filters, _params: tuple, _db_path: str,
            _fn: Callable) -> pd.DataFrame:
     con = connection(_db_path)

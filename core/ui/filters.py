@@ -32,7 +32,7 @@ def sidebar(page, page_params: tuple[str, ...]) -> Filters:
         flt = Filters(**{**_fields(flt), "provinces": tuple(p for p in flt.provinces if p not in outside)})
     flt = flt.with_run(page.run_id)
 
-    choices = page.query(overview.filter_choices)
+    choices = page.derive(_choice_lists, overview.filter_choices)
     box = st.sidebar.expander(i18n.t("filters.title", lang) + _count(flt, lang), expanded=not flt.is_empty(),
                               icon=":material/filter_alt:")
     for p in problems:
@@ -57,28 +57,28 @@ def _count(flt: Filters, lang: str) -> str:
     return f" ({n})" if n else ""
 
 
-def _months(choices: pd.DataFrame) -> list[str]:
-    return choices.loc[choices.kind == "period", "id"].tolist()
+def _choice_lists(choices: pd.DataFrame, lang: str) -> dict:
+    """The filter_choices rows by kind, once per data version (Page.derive): months, the largest
+    capacity, and id -> name for the groups and intermediaries."""
+    by_kind = {kind: rows for kind, rows in choices.groupby("kind", sort=False)}
+    empty = choices.iloc[0:0]
+    cap = by_kind.get("capacity", empty)["id"]
+    out = {"period": by_kind.get("period", empty)["id"].tolist(),
+           "capacity": float(cap.iloc[0]) if len(cap) and pd.notna(cap.iloc[0]) else 1000.0}
+    for kind in ("group", "consultant", "lab", "verifier"):
+        rows = by_kind.get(kind, empty)
+        out[kind] = dict(zip(rows["id"], rows["name"]))
+    return out
 
 
-def _options(choices: pd.DataFrame, kind: str) -> dict[str, str]:
-    rows = choices[choices.kind == kind]
-    return dict(zip(rows["id"], rows["name"]))
-
-
-def _capacity_max(choices: pd.DataFrame) -> float:
-    cap = choices.loc[choices.kind == "capacity", "id"]
-    return float(cap.iloc[0]) if len(cap) and pd.notna(cap.iloc[0]) else 1000.0
-
-
-def _sync_widgets(flt: Filters, choices: pd.DataFrame) -> None:
+def _sync_widgets(flt: Filters, choices: dict) -> None:
     """Put the URL's filters into the widgets (a link or the back button may have changed them)."""
-    months = _months(choices)
+    months = choices["period"]
     if months:
         lo = flt.to_query().get("from", months[0])
         hi = flt.to_query().get("to", months[-1])
         st.session_state[_KEY + "period"] = (_clamp(lo, months), _clamp(hi, months))
-    cap_max = _capacity_max(choices)
+    cap_max = choices["capacity"]
     st.session_state[_KEY + "capacity"] = (min(flt.capacity_min or 0.0, cap_max),
                                            min(flt.capacity_max if flt.capacity_max is not None else cap_max, cap_max))
     for f in LIST_FIELDS:
@@ -89,10 +89,10 @@ def _clamp(month: str, months: list[str]) -> str:
     return min(max(month, months[0]), months[-1])
 
 
-def _widgets(box, page, choices: pd.DataFrame, page_params: tuple[str, ...]) -> None:
+def _widgets(box, page, choices: dict, page_params: tuple[str, ...]) -> None:
     lang, t = page.lang, page.t
     on_change = dict(on_change=_write_url, args=(choices, page_params))
-    months = _months(choices)
+    months = choices["period"]
     if len(months) > 1:
         # value= makes it a range slider: with the range in session state only, Streamlit 1.67 reads
         # the two ends sent back on the next rerun as one month and fires on_change with a string
@@ -103,11 +103,11 @@ def _widgets(box, page, choices: pd.DataFrame, page_params: tuple[str, ...]) -> 
                     placeholder=t("filters.all"), **on_change)
     box.multiselect(t("filters.unit_classes"), list(schema.UNIT_CLASSES), key=_KEY + "unit_classes",
                     format_func=lambda c: i18n.t(f"unit_class.{c}", lang), placeholder=t("filters.all"), **on_change)
-    cap_max = _capacity_max(choices)
+    cap_max = choices["capacity"]
     box.slider(t("filters.capacity"), 0.0, cap_max, key=_KEY + "capacity", step=10.0, format="%d MW", **on_change)
     for field, kind in (("groups", "group"), ("consultants", "consultant"), ("labs", "lab"),
                         ("verifiers", "verifier")):
-        opts = _options(choices, kind)
+        opts = choices[kind]
         box.multiselect(t(f"filters.{field}"), list(opts), key=_KEY + field, placeholder=t("filters.all"),
                         format_func=lambda i, o=opts: o.get(i) or i, **on_change)
     box.multiselect(t("filters.bands"), list(BANDS), key=_KEY + "bands", placeholder=t("filters.all"),
@@ -126,11 +126,11 @@ def _province_names(page) -> dict[str, str]:
     return {c: names[c][page.lang] for c in codes}
 
 
-def _from_widgets(choices: pd.DataFrame) -> Filters:
+def _from_widgets(choices: dict) -> Filters:
     """The filters the widgets now show; full ranges mean no filter, so links stay short."""
     s = st.session_state
     values: dict = {f: tuple(sorted(s.get(_KEY + f) or ())) for f in LIST_FIELDS}
-    months = _months(choices)
+    months = choices["period"]
     lo, hi = s.get(_KEY + "period", (None, None)) if months else (None, None)
     query = {}
     if lo and lo != months[0]:
@@ -140,13 +140,13 @@ def _from_widgets(choices: pd.DataFrame) -> Filters:
     cap_lo, cap_hi = s.get(_KEY + "capacity", (0.0, None))
     if cap_lo:
         query["capmin"] = f"{cap_lo:g}"
-    if cap_hi is not None and cap_hi < _capacity_max(choices):
+    if cap_hi is not None and cap_hi < choices["capacity"]:
         query["capmax"] = f"{cap_hi:g}"
     parsed, _ = Filters.parse(query)
     return Filters(**{**_fields(parsed), **values})
 
 
-def _write_url(choices: pd.DataFrame, page_params: tuple[str, ...]) -> None:
+def _write_url(choices: dict, page_params: tuple[str, ...]) -> None:
     _replace_url(_from_widgets(choices), page_params)
 
 
