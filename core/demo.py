@@ -12,12 +12,26 @@ What is real and what is synthetic (details in data/README.md):
   from the physical ranges of domain.md §3), every individual trade, and the injected
   irregularities, which are recorded only in `case_labels`.
 
-Everything is drawn from one seed, so the same seed gives the same files.
+Seeds: everything is drawn from one seed, so the same seed gives the same files. The seed is the
+entropy of one `numpy.random.SeedSequence`, which spawns one child per named stream in `STREAMS`
+(child k is `SeedSequence(seed, spawn_key=(k,))`, the same as `SeedSequence(seed).spawn(...)[k]`);
+each component - enterprises, units, agencies, monthly noise, lab dates, deposits, verification,
+compliance, accounts, trades, and each injector - draws from its own generator only. Drawing more or
+less in one stream leaves the others' draws as they were, and a new stream is appended to STREAMS
+(never inserted), so adding one shifts nothing.
+
+Injected irregularities: `INJECTORS` is the table of planted patterns, one `Injector` per
+`case_labels.pattern` value with the document that describes it (domain.md, data/README.md), the
+number of enterprises it plants at scale 1 and the function that plants it. `generate` runs them in
+order on a `Plan` (the honest draws they may alter and the markers the later steps read) before the
+activity is calibrated, so the national totals include the planted changes.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -67,22 +81,16 @@ SYLLABLES = (
     "yuan yue zhen zhi zhong"
 ).split()
 
-PATTERNS = {
-    "batch_testing": "(a) coal tested in one batch but reported as monthly tests",
-    "carbon_shading": "(b) measured carbon content shaded just below the plausible band",
-    "copied_values": "(c) lab values copied across months or across clients of one lab",
-    "coal_understated": "(d) coal consumption understated against generation",
-    "invented_moisture": "(e) invented total moisture",
-    "verifier_gap": "(f) verifier passed a report with a large unexplained gap",
-    "intermediary_ring": "(g) a lab or consultant whose clients share anomalies",
-    "trade_round_trip": "(h) round-trip trades between accounts of one group",
-    "off_market_block": "(h) block trade at an off-market price between related accounts",
-    "trade_cycle": "(h) circular block trades A->B->C->A within a week at similar volumes",
-    "close_marking": "(h) late listing trades priced to move the day's closing price (VWAP)",
-    "deadline_dump": "(h) an account selling far more than its history before a compliance deadline",
-    "late_deposit": "(i) monthly deposits far past the deadline",
-    "missing_deposit": "(i) monthly deposits missing",
-}
+# The named random streams, in spawn order: child k of SeedSequence(seed) feeds STREAMS[k]. Append
+# new streams at the end (an insertion would shift every later stream).
+STREAMS = (
+    "enterprises", "units", "agencies", "assign", "measured", "monthly-noise", "labdates", "deposits",
+    "verification", "compliance", "accounts", "trades", "dismissed",
+    "inject:batch_testing", "inject:carbon_shading", "inject:copied_values", "inject:coal_understated",
+    "inject:invented_moisture", "inject:intermediary_ring", "inject:verifier_gap", "inject:late_deposit",
+    "inject:missing_deposit", "inject:trade_round_trip", "inject:off_market_block", "inject:trade_cycle",
+    "inject:close_marking", "inject:deadline_dump",
+)
 
 
 class _Ctx:
@@ -93,7 +101,7 @@ class _Ctx:
             raise ValueError("scale must be in (0, 50]")
         self.scale = scale
         self.seed = seed
-        self._seeds = np.random.SeedSequence(seed)
+        self._streams = dict(zip(STREAMS, np.random.SeedSequence(seed).spawn(len(STREAMS))))
         self.periods = pd.period_range(FIRST_PERIOD, LAST_PERIOD, freq="M")
         self.T = len(self.periods)
         self.p_year = self.periods.year.to_numpy()
@@ -103,9 +111,11 @@ class _Ctx:
         self.p_end = self.p_start + (self.p_days - 1).astype("timedelta64[D]")
 
     def rng(self, name: str) -> np.random.Generator:
-        """An independent stream per component: changing one part does not reshuffle the others."""
-        digest = sum((i + 1) * ord(c) for i, c in enumerate(name))
-        return np.random.default_rng([self.seed, digest])
+        """The generator of a named stream (STREAMS), from its start: an independent stream per
+        component, so changing one part does not reshuffle the others."""
+        if name not in self._streams:
+            raise KeyError(f"unknown random stream {name!r}: add it at the end of demo.STREAMS")
+        return np.random.default_rng(self._streams[name])
 
     def n(self, base: float) -> int:
         return max(1, int(round(base * self.scale)))
@@ -376,6 +386,428 @@ def _months_of(ctx: _Ctx, year: int, rng, min_len=6, max_len=12) -> np.ndarray:
     return idx[start:start + length]
 
 
+@dataclass
+class Plan:
+    """What the injectors work on: the honest draws they may alter (which months are measured, the
+    lab of each month, the reported moisture, ...) and the markers the later steps read (batch
+    tests, verifier gaps, late and missing deposits, planted trades). Only the injectors change it;
+    `taken` keeps each enterprise in at most one pattern."""
+
+    ctx: _Ctx
+    ent: pd.DataFrame
+    e_of_u: np.ndarray  # enterprise of each unit
+    coal: np.ndarray  # indices of the coal enterprises
+    lab: np.ndarray  # each enterprise's usual lab
+    lab_et: np.ndarray  # lab per enterprise-month
+    measured_et: np.ndarray  # measured (not default) carbon content per enterprise-month
+    q: dict  # the true coal quality (_coal_quality)
+    acc_ids: np.ndarray  # each enterprise's trading account
+    market: pd.DataFrame  # the real CEA daily series (market_raw)
+    taken: set = field(default_factory=set)
+    batch: dict = field(default_factory=dict)  # enterprise -> (year, months) tested in one batch
+    ring_batch: list = field(default_factory=list)  # the ring lab's batch clients (one run)
+    verifier_gap: dict = field(default_factory=dict)  # enterprise -> year
+    late: dict = field(default_factory=dict)  # enterprise -> months deposited late
+    missing: dict = field(default_factory=dict)  # enterprise -> months never deposited
+    planted: dict = field(default_factory=dict)  # market day -> [(volume, price, buyer, seller)] block
+    planted_listing: dict = field(default_factory=dict)  # day -> [(volume, price, buyer, seller, secs)]
+    quiet: dict = field(default_factory=dict)  # enterprise -> (first, last day): no background trades
+
+    def __post_init__(self):
+        E, T = self.measured_et.shape
+        self.mt_rep = self.q["mt"].copy()  # reported total moisture (may be invented)
+        self.fuel_mult = np.ones((len(self.e_of_u), T))  # reported / true coal per unit-month
+        self.cc_override = np.full((E, T), np.nan)  # reported carbon content, where shaded
+        self.copy_from = np.full((E, T), -1)  # lab values copied from this flattened (enterprise, month)
+        m = self.market
+        self.block_days = np.flatnonzero((m.block_volume_t >= 500_000).to_numpy()
+                                         & (m.date >= "2022-01-01").to_numpy())
+
+    def free_block_days(self) -> list[int]:
+        """Block days without a planted trade yet: one planted block trade per day, so that each fits
+        in its day's real block volume."""
+        return [int(d) for d in self.block_days if int(d) not in self.planted]
+
+
+# Each injector plants its pattern on `n` enterprises (the injector's count at scale 1 times the
+# scale, at least one; patterns planted on pairs or trios plant n/2 or n/3 of them) and returns the
+# cases as (enterprise index, period); `generate` labels them with the injector's label.
+
+def _batch_testing(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(a) A year's coal tested in one batch after the year and reported as twelve monthly tests;
+    the one test date and the consecutive report numbers are set in _lab_dates."""
+    cases = []
+    for e in _pick(rng, p.coal, n, p.taken):
+        y = int(rng.choice([2019, 2020, 2021], p=[0.35, 0.35, 0.3]))
+        months = np.flatnonzero(p.ctx.p_year == y)
+        p.measured_et[e, months] = True
+        p.batch[e] = (y, months)
+        cases.append((e, str(y)))
+    return cases
+
+
+def _carbon_shading(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(b) 6-12 months of measured carbon content at 0.0238-0.0253 tC/GJ, just below the plausible
+    band (C_ar is made consistent in _fuel_and_emissions)."""
+    cases = []
+    for e in _pick(rng, p.coal, n, p.taken):
+        y = int(rng.integers(2019, 2025))
+        m = _months_of(p.ctx, y, rng)
+        p.measured_et[e, m] = True
+        p.cc_override[e, m] = rng.uniform(0.0238, 0.0253, len(m))
+        cases.append((e, str(y)))
+    return cases
+
+
+def _copied_values(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(c) Lab results identical to an earlier month for 4-8 months; and, once per eight cases (at
+    least once), two clients of one lab reporting a third client's results for 6-9 months."""
+    ctx, T = p.ctx, p.ctx.T
+    trios = max(1, round(n / 8))
+    cases = []
+    for e in _pick(rng, p.coal, max(1, n - 3 * trios), p.taken):
+        y = int(rng.integers(2019, 2025))
+        m = _months_of(ctx, y, rng, 4, 8)
+        m = m[m > 0]
+        p.measured_et[e, m[0] - 1:m[-1] + 1] = True
+        p.copy_from[e, m] = e * T + (m[0] - 1)
+        cases.append((e, str(y)))
+    for _ in range(trios):
+        free = pd.Series([e for e in p.coal if e not in p.taken], dtype=int)
+        by_lab = free.groupby(p.lab[free.to_numpy()]).filter(lambda s: len(s) >= 3)
+        if by_lab.empty:
+            break
+        labs = p.lab[by_lab.to_numpy()]
+        the_lab = rng.choice(np.unique(labs))
+        trio = _pick(rng, by_lab.to_numpy()[labs == the_lab], 3, p.taken)
+        y = int(rng.integers(2019, 2025))
+        m = _months_of(ctx, y, rng, 6, 9)
+        for e in trio:
+            p.measured_et[e, m] = True
+            p.lab_et[e, m] = the_lab
+        for e in trio[1:]:
+            p.copy_from[e, m] = trio[0] * T + m
+        cases += [(e, str(y)) for e in trio]
+    return cases
+
+
+def _coal_understated(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(d) 6-12 months of coal consumption cut by 15-28 % against unchanged generation."""
+    cases = []
+    for e in _pick(rng, p.coal, n, p.taken):
+        y = int(rng.integers(2019, 2026))
+        m = _months_of(p.ctx, y, rng)
+        rows = np.flatnonzero(p.e_of_u == e)
+        p.fuel_mult[np.ix_(rows, m)] = rng.uniform(0.72, 0.85)
+        cases.append((e, str(y)))
+    return cases
+
+
+def _invented_moisture(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(e) Total moisture raised by 5-9 points for the carbon conversion only: C_ar and CC fall while
+    NCV stays on the true moisture (_fuel_and_emissions)."""
+    cases = []
+    for e in _pick(rng, p.coal, n, p.taken):
+        y = int(rng.integers(2019, 2025))
+        m = _months_of(p.ctx, y, rng)
+        p.measured_et[e, m] = True
+        p.mt_rep[e, m] = p.q["mt"][e, m] + rng.uniform(5, 9)
+        cases.append((e, str(y)))
+    return cases
+
+
+def _intermediary_ring(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(g) The lab with most coal clients batch-tests several of them in one run (one date, one block
+    of consecutive numbers across clients); the consultant with most coal clients invents moisture for
+    several of them in one year. Six of every eleven cases are the lab's, the rest the consultant's,
+    at least two each. A ring of one client would not be a ring: when the largest agency has fewer
+    than two clients left that are in no other pattern, the next largest plants it."""
+    ctx, ent = p.ctx, p.ent
+    coal = np.zeros(len(ent), dtype=bool)
+    coal[p.coal] = True
+
+    def largest(agency_of: np.ndarray) -> tuple[object, np.ndarray] | None:
+        """The agency with most coal clients that has two free ones, and its free clients."""
+        free = coal & ~np.isin(np.arange(len(ent)), list(p.taken))
+        for agency in pd.Series(agency_of[coal]).value_counts().index:
+            clients = np.flatnonzero((agency_of == agency) & free)
+            if len(clients) >= 2:
+                return agency, clients
+        return None
+
+    n_lab = max(2, round(n * 6 / 11))
+    cases = []
+    ring = largest(p.lab)
+    if ring is not None:
+        ring_lab, clients = ring
+        y = int(rng.choice([2020, 2021]))
+        year = ctx.p_year == y
+        for e in _pick(rng, clients, n_lab, p.taken):
+            p.measured_et[e, year] = True
+            p.lab_et[e, year] = ring_lab
+            p.batch[e] = (y, np.flatnonzero(year))
+            p.ring_batch.append(e)
+            cases.append((e, str(y)))
+    ring = largest(ent.consultant_id.to_numpy())
+    if ring is not None:
+        _, clients = ring
+        y = int(rng.choice([2019, 2020, 2021]))
+        for e in _pick(rng, clients, max(2, n - n_lab), p.taken):
+            m = _months_of(ctx, y, rng, 8, 12)
+            p.measured_et[e, m] = True
+            p.mt_rep[e, m] = p.q["mt"][e, m] + rng.uniform(5, 9)
+            cases.append((e, str(y)))
+    return cases
+
+
+def _verifier_gap(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(f) An annual report 9-16 % below the sum of the monthly deposits, verified unchanged with a
+    pass by one of two lax verifiers (applied in _verifications)."""
+    gap = {e: int(rng.integers(2019, 2025)) for e in _pick(rng, p.coal, n, p.taken)}
+    p.verifier_gap.update(gap)
+    return [(e, str(y)) for e, y in gap.items()]
+
+
+def _late_deposit(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(i) 3-6 months (2022 on) deposited 30-200 days after the 40-day deadline (_submissions)."""
+    cases = []
+    for e in _pick(rng, np.arange(len(p.ent)), n, p.taken):
+        m = _months_of(p.ctx, int(rng.integers(2022, 2026)), rng, 3, 6)
+        p.late[e] = m
+        cases += [(e, str(p.ctx.periods[t])) for t in m]
+    return cases
+
+
+def _missing_deposit(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(i) Three months (2022 on) never deposited, although the annual report counts them. The gap
+    lies inside the enterprise's deposits (the data's last month is deposited): a gap at the very end
+    could not be told from data that end there."""
+    cases = []
+    for e in _pick(rng, np.arange(len(p.ent)), n, p.taken):
+        m = _months_of(p.ctx, int(rng.integers(2022, 2026)), rng, 3, 3)
+        m = m - 1 if m[-1] == p.ctx.T - 1 else m
+        p.missing[e] = m
+        cases += [(e, str(p.ctx.periods[t])) for t in m]
+    return cases
+
+
+def _group_pairs(p: Plan, rng) -> list[list[int]]:
+    """The free members of each group with at least two free members, in random order."""
+    groups = [[int(i) for i in idx if int(i) not in p.taken] for idx in p.ent.groupby("group_name").indices.values()]
+    groups = [g for g in groups if len(g) >= 2]
+    rng.shuffle(groups)
+    return groups
+
+
+def _trade_round_trip(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(h) A block trade between two enterprises of one group and the reverse trade at a similar volume
+    (±3 %) and price (the day's block VWAP ±1 %) within five trading days."""
+    m = p.market
+    vol_of = m.block_volume_t.to_numpy()
+    cases = []
+    for members in _group_pairs(p, rng)[: max(1, round(n / 2))]:
+        free = set(p.free_block_days())
+        second = {d1: next((d for d in range(d1 + 1, min(d1 + 6, len(m))) if vol_of[d] >= 400_000
+                            and d not in p.planted), None) for d1 in sorted(free)}
+        starts = [d1 for d1, d2 in second.items() if d2 is not None]
+        if not starts:
+            break
+        a, b = (int(x) for x in rng.choice(members, 2, replace=False))
+        p.taken.update((a, b))
+        d1 = int(rng.choice(starts))
+        d2 = second[d1]
+        vol = int(rng.uniform(100_000, 0.4 * min(vol_of[d1], vol_of[d2])))
+        v2 = int(vol * rng.uniform(0.97, 1.03))
+        p1 = m.block_amount_cny.iat[d1] / vol_of[d1] * rng.uniform(0.99, 1.01)
+        p2 = m.block_amount_cny.iat[d2] / vol_of[d2] * rng.uniform(0.99, 1.01)
+        p.planted.setdefault(d1, []).append((vol, round(p1, 2), p.acc_ids[b], p.acc_ids[a]))
+        p.planted.setdefault(d2, []).append((max(v2, 100_000), round(p2, 2), p.acc_ids[a], p.acc_ids[b]))
+        cases += [(e, m.date.iat[d][:7]) for d in (d1, d2) for e in (a, b)]
+    return cases
+
+
+def _off_market_block(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(h) A block trade between two enterprises of one group at 24-29 % below the previous close."""
+    m = p.market
+    cases = []
+    for members in _group_pairs(p, rng)[: max(1, round(n / 2))]:
+        free = p.free_block_days()
+        if not free:
+            break
+        a, b = (int(x) for x in rng.choice(members, 2, replace=False))
+        p.taken.update((a, b))
+        d = int(rng.choice(free))
+        vol = int(rng.uniform(100_000, 0.3 * m.block_volume_t.iat[d]))
+        ref = m.prev_close.iat[d] if not math.isnan(m.prev_close.iat[d]) else m.close.iat[d]
+        p.planted.setdefault(d, []).append((vol, round(ref * rng.uniform(0.71, 0.76), 2), p.acc_ids[b], p.acc_ids[a]))
+        cases += [(e, m.date.iat[d][:7]) for e in (a, b)]
+    return cases
+
+
+def _trade_cycle(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(h) Circular block trades A->B->C->A on three days within a week at volumes within 2 % of
+    each other, between three unrelated enterprises: the allowances end where they started, the
+    turnover is made up. Each leg is carved out of its day's real block volume (at most 30 %)."""
+    m, ent = p.market, p.ent
+    dates = pd.to_datetime(m.date).to_numpy().astype("datetime64[D]")
+    week = np.timedelta64(6, "D")
+    cases = []
+    for _ in range(max(1, round(n / 3))):
+        free = np.array(p.free_block_days(), dtype=int)
+        # days followed by at least two more free block days within six calendar days
+        ahead = np.searchsorted(dates[free], dates[free] + week, side="right") - np.arange(1, len(free) + 1)
+        starts = free[ahead >= 2]
+        trio = _pick(rng, np.arange(len(ent)), 3, p.taken) if len(starts) else []
+        if len(trio) < 3:
+            break
+        d1 = int(rng.choice(starts))
+        later = [int(x) for x in free if dates[d1] < dates[x] <= dates[d1] + week]
+        d2, d3 = sorted(int(x) for x in rng.choice(later, 2, replace=False))
+        days = (d1, d2, d3)
+        vol = rng.uniform(100_000, 0.3 * min(m.block_volume_t.iat[d] for d in days))
+        for d, (seller, buyer) in zip(days, ((trio[0], trio[1]), (trio[1], trio[2]), (trio[2], trio[0]))):
+            price = m.block_amount_cny.iat[d] / m.block_volume_t.iat[d] * rng.uniform(0.99, 1.01)
+            p.planted.setdefault(d, []).append((max(100_000, int(vol * rng.uniform(0.98, 1.02))), round(price, 2),
+                                                p.acc_ids[buyer], p.acc_ids[seller]))
+            cases += [(seller, m.date.iat[d][:7]), (buyer, m.date.iat[d][:7])]
+    return cases
+
+
+MARK_FROM_S = 14 * 3600 + 55 * 60  # the planted closing trades fall between 14:55 and 15:00
+
+
+def _close_marking(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(h) Marking the close: on a thin listing day (30-250 kt, VWAP within 2 % of the previous close)
+    one account trades 30-40 % of the day's listing volume in one or two trades after 14:55, priced
+    6-8 % away from the day's VWAP (inside the ±10 % limit). The day's total volume and turnover stay
+    the real ones, so its VWAP - the close - is the published one; without the late trades it would
+    have been a few % lower (or higher). The marker is the buyer when pushing up, the seller when
+    pushing down; the counterparty is any other entity."""
+    m, ent = p.market, p.ent
+    lv, la = m.listing_volume_t.to_numpy(float), m.listing_amount_cny.to_numpy(float)
+    prev = m.prev_close.to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vwap = la / lv
+        ok = (lv >= 30_000) & (lv <= 250_000) & (m.date >= "2022-01-01").to_numpy() & (np.abs(vwap / prev - 1) <= 0.02)
+    days = [int(d) for d in np.flatnonzero(ok)]
+    cases = []
+    for _ in range(n):
+        days = [d for d in days if d not in p.planted_listing]
+        marker = _pick(rng, np.arange(len(ent)), 1, p.taken) if days else []
+        if not marker:
+            break
+        d, e = int(rng.choice(days)), marker[0]
+        other = int(rng.choice([i for i in range(len(ent)) if i != e]))
+        up = rng.random() < 0.75
+        total = min(int(lv[d] * rng.uniform(0.30, 0.40)), 99_999)
+        parts = [total] if rng.random() < 0.5 or total < 2_000 else [total // 2, total - total // 2]
+        secs = np.sort(rng.integers(MARK_FROM_S, 15 * 3600, len(parts)))
+        for v, s in zip(parts, secs):
+            move = rng.uniform(0.06, 0.08)
+            price = vwap[d] * (1 + move) if up else vwap[d] * (1 - move)
+            price = round(min(max(price, prev[d] * 0.9 + 0.01), prev[d] * 1.1 - 0.01), 2)
+            buyer, seller = (e, other) if up else (other, e)
+            p.planted_listing.setdefault(d, []).append((int(v), price, p.acc_ids[buyer], p.acc_ids[seller], int(s)))
+        cases.append((e, m.date.iat[d][:7]))
+    return cases
+
+
+def _deadline_dump(p: Plan, rng, n: int) -> list[tuple[int, str]]:
+    """(h) Dumping before a compliance deadline: in the 30 days before one (2023 or later), one
+    account sells 50-70 % of the day's block volume on three or four days with at least 1 Mt of block
+    trades, slightly below the day's block price, to other entities: far more than its own history -
+    it has not traded in the year before (kept out of the background trades from 395 days before the
+    deadline to the deadline) - and a large share of the market's window."""
+    m, ent = p.market, p.ent
+    dates = pd.to_datetime(m.date)
+    deadlines = sorted({d for d in mrv.COMPLIANCE_DUE.values() if 2023 <= d.year and d <= AS_OF})
+    cases = []
+    for _ in range(n):
+        windows = {}
+        for due in deadlines:
+            due = pd.Timestamp(due)
+            days = np.flatnonzero(((dates > due - pd.Timedelta(days=30)) & (dates <= due)
+                                   & (m.block_volume_t >= 1_000_000)).to_numpy())
+            windows[due] = [int(d) for d in days if int(d) not in p.planted]
+        usable = [due for due, days in windows.items() if len(days) >= 3]
+        # an account in no planted trade so far (not even as a counterparty), kept quiet below
+        busy = {acc for trades in (*p.planted.values(), *p.planted_listing.values()) for t in trades for acc in t[2:4]}
+        pool = np.array([i for i in range(len(ent)) if p.acc_ids[i] not in busy])
+        seller = _pick(rng, pool, 1, p.taken) if usable else []
+        if not seller:
+            break
+        due = usable[int(rng.integers(len(usable)))]
+        e, window = seller[0], windows[due]
+        p.quiet[e] = ((due - pd.Timedelta(days=395)).strftime("%Y-%m-%d"), due.strftime("%Y-%m-%d"))
+        for d in sorted(int(x) for x in rng.choice(window, min(4, len(window)), replace=False)):
+            buyer = int(rng.choice([i for i in range(len(ent)) if i != e and i not in p.quiet]))
+            price = m.block_amount_cny.iat[d] / m.block_volume_t.iat[d] * rng.uniform(0.97, 0.995)
+            vol = int(m.block_volume_t.iat[d] * rng.uniform(0.50, 0.70))
+            p.planted.setdefault(d, []).append((vol, round(price, 2), p.acc_ids[buyer], p.acc_ids[e]))
+            cases.append((e, m.date.iat[d][:7]))
+    return cases
+
+
+@dataclass(frozen=True)
+class Injector:
+    """One planted irregularity: what it is, the `case_labels.pattern` value it writes, the document
+    that describes it, how many enterprises it plants at scale 1, and the function that plants it."""
+
+    pattern: str  # its letter in data/README.md and what it is
+    label: str  # the case_labels.pattern value
+    doc: str  # where it is described: ../shared/reference/domain.md section [its sources]
+    count: int  # enterprises planted at scale 1 (times the scale, at least one)
+    apply: Callable[[Plan, np.random.Generator, int], list[tuple[int, str]]]
+
+    @property
+    def stream(self) -> str:
+        return f"inject:{self.label}"
+
+
+# Run in this order (an enterprise carries one pattern at most, so the order decides who is free);
+# the counts add up to about 4.3 % of the enterprises. Every pattern is also described, with what the
+# data shows, in data/README.md "Injected irregularities".
+INJECTORS: tuple[Injector, ...] = (
+    Injector("(a) coal tested in one batch but reported as monthly tests", "batch_testing",
+             "domain.md §1.2 (Liaoning Dongmei, Zhongtan Nengtou), §6.2 [S1, S2]", 10, _batch_testing),
+    Injector("(b) measured carbon content shaded just below the plausible band", "carbon_shading",
+             "domain.md §1.2 (changed carbon results), §3.1 (the CC band), §6.3 item 3 [S1, S8]", 10, _carbon_shading),
+    Injector("(c) lab values copied across months or across clients of one lab", "copied_values",
+             "domain.md §6.2 (forged raw test records), §6.3 items 1 and 5 [S1, S2, S8]", 8, _copied_values),
+    Injector("(d) coal consumption understated against generation", "coal_understated",
+             "domain.md §1.2 (coal burned mis-reported), §3.2 (coal rates), §6.3 item 7 [S1, S8]", 10,
+             _coal_understated),
+    Injector("(e) invented total moisture", "invented_moisture",
+             "domain.md §1.2 (invented total moisture), §2.2 (basis conversion), §6.3 item 6 [S1, S2, S8]", 8,
+             _invented_moisture),
+    Injector("(g) a lab or consultant whose clients share anomalies", "intermediary_ring",
+             "domain.md §1.2 (Liaoning Dongmei; Zhongtan Nengtou's clients), §1.1 2021-10 [S1, S2, S5]", 11,
+             _intermediary_ring),
+    Injector("(f) verifier passed a report with a large unexplained gap", "verifier_gap",
+             "domain.md §1.2 (SinoCarbon, Qingdao Xinuo: name-only sign-off) [S1, S2]", 6, _verifier_gap),
+    Injector("(i) monthly deposits far past the deadline", "late_deposit",
+             "domain.md §2.3 (monthly deposit within 40 days of month end) [S16, S17]", 6, _late_deposit),
+    Injector("(i) monthly deposits missing", "missing_deposit",
+             "domain.md §2.3 (monthly deposit) [S17], §6.1 (monthly data secure the year) [S11]", 2,
+             _missing_deposit),
+    Injector("(h) round-trip trades between accounts of one group", "trade_round_trip",
+             "domain.md §5.3 (related-party and intra-group block transfers; inference) [S41]", 8, _trade_round_trip),
+    Injector("(h) block trade at an off-market price between related accounts", "off_market_block",
+             "domain.md §5.2 (±30 % block limit), §5.3 (negotiated intra-group prices; inference) [S40, S41]", 6,
+             _off_market_block),
+    Injector("(h) circular block trades A->B->C->A within a week at similar volumes", "trade_cycle",
+             "domain.md §5.3 (thin bilateral block market; a wash-trade cycle is an inference, no documented "
+             "case) [S41]", 6, _trade_cycle),
+    Injector("(h) late listing trades priced to move the day's closing price (VWAP)", "close_marking",
+             "domain.md §5.2 (close = VWAP), §5.3 (marking the close; inference, no documented case) [S40, S58]", 2,
+             _close_marking),
+    Injector("(h) an account selling far more than its history before a compliance deadline", "deadline_dump",
+             "domain.md §5.3 (activity before deadlines, surplus dumped; Hubei 2015) [S30, S32, S38, S42]", 2,
+             _deadline_dump),
+)
+PATTERNS = {i.label: i.pattern for i in INJECTORS}
+
+
 # ---------------------------------------------------------------- main generation
 
 def generate(scale: float = 1.0, seed: int = 2022) -> dict[str, pd.DataFrame]:
@@ -406,107 +838,17 @@ def generate(scale: float = 1.0, seed: int = 2022) -> dict[str, pd.DataFrame]:
 
     nz = _noise(ctx, U, E)
     q = _coal_quality(ctx, nz, E)
-    mt_rep = q["mt"].copy()  # reported total moisture (may be invented)
-    fuel_mult = np.ones((U, T))
-    cc_override = np.full((E, T), np.nan)
-    copy_from = np.full((E, T), -1)  # copy lab values from (enterprise, month) flattened index
+    accounts = _accounts(ctx, ent, ctx.rng("accounts"))
+    acc_ids = accounts[accounts.kind == "entity"].set_index("enterprise_id").account_id.reindex(ent.enterprise_id)
+    m_raw = market_raw()
 
     # ----- irregularities (ground truth goes to case_labels only)
-    rng_f = ctx.rng("fraud")
+    plan = Plan(ctx, ent, e_of_u, np.flatnonzero(~ent_gas), lab, lab_et, measured_et, q, acc_ids.to_numpy(), m_raw)
     labels: list[tuple[str, str, str, str]] = []
-    taken: set[int] = set()
-    coal_ents = np.flatnonzero(~ent_gas)
-    batch: dict[int, tuple[int, np.ndarray]] = {}  # enterprise -> (year, months)
-    ring_batch: list[int] = []
-
-    def label(e: int, period: str, pattern: str, outcome: str = "confirmed"):
-        labels.append((ent.enterprise_id.iat[e], period, pattern, outcome))
-
-    for e in _pick(rng_f, coal_ents, ctx.n(10), taken):
-        y = int(rng_f.choice([2019, 2020, 2021], p=[0.35, 0.35, 0.3]))
-        measured_et[e, ctx.p_year == y] = True
-        batch[e] = (y, np.flatnonzero(ctx.p_year == y))
-        label(e, str(y), "batch_testing")
-    for e in _pick(rng_f, coal_ents, ctx.n(10), taken):
-        y = int(rng_f.integers(2019, 2025))
-        m = _months_of(ctx, y, rng_f)
-        measured_et[e, m] = True
-        cc_override[e, m] = rng_f.uniform(0.0238, 0.0253, len(m))
-        label(e, str(y), "carbon_shading")
-    for e in _pick(rng_f, coal_ents, ctx.n(5), taken):
-        y = int(rng_f.integers(2019, 2025))
-        m = _months_of(ctx, y, rng_f, 4, 8)
-        m = m[m > 0]
-        measured_et[e, m[0] - 1:m[-1] + 1] = True
-        copy_from[e, m] = e * T + (m[0] - 1)
-        label(e, str(y), "copied_values")
-    # Copies across clients of one lab: two clients reuse a third client's results.
-    lab_clients = pd.Series(np.arange(E)[~ent_gas], index=lab[~ent_gas])
-    for _ in range(ctx.n(1)):
-        multi = lab_clients.groupby(level=0).filter(lambda s: len(s) >= 3)
-        if multi.empty:
-            break
-        the_lab = rng_f.choice(multi.index.unique())
-        trio = _pick(rng_f, multi.loc[[the_lab]].to_numpy(), 3, taken)
-        y = int(rng_f.integers(2019, 2025))
-        m = _months_of(ctx, y, rng_f, 6, 9)
-        for e in trio:
-            measured_et[e, m] = True
-            lab_et[e, m] = the_lab
-        for e in trio[1:]:
-            copy_from[e, m] = trio[0] * T + m
-        for e in trio:
-            label(e, str(y), "copied_values")
-    for e in _pick(rng_f, coal_ents, ctx.n(10), taken):
-        y = int(rng_f.integers(2019, 2026))
-        m = _months_of(ctx, y, rng_f)
-        rows = np.flatnonzero(e_of_u == e)
-        fuel_mult[np.ix_(rows, m)] = rng_f.uniform(0.72, 0.85)
-        label(e, str(y), "coal_understated")
-    for e in _pick(rng_f, coal_ents, ctx.n(8), taken):
-        y = int(rng_f.integers(2019, 2025))
-        m = _months_of(ctx, y, rng_f)
-        measured_et[e, m] = True
-        mt_rep[e, m] = q["mt"][e, m] + rng_f.uniform(5, 9)
-        label(e, str(y), "invented_moisture")
-    # (g) one lab batch-tests a whole client list in one go; one consultant invents moisture for its clients.
-    ring_lab = pd.Series(lab).where(~ent_gas).value_counts()
-    ring_lab = ring_lab.index[0] if len(ring_lab) else None
-    if ring_lab is not None:
-        y = int(rng_f.choice([2020, 2021]))
-        clients = np.flatnonzero((lab == ring_lab) & ~ent_gas)
-        for e in _pick(rng_f, clients, max(2, ctx.n(6)), taken):
-            measured_et[e, ctx.p_year == y] = True
-            lab_et[e, ctx.p_year == y] = ring_lab
-            batch[e] = (y, np.flatnonzero(ctx.p_year == y))
-            ring_batch.append(e)
-            label(e, str(y), "intermediary_ring")
-    cons = pd.Series(ent.consultant_id).where(~ent_gas).value_counts()
-    if len(cons):
-        ring_con = cons.index[0]
-        y = int(rng_f.choice([2019, 2020, 2021]))
-        clients = np.flatnonzero((ent.consultant_id == ring_con).to_numpy() & ~ent_gas)
-        for e in _pick(rng_f, clients, max(2, ctx.n(5)), taken):
-            m = _months_of(ctx, y, rng_f, 8, 12)
-            measured_et[e, m] = True
-            mt_rep[e, m] = q["mt"][e, m] + rng_f.uniform(5, 9)
-            label(e, str(y), "intermediary_ring")
-    verifier_gap = {e: int(rng_f.integers(2019, 2025)) for e in _pick(rng_f, coal_ents, ctx.n(6), taken)}
-    for e, y in verifier_gap.items():
-        label(e, str(y), "verifier_gap")
-    late: dict[int, np.ndarray] = {}
-    missing: dict[int, np.ndarray] = {}
-    for i, e in enumerate(_pick(rng_f, np.arange(E), ctx.n(8), taken)):
-        y = int(rng_f.integers(2022, 2026))
-        m = _months_of(ctx, y, rng_f, 3, 6)
-        if i % 3 == 2:
-            missing[e] = m[:3]
-            for t in m[:3]:
-                label(e, str(ctx.periods[t]), "missing_deposit")
-        else:
-            late[e] = m
-            for t in m:
-                label(e, str(ctx.periods[t]), "late_deposit")
+    for inj in INJECTORS:
+        for e, period in inj.apply(plan, ctx.rng(inj.stream), ctx.n(inj.count)):
+            labels.append((ent.enterprise_id.iat[e], period, inj.label, "confirmed"))
+    mt_rep, fuel_mult, cc_override = plan.mt_rep, plan.fuel_mult, plan.cc_override
 
     # ----- activity, calibrated per year on the published national emissions
     def emissions_for(year_mult):
@@ -522,28 +864,27 @@ def generate(scale: float = 1.0, seed: int = 2022) -> dict[str, pd.DataFrame]:
 
     # ----- lab values per enterprise-month (copied values applied here)
     qual = {k: fe[k] for k in ("ncv", "cc", "c_ar", "mt", "mad", "h", "s")}
-    for key, arr in qual.items():
+    src = plan.copy_from.reshape(-1)
+    sel = src >= 0
+    for arr in qual.values():
         flat = arr.reshape(-1)
-        src = copy_from.reshape(-1)
-        sel = src >= 0
         flat[sel] = flat[src[sel]]
     rep = _reported(u, fe, qual, measured_et)
 
     # ----- lab dates and report numbers
-    dates = _lab_dates(ctx, measured_et, lab_et, batch, ring_batch, ctx.rng("labdates"))
-    submitted = _submissions(ctx, E, measured_et, dates, late, ctx.rng("deposits"))
+    dates = _lab_dates(ctx, measured_et, lab_et, plan.batch, plan.ring_batch, ctx.rng("labdates"))
+    submitted = _submissions(ctx, E, measured_et, dates, plan.late, ctx.rng("deposits"))
 
-    monthly = _monthly_frame(ctx, u, act, fe, rep, qual, measured_et, lab_et, dates, submitted, missing)
-    ver = _verifications(ctx, ent, ag, u, rep["emissions"], verifier_gap, ctx.rng("verification"))
+    monthly = _monthly_frame(ctx, u, act, fe, rep, qual, measured_et, lab_et, dates, submitted, plan.missing)
+    ver = _verifications(ctx, ent, ag, u, rep["emissions"], plan.verifier_gap, ctx.rng("verification"))
     alloc = _allocations(ctx, ent, u, act)
     comp = _compliance(ctx, ent, ver, alloc, ctx.rng("compliance"))
-    accounts = _accounts(ctx, ent, ctx.rng("accounts"))
     market = _market_daily()
-    trades, trade_labels = _trades(ctx, ent, accounts, alloc, ver, market_raw(), ctx.rng("trades"), taken)
-    labels.extend(trade_labels)
+    trades = _trades(ctx, ent, accounts, alloc, ver, m_raw, ctx.rng("trades"), plan.planted, plan.planted_listing,
+                     plan.quiet)
     rng_d = ctx.rng("dismissed")
-    for e in _pick(rng_d, np.arange(E), ctx.n(12), taken):
-        label(e, str(int(rng_d.integers(2019, 2025))), "spot_check", "dismissed")
+    for e in _pick(rng_d, np.arange(E), ctx.n(12), plan.taken):
+        labels.append((ent.enterprise_id.iat[e], str(int(rng_d.integers(2019, 2025))), "spot_check", "dismissed"))
 
     enterprises = ent.assign(sector="power", city=None)[
         ["enterprise_id", "name", "province_code", "city", "sector", "group_name", "latitude", "longitude",
@@ -826,6 +1167,13 @@ def _split(rng, total: int, n: int, floor: int = 1) -> np.ndarray:
     return parts + floor
 
 
+def _without(w: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Probabilities `w` with the entries `idx` set to zero, renormalised."""
+    w = w.copy()
+    w[idx] = 0.0
+    return w / w.sum()
+
+
 def _priced(rng, vols: np.ndarray, amount: float, sd: float, lo: float, hi: float) -> np.ndarray:
     """Prices on the 0.01 tick, within limits where possible, whose VWAP equals amount / volume."""
     vwap = amount / vols.sum()
@@ -834,8 +1182,11 @@ def _priced(rng, vols: np.ndarray, amount: float, sd: float, lo: float, hi: floa
     return np.maximum(p, 0.01)
 
 
-def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame, list]:
-    """Individual trades that reproduce each real day's volume and turnover by method."""
+def _trades(ctx, ent, accounts, alloc, ver, m, rng, planted, planted_listing, quiet) -> pd.DataFrame:
+    """Individual trades that reproduce each real day's volume and turnover by method; the planted
+    trades (the trading injectors' `planted` block and `planted_listing` trades, by market day) are
+    carved out of their day's real volume and turnover, and the enterprises in `quiet` (enterprise ->
+    first and last day) take no part in the other trades on those days."""
     ent_acc = accounts[accounts.kind == "entity"].set_index("enterprise_id").account_id
     inst = accounts[accounts.kind == "institution"]
     pos = alloc.merge(ver, on=["enterprise_id", "year"])
@@ -849,50 +1200,6 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
         buy = np.maximum(-s, 0) + np.abs(s).mean() * 0.05
         weights[y] = (sell / sell.sum(), buy / buy.sum())
 
-    # Planted (h): round trips within a group, and off-market block trades between group members.
-    groups = ent.groupby("group_name").indices
-    pairs = []
-    for g, idx in groups.items():
-        free = [int(i) for i in idx if int(i) not in taken]
-        if len(free) >= 2:
-            pairs.append(free)
-    rng.shuffle(pairs)
-    block_days = np.flatnonzero((m.block_volume_t >= 500_000).to_numpy() & (m.date >= "2022-01-01").to_numpy())
-    planted: dict[int, list] = {}
-    labels = []
-    n_rt, n_off = ctx.n(4), ctx.n(3)
-    for k, members in enumerate(pairs[: n_rt + n_off]):
-        a, b = (int(x) for x in rng.choice(members, 2, replace=False))
-        taken.update((a, b))
-        d1 = int(rng.choice(block_days))
-        if k < n_rt:
-            later = [d for d in range(d1 + 1, min(d1 + 6, len(m))) if m.block_volume_t.iat[d] >= 400_000]
-            if not later:
-                continue
-            d2 = later[0]
-            vol = int(rng.uniform(100_000, 0.4 * min(m.block_volume_t.iat[d1], m.block_volume_t.iat[d2])))
-            v2 = int(vol * rng.uniform(0.97, 1.03))
-            p1 = m.block_amount_cny.iat[d1] / m.block_volume_t.iat[d1] * rng.uniform(0.99, 1.01)
-            p2 = m.block_amount_cny.iat[d2] / m.block_volume_t.iat[d2] * rng.uniform(0.99, 1.01)
-            planted.setdefault(d1, []).append((vol, round(p1, 2), acc_ids[b], acc_ids[a]))
-            planted.setdefault(d2, []).append((max(v2, 100_000), round(p2, 2), acc_ids[a], acc_ids[b]))
-            pattern, days = "trade_round_trip", (d1, d2)
-        else:
-            vol = int(rng.uniform(100_000, 0.3 * m.block_volume_t.iat[d1]))
-            ref = m.prev_close.iat[d1] if not math.isnan(m.prev_close.iat[d1]) else m.close.iat[d1]
-            price = round(ref * rng.uniform(0.71, 0.76), 2)
-            planted.setdefault(d1, []).append((vol, price, acc_ids[b], acc_ids[a]))
-            pattern, days = "off_market_block", (d1,)
-        for d in days:
-            for e in (a, b):
-                labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], pattern, "confirmed"))
-    # The later trading patterns draw from streams of their own, so the ones above stay as they were;
-    # each is carved out of its day's real volume and turnover like the ones above.
-    planted_listing: dict[int, list] = {}
-    labels += _plant_cycles(ctx, ent, acc_ids, m, block_days, planted, taken)
-    labels += _plant_close_marking(ctx, ent, acc_ids, m, planted_listing, taken)
-    labels += _plant_deadline_dumps(ctx, ent, acc_ids, m, planted, taken)
-
     sessions_am = (9 * 3600 + 1800, 11 * 3600 + 1800)
     sessions_pm = (13 * 3600, 15 * 3600)
     inst_open = pd.to_datetime(inst.opened_at).to_numpy()
@@ -905,6 +1212,9 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
         if prev is None or math.isnan(prev):
             prev = m.close.iat[d - 1] if d else 50.0
         sell_w, buy_w = weights[min(year, 2026)]
+        still = [e for e, (first, last) in quiet.items() if first <= day <= last]
+        if still:
+            sell_w, buy_w = (_without(w, still) for w in (sell_w, buy_w))
         day_ts = np.datetime64(day)
         inst_ok = inst.account_id.to_numpy()[inst_open <= day_ts]
         chunks = []  # (method, volumes, prices[, buyer, seller, seconds of the day]): planted ones name all
@@ -924,10 +1234,11 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
         chunks += marking
         bv, ba = int(m.block_volume_t.iat[d]), float(m.block_amount_cny.iat[d])
         for vol, price, buyer, seller in planted.get(d, []):
-            if bv - vol >= 100_000 or bv - vol == 0:
-                chunks.append(("block", np.array([vol]), np.array([price]), buyer, seller, None))
-                bv -= vol
-                ba -= vol * price
+            if not (bv - vol >= 100_000 or bv - vol == 0):  # it would leave a block order below 100 kt
+                raise ValueError(f"planted block trade of {vol} t does not fit in {day}'s block volume")
+            chunks.append(("block", np.array([vol]), np.array([price]), buyer, seller, None))
+            bv -= vol
+            ba -= vol * price
         if bv > 0:
             n = max(1, min(bv // 100_000, math.ceil(bv / rng.uniform(150_000, 800_000) * ctx.scale)))
             vols = _split(rng, bv, int(n), floor=min(100_000, bv))
@@ -970,103 +1281,7 @@ def _trades(ctx, ent, accounts, alloc, ver, m, rng, taken) -> tuple[pd.DataFrame
     trades = pd.DataFrame(out, columns=["trade_id", "ts", "method", "buyer_account", "seller_account",
                                         "volume_t", "price_cny", "vintage"])
     trades["ts"] = pd.to_datetime(trades.ts).dt.strftime("%Y-%m-%d %H:%M:%S")
-    return trades, labels
-
-
-def _plant_cycles(ctx, ent, acc_ids, m, block_days, planted, taken) -> list:
-    """(h) Circular block trades A->B->C->A on three days within a week at volumes within 2 % of
-    each other, between three unrelated enterprises: the allowances end where they started, the
-    turnover is made up. Each leg is carved out of its day's real block volume (at most 30 %)."""
-    rng = ctx.rng("trade-cycle")
-    dates = pd.to_datetime(m.date).to_numpy().astype("datetime64[D]")
-    week = np.timedelta64(6, "D")
-    labels = []
-    for _ in range(ctx.n(2)):
-        free = np.array(sorted(int(d) for d in block_days if int(d) not in planted), dtype=int)
-        # days followed by at least two more free block days within six calendar days
-        ahead = np.searchsorted(dates[free], dates[free] + week, side="right") - np.arange(1, len(free) + 1)
-        starts = free[ahead >= 2]
-        trio = _pick(rng, np.arange(len(ent)), 3, taken) if len(starts) else []
-        if len(trio) < 3:
-            break
-        d1 = int(rng.choice(starts))
-        later = [int(x) for x in free if dates[d1] < dates[x] <= dates[d1] + week]
-        d2, d3 = sorted(int(x) for x in rng.choice(later, 2, replace=False))
-        days = (d1, d2, d3)
-        vol = rng.uniform(100_000, 0.3 * min(m.block_volume_t.iat[d] for d in days))
-        for d, (seller, buyer) in zip(days, ((trio[0], trio[1]), (trio[1], trio[2]), (trio[2], trio[0]))):
-            price = m.block_amount_cny.iat[d] / m.block_volume_t.iat[d] * rng.uniform(0.99, 1.01)
-            planted.setdefault(d, []).append((max(100_000, int(vol * rng.uniform(0.98, 1.02))), round(price, 2),
-                                              acc_ids[buyer], acc_ids[seller]))
-            for e in (seller, buyer):
-                labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], "trade_cycle", "confirmed"))
-    return labels
-
-
-MARK_FROM_S = 14 * 3600 + 55 * 60  # the planted closing trades fall between 14:55 and 15:00
-
-
-def _plant_close_marking(ctx, ent, acc_ids, m, planted_listing, taken) -> list:
-    """(h) Marking the close: on a thin listing day (30-250 kt, VWAP within 2 % of the previous close)
-    one account trades 30-40 % of the day's listing volume in one or two trades after 14:55, priced
-    6-8 % away from the day's VWAP (inside the ±10 % limit). The day's total volume and turnover stay
-    the real ones, so its VWAP - the close - is the published one; without the late trades it would
-    have been a few % lower (or higher). The marker is the buyer when pushing up, the seller when
-    pushing down; the counterparty is any other entity."""
-    rng = ctx.rng("close-marking")
-    lv, la = m.listing_volume_t.to_numpy(float), m.listing_amount_cny.to_numpy(float)
-    prev = m.prev_close.to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vwap = la / lv
-        ok = (lv >= 30_000) & (lv <= 250_000) & (m.date >= "2022-01-01").to_numpy() & (np.abs(vwap / prev - 1) <= 0.02)
-    days = [int(d) for d in np.flatnonzero(ok)]
-    labels = []
-    for _ in range(ctx.n(2)):
-        days = [d for d in days if d not in planted_listing]
-        marker = _pick(rng, np.arange(len(ent)), 1, taken) if days else []
-        if not marker:
-            break
-        d, e = int(rng.choice(days)), marker[0]
-        other = int(rng.choice([i for i in range(len(ent)) if i != e]))
-        up = rng.random() < 0.75
-        total = min(int(lv[d] * rng.uniform(0.30, 0.40)), 99_999)
-        parts = [total] if rng.random() < 0.5 or total < 2_000 else [total // 2, total - total // 2]
-        secs = np.sort(rng.integers(MARK_FROM_S, 15 * 3600, len(parts)))
-        for v, s in zip(parts, secs):
-            move = rng.uniform(0.06, 0.08)
-            price = vwap[d] * (1 + move) if up else vwap[d] * (1 - move)
-            price = round(min(max(price, prev[d] * 0.9 + 0.01), prev[d] * 1.1 - 0.01), 2)
-            buyer, seller = (e, other) if up else (other, e)
-            planted_listing.setdefault(d, []).append((int(v), price, acc_ids[buyer], acc_ids[seller], int(s)))
-        labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], "close_marking", "confirmed"))
-    return labels
-
-
-def _plant_deadline_dumps(ctx, ent, acc_ids, m, planted, taken) -> list:
-    """(h) Dumping before a compliance deadline: in the 30 days before one (2023 or later), one
-    account sells 50-70 % of the day's block volume on three or four days with at least 1 Mt of block
-    trades, slightly below the day's block price, to other entities: far more than its own history
-    and a large share of the market's window."""
-    rng = ctx.rng("deadline-dump")
-    dates = pd.to_datetime(m.date)
-    deadlines = sorted({d for d in mrv.COMPLIANCE_DUE.values() if 2023 <= d.year and d <= AS_OF})
-    labels = []
-    for _ in range(ctx.n(2)):
-        due = pd.Timestamp(deadlines[int(rng.integers(len(deadlines)))])
-        window = [int(d) for d in np.flatnonzero(((dates > due - pd.Timedelta(days=30)) & (dates <= due)
-                                                  & (m.block_volume_t >= 1_000_000)).to_numpy())
-                  if int(d) not in planted]
-        seller = _pick(rng, np.arange(len(ent)), 1, taken) if len(window) >= 3 else []
-        if not seller:
-            continue
-        e = seller[0]
-        for d in sorted(int(x) for x in rng.choice(window, min(4, len(window)), replace=False)):
-            buyer = int(rng.choice([i for i in range(len(ent)) if i != e]))
-            price = m.block_amount_cny.iat[d] / m.block_volume_t.iat[d] * rng.uniform(0.97, 0.995)
-            vol = int(m.block_volume_t.iat[d] * rng.uniform(0.50, 0.70))
-            planted.setdefault(d, []).append((vol, round(price, 2), acc_ids[buyer], acc_ids[e]))
-            labels.append((ent.enterprise_id.iat[e], m.date.iat[d][:7], "deadline_dump", "confirmed"))
-    return labels
+    return trades
 
 
 # ---------------------------------------------------------------- files

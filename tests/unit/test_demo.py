@@ -28,13 +28,57 @@ def labelled(national, pattern):
     return lab[(lab.pattern == pattern) & (lab.outcome == "confirmed")]
 
 
-def test_same_seed_same_data_other_seed_other_data():
-    a = demo.generate(scale=0.03, seed=11)
-    b = demo.generate(scale=0.03, seed=11)
-    c = demo.generate(scale=0.03, seed=12)
-    for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name])
-    assert not a["monthly_reports"].equals(c["monthly_reports"])
+@pytest.fixture(scope="module")
+def small():
+    return demo.generate(scale=0.03, seed=11)
+
+
+def test_same_seed_same_data_other_seed_other_data(small):
+    again = demo.generate(scale=0.03, seed=11)
+    other = demo.generate(scale=0.03, seed=12)
+    assert set(again) == set(small)
+    for name in small:
+        pd.testing.assert_frame_equal(small[name], again[name])
+    for name in ("enterprises", "monthly_reports", "trades", "case_labels"):
+        assert not small[name].equals(other[name]), name
+
+
+def test_every_injector_plants_its_pattern_in_a_small_demo(small):
+    confirmed = small["case_labels"].query("outcome == 'confirmed'")
+    for inj in demo.INJECTORS:
+        assert (confirmed.pattern == inj.label).any(), inj.label
+    assert set(confirmed.pattern) == {inj.label for inj in demo.INJECTORS}
+    # an enterprise carries one planted pattern at most, and the dismissed spot checks are honest ones
+    assert (small["case_labels"].groupby("enterprise_id").pattern.nunique() == 1).all()
+
+
+def test_injector_table_labels_documents_and_streams():
+    labels = [inj.label for inj in demo.INJECTORS]
+    assert len(set(labels)) == len(labels)
+    assert demo.PATTERNS == {inj.label: inj.pattern for inj in demo.INJECTORS}
+    readme = (schema.REFERENCE_DIR.parent / "README.md").read_text(encoding="utf-8")
+    for inj in demo.INJECTORS:
+        assert inj.pattern[:3] in {f"({c})" for c in "abcdefghi"}, inj.label
+        assert inj.doc.startswith("domain.md §") and "[S" in inj.doc, inj.label
+        assert f"`{inj.label}` {inj.pattern[:3]}" in readme, inj.label  # described in data/README.md
+        assert inj.count >= 1 and callable(inj.apply)
+        assert inj.stream in demo.STREAMS
+    # the counts are the planted share of data/README.md ("about 4.3 % of enterprises at scale 1")
+    assert sum(inj.count for inj in demo.INJECTORS) / demo.BASE_ENTERPRISES == pytest.approx(0.043, abs=0.001)
+
+
+def test_each_stream_is_its_own_spawned_seed_sequence():
+    assert len(set(demo.STREAMS)) == len(demo.STREAMS)
+    ctx = demo._Ctx(0.03, 11)
+    longer = np.random.SeedSequence(11).spawn(len(demo.STREAMS) + 3)  # a stream appended shifts nothing
+    for k, name in enumerate(demo.STREAMS):
+        expected = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(k,))).random(4)
+        assert (ctx.rng(name).random(4) == expected).all(), name
+        assert (np.random.default_rng(longer[k]).random(4) == expected).all(), name
+    assert (ctx.rng("units").random(4) == ctx.rng("units").random(4)).all()  # each call starts the stream
+    assert not (ctx.rng("units").random(4) == demo._Ctx(0.03, 12).rng("units").random(4)).any()
+    with pytest.raises(KeyError):
+        ctx.rng("no such stream")
 
 
 def test_every_contract_table_with_contract_columns(national):
@@ -167,7 +211,9 @@ def test_late_and_missing_deposits(national, joined):
         deadline = mrv.deposit_deadline(pd.Period(lab.period).to_timestamp().date())
         assert (pd.to_datetime(rows.submitted_at).dt.date > deadline).all()
     for _, lab in labelled(national, "missing_deposit").iterrows():
-        assert joined[(joined.enterprise_id == lab.enterprise_id) & (joined.period == lab.period)].empty
+        own = joined[joined.enterprise_id == lab.enterprise_id]
+        assert own[own.period == lab.period].empty
+        assert (own.period > lab.period).any()  # a gap between deposits, not the end of the data
 
 
 def test_verifier_gap_passes_a_report_below_the_monthly_sum(national, joined):
@@ -209,8 +255,13 @@ def test_planted_cycles_marked_closes_and_deadline_dumps_are_in_the_trades(natio
         vwap = (day.volume_t * day.price_cny).sum() / day.volume_t.sum()
         assert abs(vwap / ((rest.volume_t * rest.price_cny).sum() / rest.volume_t.sum()) - 1) > 0.02
     # deadline dumps: three or more block sales in the 30 days before a compliance deadline
+    # by an account that has not traded in the year before: far more than its own history
     deadlines = sorted({d.isoformat() for d in mrv.COMPLIANCE_DUE.values()})
     for e in labelled(national, "deadline_dump").enterprise_id.unique():
         sold = block[block.seller_account == account[e]]
         start = {d: (pd.Timestamp(d) - pd.Timedelta(days=30)).strftime("%Y-%m-%d") for d in deadlines}
-        assert any(len(sold[(sold.day <= d) & (sold.day > start[d])]) >= 3 for d in deadlines), e
+        dumped = [d for d in deadlines if len(sold[(sold.day <= d) & (sold.day > start[d])]) >= 3]
+        assert dumped, e
+        year_before = (pd.Timestamp(start[dumped[0]]) - pd.Timedelta(days=365)).strftime("%Y-%m-%d")
+        own = tr[(tr.buyer_account == account[e]) | (tr.seller_account == account[e])]
+        assert own[(own.day > year_before) & (own.day <= start[dumped[0]])].empty, e
