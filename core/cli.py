@@ -4,6 +4,7 @@
     python -m core.cli demo [--scale S] [--seed N] [--out DIR] [--db PATH] [--format parquet|csv] [--no-assess]
     python -m core.cli score [--db PATH] [--detectors a,b] [--out ranked.csv]
     python -m core.cli evaluate [--db PATH] [--detectors a,b] [--budget 0.05]
+    python -m core.cli detector-bench FOLDER [--trials 3] [--max-rows 10000] [--seed 0] [--markdown FILE] [--json FILE]
 """
 from __future__ import annotations
 
@@ -148,6 +149,43 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_detector_bench(args) -> int:
+    import json
+
+    from core.engine import benchmark
+
+    started = time.perf_counter()
+    try:
+        result = benchmark.run(Path(args.folder), trials=args.trials, max_rows=args.max_rows, seed=args.seed,
+                               progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    current, chosen = benchmark.summary(result), benchmark.summary(result, benchmark.choose(result))
+    table = benchmark.markdown(result)
+    print(table)
+    print()
+    for label, s in (("default ensemble", current), ("chosen by the benchmark", chosen)):
+        print(f"{label} {s['ensemble']}: at or above the mean of the {len(benchmark.CLASSIC)} classic detectors on "
+              f"{s['at_or_above_classic_mean']} of {s['sets']} sets ({s['share_at_or_above_classic_mean']:.0%}); "
+              f"mean ROC-AUC {s['ensemble_mean_auc']:.3f} against {s['best_single_mean_auc']:.3f} for the best "
+              f"single detector ({s['best_single_detector']}), a gap of {s['gap_to_best_single']:+.3f}; "
+              f"{s['gap_to_per_set_best']:+.3f} below each set's best on average")
+    print(f"{len(result.auc)} sets x {args.trials} trials in {time.perf_counter() - started:.0f} s; fit + score seconds: "
+          + ", ".join(f"{k} {v:.0f}" for k, v in sorted(result.seconds.items(), key=lambda kv: -kv[1])))
+    if result.failed:
+        print("could not run: " + "; ".join(f"{k} on {', '.join(v)}" for k, v in result.failed.items()))
+    if args.markdown:
+        Path(args.markdown).write_text(table + "\n", encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "trials": result.trials, "max_rows": result.max_rows, "seed": result.seed,
+            "sets": result.sets.to_dict(orient="records"), "auc": result.auc.round(4).to_dict(orient="index"),
+            "seconds": result.seconds, "failed": result.failed, "default": current, "chosen": chosen}, indent=1),
+            encoding="utf-8")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m core.cli", description="CarbonWatch command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -178,6 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             ps.add_argument("--budget", type=float, default=0.05, help="review budget, share of enterprises")
         ps.set_defaults(func=func)
+
+    pb = sub.add_parser("detector-bench", help="the detectors and their ensemble on ADBench's classical sets "
+                        "(PyOD's protocol), side by side")
+    pb.add_argument("folder", help="folder of ADBench .npz files (adbench/datasets/Classical/ of github.com/Minqi824/ADBench)")
+    pb.add_argument("--trials", type=int, default=3, help="random 60/40 splits per set (PyOD's benchmark uses 10)")
+    pb.add_argument("--max-rows", type=int, default=10_000, help="larger sets are subsampled (stratified) to this")
+    pb.add_argument("--seed", type=int, default=0)
+    pb.add_argument("--markdown", help="write the table to this file")
+    pb.add_argument("--json", help="write every figure to this file")
+    pb.set_defaults(func=cmd_detector_bench)
 
     return p
 

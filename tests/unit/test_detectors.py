@@ -36,7 +36,7 @@ def top_share(scores: np.ndarray, idx: np.ndarray) -> float:
 SEES = {"iforest": ("global",), "ecod": ("global",), "copod": ("global",), "hbos": ("global",),
         "pca": ("global", "extreme", "dependency"), "cblof": ("global", "extreme"),
         "gmm": ("global", "extreme", "dependency"), "knn": ("global", "extreme"),
-        "lof": ("global", "extreme", "dependency")}
+        "lof": ("global", "extreme", "dependency"), "sknn": ("global", "extreme")}
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
