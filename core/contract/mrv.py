@@ -34,6 +34,9 @@ CC_BAND = (0.0255, 0.0280)
 MONTHLY_DEPOSIT_FROM = dt.date(2022, 1, 1)
 DEPOSIT_DAYS = 40
 ANNUAL_REPORT_DEADLINE = {2019: dt.date(2020, 3, 31), 2020: dt.date(2021, 3, 31), 2021: dt.date(2022, 9, 30)}
+# From 2022 the annual emission report is due by 31 March of the next year (domain 2.3 table, S18/S17/S52):
+# the day the monthly deposits must have secured the year (以月保年, domain 6.1).
+ANNUAL_REPORT_DUE = (3, 31)
 
 # Compliance (surrender) deadlines per emission year (domain 2.3, S26/S28).
 COMPLIANCE_DUE = {
@@ -93,6 +96,14 @@ def deposit_deadline(period: dt.date) -> dt.date:
     if period >= MONTHLY_DEPOSIT_FROM:
         return month_end(period) + dt.timedelta(days=DEPOSIT_DAYS)
     return ANNUAL_REPORT_DEADLINE[period.year]
+
+
+def annual_report_due(year: int) -> dt.date:
+    """The deadline of `year`'s annual emission report: the table above for the annual regime,
+    31 March of the next year from 2022 (ANNUAL_REPORT_DUE)."""
+    if year in ANNUAL_REPORT_DEADLINE:
+        return ANNUAL_REPORT_DEADLINE[year]
+    return dt.date(year + 1, *ANNUAL_REPORT_DUE)
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.contract import mrv
 from core.contract.scoring import MIN_HOURS  # noqa: F401  (months below it are not a reference)
 
 MAD_TO_SD = 1.4826
@@ -33,6 +34,9 @@ FINGERPRINT = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "
 # because ordinary compliance buying is bunched before deadlines too (domain.md §5.3).
 SURVEILLANCE_KINDS = {"cycle": 50.0, "marking_close": 50.0, "deadline_concentration": 60.0}
 PEER_KEYS = ["unit_class", "capacity_band", "grid_region", "year"]
+# Deposit discipline (domain.md §2.3, §6.1): a late month weighs its days late against the time the
+# regulator has before relying on it, at most three deposit cycles (by then three later months fell due).
+LATE_FULL_DAYS = 90
 
 # Numeric features offered to the outlier detectors, with their meaning (shown on screen).
 MODEL_FEATURES = {
@@ -199,3 +203,41 @@ def _enterprise_year_features(ey: pd.DataFrame, um: pd.DataFrame, pm: pd.DataFra
     for c in ("max_same_test_date", "consecutive_numbers", "numbers_contradict_dates", "copied_months", "measured_months", "late_months"):
         ey[c] = ey[c].fillna(0).astype(int)
     return ey
+
+
+def deposit_months(unit_months: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
+    """Every enterprise-month whose data the regulator has to take on trust for a while, with how
+    much (以日保月、以月保年, domain.md §6.1: the monthly deposits secure the year; §2.3: each month is
+    due 40 days after month end, the year's report by 31 March):
+
+    - a month of the monthly regime (mrv.MONTHLY_DEPOSIT_FROM on) deposited late (late_days > 0, the
+      latest of its units) weighs late_days / min(LATE_FULL_DAYS, days from its deposit deadline to
+      the year's annual report deadline), at most 1: the nearer a month falls due to the annual report,
+      the fewer days late it takes to leave the report resting on it unseen (40 days late weigh 0.44
+      for May, due 9 July, and about 0.8 for December, due 9 February); a deposit made after the annual
+      report fell due weighs 1 (outstanding);
+    - a month with a unit's deposit missing between deposited months (`missing`) weighs 1.
+
+    Columns: enterprise_id, year, period, late_days (NaN when only missing), missing, outstanding
+    (not deposited when the annual report fell due: deposited after it, or never), report_due,
+    unsecured (0-1)."""
+    columns = ["enterprise_id", "year", "period", "late_days", "missing", "outstanding", "report_due", "unsecured"]
+    um = unit_months[(unit_months.late_days > 0)
+                     & (pd.to_datetime(unit_months.period) >= pd.Timestamp(mrv.MONTHLY_DEPOSIT_FROM))]
+    late = um.groupby(["enterprise_id", "period"]).agg(late_days=("late_days", "max"),
+                                                      submitted_at=("submitted_at", "max")).reset_index()
+    gone = missing[["enterprise_id", "period"]].drop_duplicates().assign(missing=True)
+    d = late.merge(gone, on=["enterprise_id", "period"], how="outer")
+    if d.empty:
+        return pd.DataFrame(columns=columns)
+    d["period"] = pd.to_datetime(d.period)
+    d["year"] = d.period.dt.year
+    d["missing"] = d.missing.astype("boolean").fillna(False).astype(bool)
+    d["report_due"] = pd.to_datetime(d.year.map(mrv.annual_report_due))
+    deadline = d.period + pd.offsets.MonthEnd(0) + pd.Timedelta(days=mrv.DEPOSIT_DAYS)
+    slack = (d.report_due - deadline).dt.days.clip(lower=1)
+    basis = np.minimum(slack, LATE_FULL_DAYS)
+    after = pd.to_datetime(d.submitted_at).dt.normalize() > d.report_due
+    d["outstanding"] = d.missing | after.fillna(False)
+    d["unsecured"] = (d.late_days / basis).clip(0, 1).fillna(0.0).where(~d.outstanding, 1.0)
+    return d.sort_values(["enterprise_id", "period"]).reset_index(drop=True)[columns]

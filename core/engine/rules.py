@@ -20,7 +20,7 @@ import pandas as pd
 
 from core.contract import mrv
 from core.contract.scoring import BATCH_MIN_MONTHS, SEVERITIES, SEVERITY_WEIGHT, VERIFICATION_GAP  # noqa: F401
-from core.engine.features import SURVEILLANCE_KINDS, Features
+from core.engine.features import SURVEILLANCE_KINDS, Features, deposit_months
 
 HIT_COLUMNS = ["rule_id", "severity", "enterprise_id", "period", "unit_id", "evidence"]
 
@@ -29,7 +29,10 @@ CC_DROP = 0.025  # carbon content at least 2.5 % below the plant's own median
 NCV_DRY_JUMP = 0.05  # implied dry NCV at least 5 % above the plant's own median
 COAL_RATE_DROP = 0.10  # supply coal rate at least 10 % below the unit's own median
 MIN_MONTHS = 3  # a pattern must hold for at least this many months of a year
-LATE_DAYS_HIGH = 30
+LATE_DAYS_HIGH = 30  # a deposit this late came after the next month's was due: it missed a monthly review
+# R19 grades a year by the months its deposits leave unsecured (features.deposit_months): one whole
+# month taken on trust is high, a quarter of the year (the annual report rests on nine months) critical.
+UNSECURED_HIGH, UNSECURED_CRITICAL = 1.0, 3.0
 CC_SWING = 0.04
 INTENSITY_Z = -4.0
 
@@ -227,6 +230,29 @@ def deposit_missing(f: Features) -> pd.DataFrame:
     return _hits(out.assign(period=_ym(out.period)), ["units"])
 
 
+def deposits_unsecured(f: Features) -> pd.DataFrame:
+    """以月保年 (domain.md §6.1): the months of a year its deposits leave the regulator to take on
+    trust, summed (features.deposit_months: late months weighed by their days late against the time
+    left before the annual report, missing or outstanding months in full). The hit's severity is
+    graded from that sum: high from UNSECURED_HIGH month, critical from UNSECURED_CRITICAL; a year
+    below one month has none (its late months keep their own R09 or R16)."""
+    d = deposit_months(f.unit_months, f.missing)
+    d = d[d.unsecured > 0]
+    out = d.groupby(["enterprise_id", "year"]).agg(
+        unsecured=("unsecured", "sum"), late_months=("late_days", "count"), missing_months=("missing", "sum"),
+        max_late_days=("late_days", "max"), outstanding=("outstanding", "sum"), months=("period", _months_list),
+        report_due=("report_due", "first")).reset_index()
+    out = out[out.unsecured >= UNSECURED_HIGH]
+    if out.empty:
+        return _hits(out, [])
+    out = out.assign(unsecured=out.unsecured.round(2), max_late_days=out.max_late_days.fillna(0).astype(int),
+                     missing_months=out.missing_months.astype(int), outstanding=out.outstanding.astype(int),
+                     report_due=out.report_due.dt.strftime("%Y-%m-%d"))
+    hits = _hits(out.assign(period=out.year.astype(str)), ["unsecured", "months", "late_months", "max_late_days",
+                                                            "missing_months", "outstanding", "report_due"])
+    return hits.assign(severity=np.where(out.unsecured.to_numpy() >= UNSECURED_CRITICAL, "critical", "high"))
+
+
 def lab_report_late(f: Features) -> pd.DataFrame:
     pm = f.plant_months
     lag = (pd.to_datetime(pm.report_date) - (pm.period + pd.offsets.MonthEnd(0))).dt.days
@@ -276,8 +302,10 @@ CATALOGUE: tuple[Rule, ...] = (
          coal_rate_low),
     Rule("R08", "critical", "domain.md §1.2 (SinoCarbon, Qingdao Xinuo: verification as a formality), §6.3 item 4",
          verified_below_deposits),
-    Rule("R09", "high", "domain.md §2.3 (monthly deposit within 40 days), §6.1", deposit_late),
-    Rule("R10", "high", "domain.md §2.3, §6.1 (以日保月、以月保年)", deposit_missing),
+    # One month late or missing is a lapse a reminder settles; how many months a year is left
+    # unsecured, and how close to the annual report, is what a regulator weighs (R19).
+    Rule("R09", "medium", "domain.md §2.3 (monthly deposit within 40 days), §6.1", deposit_late),
+    Rule("R10", "medium", "domain.md §2.3, §6.1 (以日保月、以月保年)", deposit_missing),
     Rule("R11", "medium", "domain.md §2.3 (CMA/CNAS report within 40 days)", lab_report_late),
     Rule("R12", "medium", "domain.md §3.1 (a unit's carbon content should be stable month to month)",
          carbon_swing),
@@ -291,6 +319,8 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("R18", "high",
          "domain.md §5.3 (related-party transfers, deadline rushes, a thin VWAP close), anchors.md C (SMARTS, EP3)",
          surveillance_alert),
+    Rule("R19", "critical", "domain.md §6.1 (以日保月、以月保年), §2.3 (deposit within 40 days, annual report by 31 March)",
+         deposits_unsecured),  # graded per hit: high from one unsecured month, critical from three
 )
 
 RULES = {r.id: r for r in CATALOGUE}
@@ -303,8 +333,8 @@ def evaluate(f: Features, rule_ids: list[str] | None = None) -> pd.DataFrame:
         if rule_ids is not None and r.id not in rule_ids:
             continue
         h = r.check(f)
-        if len(h):
-            frames.append(h.assign(rule_id=r.id, severity=r.severity))
+        if len(h):  # a graded rule sets each hit's severity itself; the others all carry the catalogue's
+            frames.append(h.assign(rule_id=r.id, severity=h["severity"] if "severity" in h else r.severity))
     if not frames:
         return pd.DataFrame(columns=HIT_COLUMNS)
     hits = pd.concat(frames, ignore_index=True)[HIT_COLUMNS]
