@@ -29,9 +29,10 @@ LAB_COLUMNS = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "
 # make chance coincidences between honest plants negligible (four collide by chance at national scale).
 FINGERPRINT = ["ncv", "carbon_content", "carbon_ar_pct", "total_moisture_pct", "moisture_ad_pct", "hydrogen_pct",
                "sulfur_pct"]
-# Alert kinds of core.insight.trading that the rules engine reads (R18), each from this score (0-100) up:
-# the chains and marked closes are rare and specific; a pre-deadline rush needs a high score
-# because ordinary compliance buying is bunched before deadlines too (domain.md §5.3).
+# Alert kinds of core.insight.trading that the rules engine reads (R18), each from this clarity (0-100:
+# the alert's score before its size factor - tonnes rank the alert list but do not make a pattern more
+# or less true) up: the chains and marked closes are rare and specific; a pre-deadline rush needs a high
+# one because ordinary compliance buying is bunched before deadlines too (domain.md §5.3).
 SURVEILLANCE_KINDS = {"cycle": 50.0, "marking_close": 50.0, "deadline_concentration": 60.0}
 PEER_KEYS = ["unit_class", "capacity_band", "grid_region", "year"]
 # Deposit discipline (domain.md §2.3, §6.1): a late month weighs its days late against the time the

@@ -274,13 +274,14 @@ def _trade_rule(kind: str) -> Callable[[Features], pd.DataFrame]:
 
 
 def surveillance_alert(f: Features) -> pd.DataFrame:
-    """Market-surveillance alerts (core.insight.trading) of the kinds and scores in features.SURVEILLANCE_KINDS,
-    one hit per enterprise of the alert that is in the features' scope, in the month it began."""
+    """Market-surveillance alerts (core.insight.trading) of the kinds in features.SURVEILLANCE_KINDS from
+    their clarity there (the alert's score before its size factor), one hit per enterprise of the alert
+    that is in the features' scope, in the month it began."""
 
     a = f.surveillance
     if a is None or a.empty:
         return _hits(pd.DataFrame(), [])
-    a = a[a.kind.map(SURVEILLANCE_KINDS).le(a.score)]
+    a = a[a.kind.map(SURVEILLANCE_KINDS).le(a.clarity)]
     a = a.assign(enterprise_id=a.enterprises, n_trades=a.trade_ids.map(len)).explode("enterprise_id")
     a = a[a.enterprise_id.isin(set(f.enterprise_years.enterprise_id))]
     a = a.assign(period=_ym(pd.to_datetime(a.first_ts)), first_trade=a.trade_ids.map(lambda t: t[0] if len(t) else None))

@@ -63,7 +63,7 @@ QUERY = {
 KIND_WEIGHT = {"round_trip": 1.0, "cycle": 1.0, "marking_close": 1.0, "off_market": 0.9, "flagged_net_seller": 0.8,
                "deadline_concentration": 0.75, "wash_group": 0.7, "limit_pinned": 0.7}
 SIZE_FROM_T, SIZE_FULL_T = 1e4, 1e6  # the size factor rises from 10 kt to 1 Mt (log scale)
-COLUMNS = ["alert_id", "kind", "score", "first_ts", "last_ts", "accounts", "holders", "enterprises",
+COLUMNS = ["alert_id", "kind", "score", "clarity", "first_ts", "last_ts", "accounts", "holders", "enterprises",
            "enterprise_names", "provinces", "trade_ids", "volume_t", "evidence"]
 # The leading columns every surveillance query returns; the rest of a row is its kind's evidence.
 _COMMON = {"alert_id", "kind", "first_ts", "last_ts", "accounts", "trade_ids", "volume_t", "enterprises",
@@ -122,6 +122,14 @@ def score(kind: str, rows: pd.DataFrame) -> pd.Series:
     return (100 * KIND_WEIGHT[kind] * strength * (0.6 + 0.4 * size_factor(rows["volume_t"]).to_numpy())).round(1)
 
 
+def clarity(kind: str, rows: pd.DataFrame) -> pd.Series:
+    """How plainly one kind's alerts show abuse, 0-100: the score before its size factor (100 x
+    weight(kind) x strength). The size ranks the alert list by the tonnes at issue; it is no evidence
+    that the pattern holds - a close is marked on thin days with few tonnes because that is what makes
+    it cheap - so the rules engine (R18) reads the clarity, not the score."""
+    return (100 * KIND_WEIGHT[kind] * STRENGTH[kind](rows).clip(0, 1)).round(1)
+
+
 def _plain(v):
     """A JSON-ready value: numbers rounded, timestamps as ISO text, lists as lists."""
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
@@ -148,7 +156,7 @@ def _frame(kind: str, df: pd.DataFrame) -> pd.DataFrame:
     evidence_cols = [c for c in df.columns if c not in _COMMON]
     evidence = [json.dumps({c: _plain(v) for c, v in zip(evidence_cols, row)}, ensure_ascii=False)
                 for row in df[evidence_cols].itertuples(index=False, name=None)]
-    out = df.assign(score=score(kind, df).to_numpy(), evidence=evidence)
+    out = df.assign(score=score(kind, df).to_numpy(), clarity=clarity(kind, df).to_numpy(), evidence=evidence)
     for col in ("accounts", "holders", "enterprises", "enterprise_names", "provinces", "trade_ids"):
         out[col] = out[col].map(lambda v: [x for x in v] if v is not None else [])
     return out[COLUMNS]
@@ -156,7 +164,7 @@ def _frame(kind: str, df: pd.DataFrame) -> pd.DataFrame:
 
 def scan(con, scope: Scope, flt: Filters = NO_FILTERS, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
     """Every alert the scope and filters may see, highest score first: alert_id (kind:key, stable
-    across runs on the same data), kind, score (0-100), first_ts, last_ts, accounts (the accounts the
+    across runs on the same data), kind, score (0-100), clarity (the score before its size factor), first_ts, last_ts, accounts (the accounts the
     alert is about), holders (their holder names), enterprises, enterprise_names, provinces (of
     those enterprises, in order), trade_ids (the evidence trades), volume_t (the tonnes at issue) and
     evidence (JSON: the values that made it fire). `flagged_net_seller` reads the stored assessment
@@ -167,6 +175,7 @@ def scan(con, scope: Scope, flt: Filters = NO_FILTERS, kinds: tuple[str, ...] = 
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(frames, ignore_index=True)
     out["score"] = out["score"].astype(float)
+    out["clarity"] = out["clarity"].astype(float)
     out["volume_t"] = out["volume_t"].astype(float)
     return out.sort_values(["score", "first_ts", "alert_id"], ascending=[False, True, True],
                            kind="stable").reset_index(drop=True)

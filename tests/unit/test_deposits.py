@@ -1,6 +1,7 @@
 """Late and missing monthly deposits weigh as they do for a regulator (issue 13.3; domain.md §2.3: each
 month due 40 days after month end, the annual report by 31 March; §6.1: 以日保月、以月保年): the rules
-R09, R10, R16 and R19 and the risk score on hand-built deposit records."""
+R09, R10, R16 and R19 and the risk score on hand-built deposit records, and R18 reading an alert's
+clarity rather than its size-weighted score."""
 from __future__ import annotations
 
 import json
@@ -12,12 +13,14 @@ import pytest
 from core.contract import mrv
 from core.contract.scoring import FLAGGED_BANDS
 from core.engine import features, risk, rules
+from core.insight import trading
 
 YEAR = 2023
 DEPOSIT_RULES = ["R09", "R10", "R16", "R19"]
 
 
-def deposits(late: dict[str, dict[int, int]], missing: dict[str, list[int]] | None = None) -> features.Features:
+def deposits(late: dict[str, dict[int, int]], missing: dict[str, list[int]] | None = None,
+             surveillance: pd.DataFrame | None = None) -> features.Features:
     """One unit per enterprise depositing every month of YEAR 5 days before its deadline, except the
     months in `late` (enterprise -> month -> days after the deadline) and in `missing` (never deposited)."""
     missing = missing or {}
@@ -35,7 +38,8 @@ def deposits(late: dict[str, dict[int, int]], missing: dict[str, list[int]] | No
     um = pd.DataFrame(rows)
     ey = pd.DataFrame({"enterprise_id": sorted(set(um.enterprise_id)), "year": YEAR, "deficit_share": 0.0,
                        "lab_id": None, "consultant_id": None, "verifier_id": None})
-    return features.Features(um, None, ey, pd.DataFrame(gone, columns=["unit_id", "enterprise_id", "period"]), None)
+    return features.Features(um, None, ey, pd.DataFrame(gone, columns=["unit_id", "enterprise_id", "period"]), None,
+                             surveillance)
 
 
 def ranked(f: features.Features) -> pd.DataFrame:
@@ -111,3 +115,23 @@ def test_graded_hits_keep_one_severity_per_rule_and_year():
     hits = rules.evaluate(f, ["R19"])
     assert not hits.duplicated(["enterprise_id", "period", "rule_id"]).any()
     assert rules.RULES["R19"].severity == "critical"  # the catalogue names its highest grade
+
+
+def _alert(kind: str, score: float, clarity: float, enterprise: str) -> dict:
+    return {"alert_id": f"{kind}:{enterprise}", "kind": kind, "score": score, "clarity": clarity,
+            "first_ts": pd.Timestamp(YEAR, 7, 24, 14, 57), "enterprises": [enterprise], "trade_ids": ["T1", "T2"],
+            "volume_t": 15_428.0}
+
+
+def test_surveillance_rule_reads_how_plain_the_pattern_is_not_how_many_tonnes_it_moved():
+    """A marked close on a thin day moves few tonnes by nature: its size factor must not keep it out of R18."""
+    alerts = pd.DataFrame([_alert("marking_close", 48.6, 76.0, "MARK"),
+                           _alert("deadline_concentration", 55.0, 55.0, "RUSH"),
+                           _alert("cycle", 45.0, 72.0, "CYCLE")])
+    f = deposits({"MARK": {}, "RUSH": {}, "CYCLE": {}}, surveillance=alerts)
+    hits = rules.evaluate(f, ["R18"])
+    assert set(hits.enterprise_id) == {"MARK", "CYCLE"}
+    # the clarity is the score before the size factor: equal from 1 Mt, above it below
+    rows = pd.DataFrame({"move": [0.032197, 0.032197], "volume_t": [15_428.0, 2_000_000.0]})
+    clarity, score = trading.clarity("marking_close", rows), trading.score("marking_close", rows)
+    assert clarity.tolist() == [76.3, 76.3] and score[0] < 50 <= clarity[0] and score[1] == clarity[1]
