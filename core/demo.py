@@ -627,18 +627,25 @@ def _trade_round_trip(p: Plan, rng, n: int) -> list[tuple[int, str]]:
 
 
 def _off_market_block(p: Plan, rng, n: int) -> list[tuple[int, str]]:
-    """(h) A block trade between two enterprises of one group at 24-29 % below the previous close."""
+    """(h) A block trade between two enterprises of one group at 24-29 % below the previous close, on a
+    day whose block trades are priced within 5 % of that close: off the market on both counts, the
+    close and the day's other block trades (at least 20 % below them, as their VWAP only rises when the
+    planted trade is carved out). On a day when every block trade went 20 % under the close, a trade
+    24 % under it would be the day's market price, not an off-market one."""
     m = p.market
+    ref_of = m.prev_close.where(m.prev_close.notna(), m.close).to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        near = np.abs(m.block_amount_cny.to_numpy(float) / m.block_volume_t.to_numpy(float) / ref_of - 1) <= 0.05
     cases = []
     for members in _group_pairs(p, rng)[: max(1, round(n / 2))]:
-        free = p.free_block_days()
+        free = [d for d in p.free_block_days() if near[d]]
         if not free:
             break
         a, b = (int(x) for x in rng.choice(members, 2, replace=False))
         p.taken.update((a, b))
         d = int(rng.choice(free))
         vol = int(rng.uniform(100_000, 0.3 * m.block_volume_t.iat[d]))
-        ref = m.prev_close.iat[d] if not math.isnan(m.prev_close.iat[d]) else m.close.iat[d]
+        ref = ref_of[d]
         p.planted.setdefault(d, []).append((vol, round(ref * rng.uniform(0.71, 0.76), 2), p.acc_ids[b], p.acc_ids[a]))
         cases += [(e, m.date.iat[d][:7]) for e in (a, b)]
     return cases

@@ -81,6 +81,14 @@ def test_each_stream_is_its_own_spawned_seed_sequence():
         ctx.rng("no such stream")
 
 
+def test_a_stream_appended_to_streams_changes_no_existing_draw(small, monkeypatch):
+    """STREAMS is append-only: a new component drawing from a new stream leaves every file as it was."""
+    monkeypatch.setattr(demo, "STREAMS", (*demo.STREAMS, "inject:a_future_pattern"))
+    again = demo.generate(scale=0.03, seed=11)
+    for name in small:
+        pd.testing.assert_frame_equal(small[name], again[name])
+
+
 def test_every_contract_table_with_contract_columns(national):
     for table in schema.TABLES:
         assert list(national[table.name].columns) == table.names, table.name
@@ -234,6 +242,25 @@ def test_round_trips_are_within_one_group(national):
     pair = tr[tr.buyer_account.isin(acc) & tr.seller_account.isin(acc)]
     assert len(pair) >= 2
     assert (group[pair.buyer_account].to_numpy() == group[pair.seller_account].to_numpy()).all()
+
+
+def test_off_market_blocks_are_off_the_close_and_off_the_days_other_block_trades(national):
+    """The pattern as the surveillance defines it (core.store.surveillance: more than 20 % from the previous
+    close and more than 15 % from the day's other block trades), not just below the close on a day when
+    every block trade was."""
+    tr = national["trades"].assign(day=lambda t: t.ts.str[:10])
+    block = tr[tr.method == "block"]
+    accounts = national["accounts"].dropna(subset=["enterprise_id"])
+    acc = set(accounts[accounts.enterprise_id.isin(labelled(national, "off_market_block").enterprise_id)].account_id)
+    planted = block[block.buyer_account.isin(acc) & block.seller_account.isin(acc)]
+    assert len(planted) == labelled(national, "off_market_block").enterprise_id.nunique() // 2
+    prev = national["market_daily"].set_index("date").close.shift(1)
+    for t in planted.itertuples():
+        assert t.price_cny / prev[t.day] - 1 < -0.20, t
+        others = block[(block.day == t.day) & (block.trade_id != t.trade_id)]
+        if len(others):
+            vwap = (others.volume_t * others.price_cny).sum() / others.volume_t.sum()
+            assert t.price_cny / vwap - 1 < -0.15, t
 
 
 def test_planted_cycles_marked_closes_and_deadline_dumps_are_in_the_trades(national):
