@@ -200,18 +200,17 @@ def test_neighbour_methods_run_on_enterprise_aggregates(small):
 @pytest.mark.slow
 @pytest.mark.xdist_group("national")
 def test_national_ranking_meets_the_review_budget_targets(national):
-    """At national scale a review of the top 5 % finds 95 % of all planted cases, and a review of the
-    top 6 % finds 90 % of every pattern. The labelled share is 4.3 % since the market patterns
-    (cycles, marked closes, deadline dumps) were planted, so a 5 % budget leaves about 15 places for
-    the unlabelled enterprises whose own high rules fire; the single-rule patterns (late deposits)
-    sit right at that edge."""
+    """At national scale a review of the top 5 % finds 95 % of all planted cases and 90 % of every
+    pattern, late and missing deposits and marked closes included. The labelled share is 4.3 %, so a
+    5 % budget leaves about 15 places for the unlabelled enterprises whose own rules fire: a single
+    month deposited late is a medium lapse there, a year its deposits leave unsecured (R19) is high or
+    critical, and a marked close on a thin day counts by how plain it is, not by its few tonnes."""
     run = runs.run(national)
     ev = evaluate.evaluate(national, run, budget=0.05)
     composite = ev.table.set_index("ranking").loc["risk composite"]
     assert composite["precision@50"] >= 0.8
     assert composite["recall@budget"] >= 0.95
-    wider = evaluate.evaluate(national, run, budget=0.06)
-    assert (wider.per_pattern.recall >= 0.9).all(), wider.per_pattern
+    assert (ev.per_pattern.recall >= 0.9).all(), ev.per_pattern
     assert set(ev.per_pattern.pattern) == set(demo.PATTERNS)
     assert {"model ensemble", "rules only"} <= set(ev.table.ranking)
     assert any(r.startswith("detector ") for r in ev.table.ranking)
