@@ -255,8 +255,10 @@ def deposits_unsecured(f: Features) -> pd.DataFrame:
 
 def lab_report_late(f: Features) -> pd.DataFrame:
     pm = f.plant_months
-    lag = (pd.to_datetime(pm.report_date) - (pm.period + pd.offsets.MonthEnd(0))).dt.days
-    sel = pm[(pm.period >= pd.Timestamp("2022-04-01")) & (lag > mrv.DEPOSIT_DAYS)].assign(lag_days=lag)
+    # The lag is a column before the rows are picked: assigning a Series to an empty selection gives
+    # it the Series' index, i.e. one hit without enterprise or period per plant-month (issue 13).
+    pm = pm.assign(lag_days=(pd.to_datetime(pm.report_date) - (pm.period + pd.offsets.MonthEnd(0))).dt.days)
+    sel = pm[(pm.period >= pd.Timestamp("2022-04-01")) & (pm.lag_days > mrv.DEPOSIT_DAYS)]
     sel = sel.assign(report_date=sel.report_date.astype(str).str[:10])
     return _hits(sel.assign(period=_ym(sel.period)), ["lag_days", "report_date", "lab_id"])
 

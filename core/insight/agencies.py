@@ -318,8 +318,11 @@ def enterprise_context(con, scope: Scope, run_id: str, hits: pd.DataFrame | None
 
 
 def _flagged_from_hits(hits: pd.DataFrame) -> pd.DataFrame:
-    h = hits.assign(year=hits["period"].astype(str).str[:4].astype(int),
-                    flagged=hits["severity"].isin(rules.SEVERITIES[:2]))
+    # A hit without an enterprise or a readable year cannot be put on an enterprise-year: left out
+    # rather than fatal (issue 13: such hits once reached astype(int) as NaN).
+    year = pd.to_numeric(hits["period"].astype(str).str[:4], errors="coerce")
+    known = hits["enterprise_id"].notna() & year.notna()
+    h = hits[known].assign(year=year[known].astype(int), flagged=hits.loc[known, "severity"].isin(rules.SEVERITIES[:2]))
     out = h.groupby(["enterprise_id", "year"], as_index=False)["flagged"].any()
     serious = h[h["flagged"]].groupby(["enterprise_id", "year"])["rule_id"].agg(lambda r: sorted(set(r)))
     return out.join(serious.rename("rules"), on=["enterprise_id", "year"])
