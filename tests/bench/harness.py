@@ -349,7 +349,7 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     frame requires; its dtypes are compared with the product's (a note says when they differ), so
     the ratio is what the product adds around the engine and the conversion: the scope and filter
     SQL, fetch_df, Page.query's cache key, miss and store. (A raw side that stopped at the Arrow
-    table made a 2 ms query's ratio half conversion: load_history 1.58x, 1.21x like with like.)"""
+    table made a 2 ms query's ratio half conversion: load_history 1.58x, 1.09x like with like.)"""
     from core.contract.filters import NO_FILTERS
     from core.ui import cache
     from core.ui.page import Page
