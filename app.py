@@ -20,8 +20,6 @@ if not head["unit_months"]:
     st.stop()
 years = page.query(overview.emissions_by_year)
 risk_years = page.query(risk_views.risk_by_year)
-measured = page.query(overview.measured_share_by_year)
-deposits = page.query(overview.deposit_timeliness_by_year)
 market = page.query(surveillance.market_by_month)
 enterprises = page.query(risk_views.enterprise_risk)
 provinces = page.query(risk_views.risk_by_province)

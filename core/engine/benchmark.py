@@ -108,11 +108,10 @@ def _standardise_columns(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarra
 
 
 def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
-    """ROC-AUC as the Mann-Whitney statistic on ranks (ties share their mean rank)."""
-    ranks = pd.Series(score).rank(method="average").to_numpy()
-    pos = y == 1
-    n_pos, n_neg = pos.sum(), (~pos).sum()
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    """ROC-AUC of the scores against the labels (scikit-learn's; tied scores count half)."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, score))
 
 
 def combinations(candidates=CANDIDATES, sizes=MEMBERS) -> list[tuple[str, ...]]:

@@ -209,10 +209,16 @@ def standardise(s: np.ndarray, reference: np.ndarray | None = None) -> np.ndarra
     return np.clip((s - med) / mad, *CLIP)
 
 
-def robust_scale(X: np.ndarray) -> np.ndarray:
+def _robust_centre_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column medians and interquartile ranges (1 where a column does not vary)."""
     med = np.median(X, axis=0)
     iqr = np.subtract(*np.percentile(X, [75, 25], axis=0))
     iqr[~(iqr > 0)] = 1.0
+    return med, iqr
+
+
+def robust_scale(X: np.ndarray) -> np.ndarray:
+    med, iqr = _robust_centre_scale(X)
     return (X - med) / iqr
 
 
@@ -243,9 +249,7 @@ def fit_then_score(name: str, X_fit: np.ndarray, X_new: np.ndarray, seed: int = 
     d = REGISTRY[name]
     model = d.factory(seed)
     if d.needs_scaling:
-        med = np.median(X_fit, axis=0)
-        iqr = np.subtract(*np.percentile(X_fit, [75, 25], axis=0))
-        iqr[~(iqr > 0)] = 1.0
+        med, iqr = _robust_centre_scale(X_fit)
         X_fit, X_new = (X_fit - med) / iqr, (X_new - med) / iqr
     model.fit(X_fit)
     fitted, _ = _repair(np.asarray(model.decision_scores_, dtype=np.float64))

@@ -1,6 +1,7 @@
 """The one public cache of the ui: the process's database connection, page-query results and
-what is derived from them per view (chart specs, written summaries), and the current assessment's id, all keyed by small hashable values (a
-function's qualified name, the scope key, the frozen filters, the data version; GUIDE 3).
+what is derived from them per view (chart specs, written summaries), and the current assessment's
+id, all keyed by small hashable values (a function's qualified name, the scope key, the frozen
+filters, the data version; GUIDE 3).
 Page (core/ui/page.py) and the page glue modules read through it; a load or a model run clears it."""
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ from core.contract import access
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.store import db
-from core.ui import cache
+import core.ui.cache as cache
+from core.ui.filters import sidebar as filter_sidebar
 from core.words import i18n
 
 
@@ -124,6 +125,18 @@ class Page:
                              cache.params_key(params), self.db_path, self.data_version, _fn=fn)
 
 
+class _ChartSpec:
+    """An Altair chart builder as a builder of its Vega-Lite dict (what the cache can keep),
+    named after the builder so that the cache key tells charts apart."""
+
+    def __init__(self, build: Callable):
+        self.build = build
+        self.__module__, self.__qualname__ = build.__module__, f"{build.__qualname__}.to_dict"
+
+    def __call__(self, *frames, lang: str, **options) -> dict:
+        return self.build(*frames, lang, **options).to_dict()
+
+
 def page_url(path: str) -> str:
     """The URL path Streamlit gives a page file: "app.py" -> "/", "pages/3_Province.py" -> "/Province"."""
     if path == PAGES[0].path:
@@ -176,8 +189,7 @@ def _open(lang: str, page_params: tuple[str, ...]) -> Page:
     version = db.data_version(con)
     base = Page(lang=lang, scope=scope, con=con, db_path=str(path), data_version=version,
                 filters=NO_FILTERS.with_run(cache.assessment_id(str(path), version)))
-    from core.ui import filters as filter_ui  # the filter widgets take a Page for their choices
-    return replace(base, filters=filter_ui.sidebar(base, page_params))
+    return replace(base, filters=filter_sidebar(base, page_params))
 
 
 # --- language and navigation ---------------------------------------------------------------
@@ -212,18 +224,3 @@ def scope_label(scope: Scope, lang: str) -> str:
 
 def _stop_with(body: str, title: str | None = None) -> None:
     raise _Refused(body, title)
-
-
-# --- database and cached queries -----------------------------------------------------------
-
-
-class _ChartSpec:
-    """An Altair chart builder as a builder of its Vega-Lite dict (what the cache can keep),
-    named after the builder so that the cache key tells charts apart."""
-
-    def __init__(self, build: Callable):
-        self.build = build
-        self.__module__, self.__qualname__ = build.__module__, f"{build.__qualname__}.to_dict"
-
-    def __call__(self, *frames, lang: str, **options) -> dict:
-        return self.build(*frames, lang, **options).to_dict()

@@ -32,7 +32,7 @@ def folder(tmp_path):
     return tmp_path
 
 
-def test_roc_auc_is_the_mann_whitney_statistic():
+def test_roc_auc_ranks_anomalies_against_inliers():
     y = np.array([0, 0, 1, 1])
     assert benchmark.roc_auc(y, np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
     assert benchmark.roc_auc(y, np.array([0.9, 0.8, 0.2, 0.1])) == 0.0
