@@ -31,6 +31,7 @@ import pandas as pd
 MAD_TO_SD = 1.4826
 CLIP = (-5.0, 30.0)
 NEIGHBOUR_LIMIT = 60_000  # rows above which a neighbour method must run per group
+MIN_ROWS = 10  # fewer rows than this tell a detector nothing about what is normal
 PCA_EIGEN_FLOOR = 1e-3  # eigenvalues below 0.1 % of the total variance are raised to it
 
 
@@ -274,8 +275,8 @@ def score_matrix(X, detectors=None, *, groups=None, seed: int = 0,
     if unknown:
         raise ValueError(f"unknown detector(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
     X = np.asarray(X)
-    if X.ndim != 2 or X.shape[0] < 10 or X.shape[1] < 1:
-        raise ValueError(f"need a 2-D matrix with at least 10 rows and 1 column, got shape {X.shape}")
+    if X.ndim != 2 or X.shape[0] < MIN_ROWS or X.shape[1] < 1:
+        raise ValueError(f"need a 2-D matrix with at least {MIN_ROWS} rows and 1 column, got shape {X.shape}")
     if not np.issubdtype(X.dtype, np.number):
         raise ValueError("the matrix must be numeric (string columns cannot be scored)")
     X = X.astype(np.float64)
@@ -316,6 +317,24 @@ def score_matrix(X, detectors=None, *, groups=None, seed: int = 0,
     if any(repaired.values()):
         notes.append("repaired non-finite scores: " + ", ".join(f"{k} {v}" for k, v in repaired.items() if v))
     return ScoreResult(ensemble, scores, raw, repaired, failed, seconds, agreement, overlap, notes)
+
+
+def scorable(X) -> bool:
+    """Whether score_matrix can learn from X: at least MIN_ROWS rows and one column (features'
+    model_matrix drops the columns that do not vary)."""
+    X = np.asarray(X)
+    return X.ndim == 2 and X.shape[0] >= MIN_ROWS and X.shape[1] >= 1
+
+
+def unscored(n_rows: int, detectors=None, reason: str = "") -> ScoreResult:
+    """The result for a matrix the detectors cannot learn from (not `scorable`: a single enterprise's
+    first months, or every feature constant): every row at the median of every detector (0, nothing
+    abnormal), and a note saying why, so the rules still rank such data and the run completes."""
+    names = list(detectors) if detectors else list(DEFAULT_ENSEMBLE)
+    zero = {n: np.zeros(n_rows) for n in names}
+    same = pd.DataFrame(1.0, index=names, columns=names)  # identical scores: the same order
+    return ScoreResult(np.zeros(n_rows), zero, dict(zero), {n: 0 for n in names}, {}, {n: 0.0 for n in names},
+                       same, same.copy(), [f"not scored by the detectors: {reason}" if reason else "not scored"])
 
 
 def _grouped(name: str, X: np.ndarray, groups: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:

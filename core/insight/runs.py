@@ -122,8 +122,10 @@ def latest_assessment(con) -> Run | None:
 
 
 def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float], None] | None = None,
-        force: bool = False) -> Run:
-    """Make (or read back) the run for `config` on the current data."""
+        force: bool = False, model_required: bool = False) -> Run:
+    """Make (or read back) the run for `config` on the current data. Data the detectors cannot learn
+    from (too few rows, nothing varies) is ranked by the rules alone, with a note, so an assessment
+    always completes; `model_required` (an analyst's model run) refuses it with the reason instead."""
     config = config or RunConfig()
     say = progress or (lambda msg, frac: None)
     version = db.data_version(con)
@@ -143,7 +145,12 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
     def on_detector(name, i, n):
         say(f"detector:{name}", 0.3 + 0.6 * i / max(n, 1))
 
-    result = detectors.score_matrix(X, config.detectors, seed=config.seed, progress=on_detector)
+    if detectors.scorable(X) or model_required:
+        result = detectors.score_matrix(X, config.detectors, seed=config.seed, progress=on_detector)
+    else:  # too little data, or none of it varies: the rules alone rank it (issue 13)
+        result = detectors.unscored(len(X), config.detectors,
+                                    f"{X.shape[0]} rows and {X.shape[1]} varying features (need "
+                                    f"{detectors.MIN_ROWS} rows and 1 feature)")
     say("risk", 0.92)
     pct = result.percentile()
     unit_score = result.ensemble if config.level == "unit_month" else _spread(f, keys, result.ensemble)

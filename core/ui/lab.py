@@ -170,7 +170,7 @@ def run_with_progress(page: Page, config: runs.RunConfig) -> runs.Run | None:
             st.caption(t("lab.status.waiting"))
             _RUN_LOCK.acquire()
         try:
-            run = runs.run(page.con, config, progress=report)
+            run = runs.run(page.con, config, progress=report, model_required=True)
         except Exception as e:  # e.g. too few rows in a small scope: the analyst reads why, the log keeps the trace
             _log.exception("run %s failed", config)
             status.update(label=t("lab.status.failed", reason=f"{type(e).__name__}: {e}"), state="error",

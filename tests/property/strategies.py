@@ -130,7 +130,7 @@ def tables(spec: Spec) -> dict[str, pd.DataFrame]:
             units.append((uid, e, cls, cap, 2005, "water", False))
             lab = "L1" if i % 2 == 0 else "L2"
             for k, p in enumerate(periods):
-                if spec.missing_months and not const and rng.random() < spec.missing_months:
+                if spec.missing_months and not const and k + j > 0 and rng.random() < spec.missing_months:
                     continue
                 hours = float(min(draw(300, 700), 24 * _month_end(p).day))
                 gen = cap * hours * float(draw(0.5, 0.9))
