@@ -32,6 +32,17 @@ from core.words.headline import fmt_change, fmt_value
 from core.words.i18n import t
 
 METHOD_LINES = 6  # i18n keys overview.method.1 ... 6
+
+
+def method_lines(lang: str) -> tuple[str, ...]:
+    """How the figures are made, one line per step; the rule count and the model's members are read
+    from the rule catalogue and the default ensemble, not written into the words."""
+    from core.engine import detectors, rules
+    from core.words import labels
+
+    fill = {"rules": len(rules.CATALOGUE),
+            "detectors": i18n.fmt_list([labels.detector_label(n, lang) for n in detectors.DEFAULT_ENSEMBLE], lang)}
+    return tuple(i18n.t(f"overview.method.{i}", lang, **(fill if i == 3 else {})) for i in range(1, METHOD_LINES + 1))
 BANDS = tuple(name for name, _ in risk.BANDS)  # critical, high, medium, low
 TOP_ROWS = 10  # rows a slide table can hold legibly; the workbook keeps them all
 # The columns each frame must have; a frame that lacks some (e.g. a bare pd.DataFrame() for "no
@@ -628,4 +639,4 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
         summary=headline_words.summary(enterprises, provinces, agencies, risk_years, year, lang),
         headline=figures, trend=trend, provinces=prov.reset_index(drop=True),
         top_risks=top_risks.reset_index(drop=True), intermediaries=inter.reset_index(drop=True),
-        market=mk.reset_index(drop=True), method=tuple(i18n.t(f"overview.method.{i}", lang) for i in range(1, METHOD_LINES + 1)))
+        market=mk.reset_index(drop=True), method=method_lines(lang))

@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -412,10 +413,34 @@ def load_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
                        note=f"measured when built ({b['built_at']})")]
 
 
+class _SampledKNNBare:
+    """Bare PyOD for the sampled-neighbour detector (core.engine.detectors, sknn), which is built on
+    PyOD's BaseDetector rather than on a PyOD model: PyOD's own KNN (mean distance to the k nearest)
+    fitted on the same random reference sample, then decision_function on every row; the same
+    neighbour searches, without the product's leaving-out of a sample row's own zero distance."""
+
+    def __init__(self, model):
+        from pyod.models.knn import KNN
+
+        self.sample_size, self.seed = model.sample_size, model.random_state
+        self.knn = KNN(n_neighbors=model.n_neighbors, method="mean", algorithm="brute")  # as the product
+
+    def fit(self, X):
+        m = min(len(X), self.sample_size)
+        sample = np.sort(np.random.default_rng(self.seed).choice(len(X), m, replace=False))
+        self.knn.fit(X[sample])
+        return self
+
+    def decision_function(self, X):
+        return self.knn.decision_function(X)
+
+
 def _bare_pyod(model):
     """The PyOD class a registry detector is built on, with the same parameters: the product may
     subclass one (e.g. a PCA scored differently); the raw engine is PyOD's own class."""
     base = next(c for c in type(model).__mro__ if c.__module__.startswith("pyod."))
+    if base.__name__ == "BaseDetector":  # not built on a PyOD model: sknn
+        return _SampledKNNBare(model)
     return model if base is type(model) else base(**model.get_params(deep=False))
 
 
