@@ -123,5 +123,7 @@ def composite(comp: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
 def by_enterprise(comp: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
     """Each enterprise's worst year: the review list, highest risk first."""
     scored = composite(comp, weights)
-    worst = scored.sort_values(["risk_score", "year"], ascending=[False, False]).drop_duplicates("enterprise_id")
+    # ties broken by the enterprise id: the same data give the same list, whatever order rows came in
+    worst = scored.sort_values(["risk_score", "year", "enterprise_id"], ascending=[False, False, True],
+                               kind="stable").drop_duplicates("enterprise_id")
     return worst.reset_index(drop=True)

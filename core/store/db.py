@@ -86,10 +86,12 @@ def _arrow_lists(t: pa.DataType) -> pd.ArrowDtype | None:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    """Changes whenever a load commits; cache keys include it so nothing stale is served."""
+    """Changes whenever a load commits; cache keys include it so nothing stale is served. The time of
+    the last load is part of it: two files loaded alike (a rebuilt demo, another province's copy) have
+    the same counts, and an in-process cache must not serve one's results for the other."""
     cur = con.cursor()
     try:
-        n, last = cur.execute("SELECT count(*), max(load_id) FROM load_log").fetchone()
+        n, last, when = cur.execute("SELECT count(*), max(load_id), max(loaded_at) FROM load_log").fetchone()
     finally:
         cur.close()
-    return f"{n}:{last}"
+    return f"{n}:{last}:{when.isoformat() if when is not None else ''}"
