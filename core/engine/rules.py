@@ -20,7 +20,7 @@ import pandas as pd
 
 from core.contract import mrv
 from core.contract.scoring import BATCH_MIN_MONTHS, SEVERITIES, SEVERITY_WEIGHT, VERIFICATION_GAP  # noqa: F401
-from core.engine.features import SURVEILLANCE_KINDS, Features, deposit_months
+from core.engine.features import SURVEILLANCE_KINDS, Features, carbon_level_shifts, deposit_months
 
 HIT_COLUMNS = ["rule_id", "severity", "enterprise_id", "period", "unit_id", "evidence"]
 
@@ -34,6 +34,10 @@ LATE_DAYS_HIGH = 30  # a deposit this late came after the next month's was due: 
 # month taken on trust is high, a quarter of the year (the annual report rests on nine months) critical.
 UNSECURED_HIGH, UNSECURED_CRITICAL = 1.0, 3.0
 CC_SWING = 0.04
+# R20: a step down in carbon content at least CC_DROP deep that stays down (features.carbon_level_shifts),
+# SHIFT_Z robust standard errors below the level before, while the coal's NCV moved less than NCV_SAME.
+SHIFT_Z = -4.0
+NCV_SAME = 0.05
 INTENSITY_Z = -4.0
 
 
@@ -151,6 +155,26 @@ def carbon_below_band(f: Features) -> pd.DataFrame:
     out = _per_year(pm, mask, {"min_cc": ("carbon_content", "min"), "own_median": ("cc_own_median", "first")})
     out["band_low"] = mrv.CC_BAND[0]
     return _hits(out, ["n_months", "months", "min_cc", "own_median", "band_low"])
+
+
+def carbon_stepped_down(f: Features) -> pd.DataFrame:
+    """A plant's carbon content stepped down and stayed down with its coal's heating value unchanged:
+    one hit per year of the months after the step (at least MIN_MONTHS of them in that year)."""
+    pm = f.plant_months
+    sh = carbon_level_shifts(pm)
+    sh = sh[(sh.cc_shift <= -CC_DROP) & (sh.shift_z <= SHIFT_Z) & (sh.ncv_shift.abs() < NCV_SAME)]
+    sel = pm.merge(sh, on="enterprise_id")
+    sel = sel[sel.period >= sel.shift_from]
+    out = _per_year(sel, pd.Series(True, index=sel.index), {
+        "shift_from": ("shift_from", "first"), "drop": ("cc_shift", "first"), "cc_before": ("cc_before", "first"),
+        "cc_after": ("cc_after", "first"), "months_after": ("n_after", "first"), "z": ("shift_z", "first"),
+        "ncv_change": ("ncv_shift", "first"), "lab_before": ("lab_before", "first"),
+        "lab_after": ("lab_after", "first")})
+    if len(out):  # a month measured before April 2022 may name no lab
+        out = out.assign(shift_from=_ym(out.shift_from), lab_before=out.lab_before.fillna("—"),
+                         lab_after=out.lab_after.fillna("—"))
+    return _hits(out, ["n_months", "months", "shift_from", "drop", "cc_before", "cc_after", "months_after", "z",
+                       "ncv_change", "lab_before", "lab_after"])
 
 
 def moisture_inconsistent(f: Features) -> pd.DataFrame:
@@ -324,6 +348,9 @@ CATALOGUE: tuple[Rule, ...] = (
          surveillance_alert),
     Rule("R19", "critical", "domain.md §6.1 (以日保月、以月保年), §2.3 (deposit within 40 days, annual report by 31 March)",
          deposits_unsecured),  # graded per hit: high from one unsecured month, critical from three
+    Rule("R20", "high", "domain.md §3.1 (carbon per unit heat varies little within a coal type), §1.2 (carbon "
+         "results changed; a lab's reports), §2.3 (NCV on the report for cross-validation), §6.3 items 1, 3",
+         carbon_stepped_down),
 )
 
 RULES = {r.id: r for r in CATALOGUE}

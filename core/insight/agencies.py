@@ -398,35 +398,38 @@ def _left_out(ay: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         "copy_clients": pair["C"] - pair["copy"] - _lonely_partners(pair, keys),
         "batch_clients": pair["B"] - pair["batch"], "run_clients": pair["R"] - pair["run"],
         "understated_passes": pair["U"] - pair["understated"], "base_rate": base_of(pair)})
-    loo["pattern_clients"], loo["pattern_q"] = _pattern_left_out(ay, keys, pair, tot)
+    loo["pattern_clients"], loo["pattern_q"], loo["pattern_rule"], loo["pattern_year"] = _pattern_left_out(
+        ay, keys, pair, tot)
     loo["flagged_share"] = loo["flagged_clients"] / loo["clients"].where(loo["clients"] > 0)
     loo["p_value"] = tail_p(loo["flagged_clients"], loo["clients"], loo["base_rate"])
     loo["q_value"] = np.where(loo["clients"] > 0, np.clip(loo["p_value"] * pair["factor"], 0, 1), 1.0)
     strengths = _strengths(loo)
-    sig = loo.assign(max_batch_months=None, max_same_test_date=None, busiest_date=None, run_reports=None,
-                     pattern_rule=None, pattern_year=None)
+    sig = loo.assign(max_batch_months=None, max_same_test_date=None, busiest_date=None, run_reports=None)
     return pair[[*keys, "enterprise_id"]].assign(score=(100 * combine(strengths)).round(1),
                                                  signals=_signals(sig, strengths))
 
 
 def _pattern_left_out(ay: pd.DataFrame, keys: list[str], pair: pd.DataFrame, groups: pd.DataFrame
-                      ) -> tuple[np.ndarray, np.ndarray]:
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """best_patterns per agency group (`keys`; `groups` lists them all) with each client of `pair` left
     out: the clients of the group's most surprising pattern without it and that pattern's q (the
     Bonferroni p times the group's Benjamini-Hochberg factor among the groups of its kind, from the
-    full p); (0, 1) where fewer than PATTERN_MIN others share a rule-year. Per group, one clients x
-    rule-years matrix: membership M, served-that-year S; left out, k - M of n - S."""
+    full p), and that pattern's rule and year; (0, 1, None, None) where fewer than PATTERN_MIN others
+    share a rule-year. Per group, one clients x rule-years matrix: membership M, served-that-year S;
+    left out, k - M of n - S."""
     clients, q = np.zeros(len(pair), dtype=int), np.ones(len(pair))
+    # the rule and year of that pattern, so that a context reason names them (issue 13: it said "None")
+    rule, year = np.full(len(pair), None, dtype=object), np.full(len(pair), None, dtype=object)
     by_year = "year" in keys
     group = [*keys, *([] if by_year else ["year"])]
     ex = ay[[*group, "enterprise_id", "rules"]].explode("rules").dropna(subset=["rules"])
     if ex.empty:
-        return clients, q
+        return clients, q, rule, year
     cells = ex.groupby([*group, "rules"])["enterprise_id"].agg(list).rename("members").reset_index()
     cells["k"] = cells["members"].map(len)
     hot = cells[cells["k"] >= PATTERN_MIN][keys].drop_duplicates()
     if hot.empty:
-        return clients, q
+        return clients, q, rule, year
     cells = cells.merge(hot, on=keys)
     # the rate of each rule-year over the scope's client-years
     years = ay.drop_duplicates(["enterprise_id", "year"])
@@ -441,6 +444,7 @@ def _pattern_left_out(ay: pd.DataFrame, keys: list[str], pair: pd.DataFrame, gro
     ay_e, ay_y = ay["enterprise_id"].to_numpy(dtype=object), ay["year"].to_numpy()
     c_members, c_year = cells["members"].tolist(), cells["year"].to_numpy()
     c_k, c_rate = cells["k"].to_numpy(), cells["rate"].to_numpy()
+    c_rule = cells["rules"].to_numpy(dtype=object)
     full_p: dict[tuple, float] = {}
     found: dict[tuple, tuple] = {}
     for g, ci in cells.groupby(keys).indices.items():
@@ -462,11 +466,11 @@ def _pattern_left_out(ay: pd.DataFrame, keys: list[str], pair: pd.DataFrame, gro
         k, n, r = c_k[ci], S.sum(axis=0), c_rate[ci]
         p0 = np.where(k >= PATTERN_MIN, tail_p(k, n, r), 1.0)
         full_p[g] = min(1.0, p0.min() * len(k))
-        found[g] = (at, k - M, n - S, r)
+        found[g] = (at, k - M, n - S, r, ci)
     full = pd.Series(1.0, index=pd.MultiIndex.from_frame(groups[keys]))
     full.loc[list(full_p)] = list(full_p.values())
     factor = full.groupby(level="kind").transform(lambda p: len(p) / p.rank(method="max"))
-    for g, (at, K, N, r) in found.items():
+    for g, (at, K, N, r, ci) in found.items():
         P = np.ones(K.shape)
         cand = K >= PATTERN_MIN
         P[cand] = tail_p(K[cand], N[cand], np.broadcast_to(r, K.shape)[cand])
@@ -475,7 +479,9 @@ def _pattern_left_out(ay: pd.DataFrame, keys: list[str], pair: pd.DataFrame, gro
         has = best_k >= PATTERN_MIN
         clients[at] = np.where(has, best_k, 0)
         q[at] = np.where(has, np.minimum(1.0, best_p * (K >= 1).sum(axis=1) * factor[g]), 1.0)
-    return clients, q
+        rule[at] = np.where(has, c_rule[ci[j]], None)
+        year[at] = np.where(has, c_year[ci[j]].astype(object), None)
+    return clients, q, rule, year
 
 
 def _lonely_partners(pair: pd.DataFrame, keys: list[str]) -> np.ndarray:
