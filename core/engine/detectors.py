@@ -279,7 +279,7 @@ def score_matrix(X, detectors=None, *, groups=None, seed: int = 0,
     if unknown:
         raise ValueError(f"unknown detector(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
     X = np.asarray(X)
-    if X.ndim != 2 or X.shape[0] < MIN_ROWS or X.shape[1] < 1:
+    if not scorable(X):
         raise ValueError(f"need a 2-D matrix with at least {MIN_ROWS} rows and 1 column, got shape {X.shape}")
     if not np.issubdtype(X.dtype, np.number):
         raise ValueError("the matrix must be numeric (string columns cannot be scored)")

@@ -23,26 +23,15 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Inches, Pt
 
-from core.engine import risk
+from core.engine import detectors, risk, rules
 from core.export import xlsx
 from core.insight import headline
 from core.words import headline as headline_words
-from core.words import i18n
+from core.words import i18n, labels
 from core.words.headline import fmt_change, fmt_value
 from core.words.i18n import t
 
 METHOD_LINES = 6  # i18n keys overview.method.1 ... 6
-
-
-def method_lines(lang: str) -> tuple[str, ...]:
-    """How the figures are made, one line per step; the rule count and the model's members are read
-    from the rule catalogue and the default ensemble, not written into the words."""
-    from core.engine import detectors, rules
-    from core.words import labels
-
-    fill = {"rules": len(rules.CATALOGUE),
-            "detectors": i18n.fmt_list([labels.detector_label(n, lang) for n in detectors.DEFAULT_ENSEMBLE], lang)}
-    return tuple(i18n.t(f"overview.method.{i}", lang, **(fill if i == 3 else {})) for i in range(1, METHOD_LINES + 1))
 BANDS = tuple(name for name, _ in risk.BANDS)  # critical, high, medium, low
 TOP_ROWS = 10  # rows a slide table can hold legibly; the workbook keeps them all
 # The columns each frame must have; a frame that lacks some (e.g. a bare pd.DataFrame() for "no
@@ -602,6 +591,13 @@ def to_xlsx(b: Briefing) -> bytes:
 
 
 # --- from the Overview's frames ----------------------------------------------------------------
+def method_lines(lang: str) -> tuple[str, ...]:
+    """How the figures are made, one line per step; the rule count and the model's members are read
+    from the rule catalogue and the default ensemble, not written into the words."""
+    fill = {"rules": len(rules.CATALOGUE),
+            "detectors": i18n.fmt_list([labels.detector_label(n, lang) for n in detectors.DEFAULT_ENSEMBLE], lang)}
+    return tuple(i18n.t(f"overview.method.{i}", lang, **(fill if i == 3 else {})) for i in range(1, METHOD_LINES + 1))
+
 
 def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: str, figures: pd.DataFrame,
              years: pd.DataFrame, risk_years: pd.DataFrame, enterprises: pd.DataFrame, provinces: pd.DataFrame,

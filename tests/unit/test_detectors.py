@@ -68,11 +68,12 @@ def test_default_ensemble_finds_global_and_single_feature_outliers():
 
 
 def test_default_ensemble_sees_a_broken_relation_once_it_is_a_feature():
-    """The dependency-breaking rows of `planted`, given the ratio a feature would compute (x1 / x0
-    against its median, as features.coal_rate_own_dev does), are found by the default ensemble."""
+    """The dependency-breaking rows of `planted`, given the relation's deviation as a column (the
+    product's kind of feature: features.coal_rate_own_dev is a unit's coal rate against its own
+    median), are found by the default ensemble."""
     X, idx = planted()
-    ratio = (X[:, 1] - 2 * X[:, 0])  # the residual of the relation, the product's kind of feature
-    r = score_matrix(np.column_stack([X, ratio]))
+    residual = X[:, 1] - 2 * X[:, 0]
+    r = score_matrix(np.column_stack([X, residual]))
     k = len(idx) // 3
     top = set(np.argsort(-r.ensemble)[:len(idx) * 2])
     assert len(top & set(idx[2 * k:])) / k >= 0.7
