@@ -26,8 +26,8 @@ from pptx.util import Inches, Pt
 from core.engine import detectors, risk, rules
 from core.export import xlsx
 from core.insight import headline
+from core.words import colour_key, i18n, labels
 from core.words import headline as headline_words
-from core.words import i18n, labels
 from core.words.headline import fmt_change, fmt_value
 from core.words.i18n import t
 
@@ -39,8 +39,8 @@ TOP_ROWS = 10  # rows a slide table can hold legibly; the workbook keeps them al
 COLUMNS = {
     "headline": ("label", "value", "previous", "kind", "note"),
     "trend": ("year", "emissions_t", "flagged_enterprises"),
-    "provinces": ("province_code", "name", "tile_row", "tile_col", "enterprises", "flagged", "max_risk", "band",
-                  "emissions_t"),
+    "provinces": ("province_code", "name", "label", "tile_row", "tile_col", "enterprises", "assessed", "flagged",
+                  "max_risk", "band", "emissions_t"),
     "top_risks": ("rank", "enterprise_id", "name", "province", "risk_score", "band", "reason", "emissions_t"),
     "intermediaries": ("kind", "agency_id", "name", "clients", "flagged_clients", "flagged_share", "base_rate"),
     "market": ("month", "vwap_cny", "volume_t", "turnover_cny"),
@@ -51,18 +51,21 @@ COLUMNS = {
 class Briefing:
     """Everything one briefing shows, already filtered to the user's scope and in one language."""
     lang: str                 # one of core.words.i18n.LANGS
-    generated_at: dt.datetime
-    data_as_of: str           # formatted in lang, e.g. "Jul 2026" / "2026年7月"
+    generated_at: dt.datetime  # time-zone aware, or naive meaning Beijing wall-clock time; shown in Beijing time
+    data_as_of: str           # the last month of reports, in lang, e.g. "Jul 2026" / "2026年7月"
     scope_text: str           # in lang, e.g. "Scope: national"
     filters_text: str         # in lang, e.g. "Filters: none"
     summary: str              # two sentences in lang, written from the data by the caller
     headline: pd.DataFrame    # label, value, previous, kind (tonnes|cny|pct|int|price), note
     trend: pd.DataFrame       # year, emissions_t, flagged_enterprises
-    provinces: pd.DataFrame   # province_code, name, tile_row, tile_col, enterprises, flagged, max_risk, band, emissions_t
+    # province_code, name, label (the tile's short name, as the app's map shows it), tile_row, tile_col,
+    # enterprises, assessed, flagged, max_risk, band (of the highest-risk enterprise), emissions_t
+    provinces: pd.DataFrame
     top_risks: pd.DataFrame   # rank, enterprise_id, name, province, risk_score, band, reason, emissions_t
     intermediaries: pd.DataFrame  # kind, agency_id, name, clients, flagged_clients, flagged_share, base_rate
     market: pd.DataFrame      # month, vwap_cny, volume_t, turnover_cny
     method: tuple[str, ...]   # method and caveats, one line each
+    market_as_of: str = ""    # the last month of market data, in lang; "" when there is none
 
 
 def _complete(b: Briefing) -> Briefing:
@@ -74,8 +77,18 @@ def _complete(b: Briefing) -> Briefing:
 
 
 def file_stem(b: Briefing) -> str:
-    """The download name without extension: carbonwatch-briefing-2026-11-24."""
-    return f"carbonwatch-briefing-{b.generated_at:%Y-%m-%d}"
+    """The download name without extension: carbonwatch-briefing-2026-11-24 (the Beijing date)."""
+    return f"carbonwatch-briefing-{_beijing(b.generated_at):%Y-%m-%d}"
+
+
+def _beijing(when: dt.datetime) -> dt.datetime:
+    """`when` as naive Beijing wall-clock time (a naive `when` already is)."""
+    return when.astimezone(i18n.BEIJING_TZ).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _generated_text(b: Briefing) -> str:
+    """24 Nov 2026 09:30 Beijing time (UTC+8) / 北京时间2026年11月24日 09:30."""
+    return t("briefing.beijing_time", b.lang, when=i18n.fmt_datetime(_beijing(b.generated_at), b.lang))
 
 
 # --- values ------------------------------------------------------------------------------
@@ -114,21 +127,61 @@ def _band_label(band, lang: str) -> str:
 
 
 def _footer_text(b: Briefing) -> str:
-    return t("briefing.footer", b.lang, scope=b.scope_text, filters=b.filters_text, date=b.data_as_of)
+    """Scope, filters and as-of: the reports' month and, where there is one, the market's, each
+    named, so a later price is not read as later reports."""
+    key = "briefing.footer.market" if b.market_as_of else "briefing.footer"
+    return t(key, b.lang, scope=b.scope_text, filters=b.filters_text, date=b.data_as_of, market=b.market_as_of)
+
+
+# Widths of characters in ems, bounded by the widest sans serif a deck may be shown in (DejaVu Sans
+# Bold, LibreOffice's fallback for Calibri; Calibri itself is narrower), so a name sized to fit with
+# them fits in any renderer. A CJK glyph is one em.
+_NARROW, _SEMI, _WIDE = set("'ijlIJ|/\\,.:; "), set("-f!()[]tr_`\"*"), set("mwMW@%")
+
+
+def _char_ems(ch: str) -> float:
+    if ord(ch) > 0x2E80:
+        return 1.0
+    if ch in _NARROW:
+        return 0.40
+    if ch in _SEMI:
+        return 0.52
+    if ch in _WIDE:
+        return 1.1
+    if ch.isupper() or ch.isdigit() or ch in "#+<=>^~&":
+        return 0.87
+    return 0.72
 
 
 def _ems(text: str) -> float:
-    """Width of `text` in ems: a CJK glyph is about one em wide, a Latin one about half."""
-    return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+    """Width of `text` in ems (see _char_ems)."""
+    return sum(map(_char_ems, text))
+
+
+def _line_ems(width_in: float, pt: float) -> float:
+    """Ems one line of a frame or cell `width_in` wide holds at `pt`."""
+    return width_in * 72 / pt
+
+
+def _fit_pt(text: str, width_in: float, largest: float, smallest: float = 6) -> float:
+    """The largest size up to `largest`, in half points, at which no word of `text` is wider than
+    `width_in`, so a renderer wraps it only between words. A name without spaces (every Chinese
+    name) is one word: it is never broken."""
+    ems = max((_ems(w) for w in text.split()), default=0) or 1
+    return max(smallest, min(largest, math.floor(width_in * 72 / ems * 2) / 2))
 
 
 def _short(text: str, ems: float) -> str:
-    """`text` cut to about `ems` wide, so one long name or reason cannot push a table off the slide."""
+    """`text` cut to about `ems` wide, so one long name or reason cannot push a table off the slide;
+    Latin text is cut between words, not inside one."""
     if _ems(text) <= ems:
         return text
-    while text and _ems(text) > ems - 1:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    cut = text
+    while cut and _ems(cut) > ems - 1:
+        cut = cut[:-1]
+    if cut and not text[len(cut)].isspace() and " " in cut.strip() and ord(text[len(cut)]) <= 0x2E80:
+        cut = cut[:cut.rstrip().rfind(" ")]
+    return cut.rstrip(" ,;:") + "…"
 
 
 # --- PowerPoint: geometry, fonts, colours ------------------------------------------------------
@@ -146,11 +199,12 @@ LANG_TAG = {"en": "en-US", "zh": "zh-CN"}
 INK = RGBColor(0x1A, 0x1A, 0x1A)
 GREY = RGBColor(0x59, 0x59, 0x59)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
-BAND_FILL = {"critical": RGBColor(0xB4, 0x23, 0x18), "high": RGBColor(0xF0, 0x8C, 0x2B),
-             "medium": RGBColor(0xF5, 0xD0, 0x5E), "low": RGBColor(0x7F, 0xB7, 0x7E),
-             "": RGBColor(0xD9, 0xD9, 0xD9)}
-DARK_FILLS = {"critical", "high"}  # white text on these, dark text on the rest
 SERIES_FILL = (RGBColor(0x1F, 0x4E, 0x79), RGBColor(0x9F, 0xB7, 0xCF))
+
+
+def _rgb(colour: str) -> RGBColor:
+    """A #rrggbb colour of core.words.colour_key as python-pptx wants it."""
+    return RGBColor.from_string(colour.lstrip("#").upper())
 
 
 def _style(font, lang: str, size: float | None = None, bold: bool | None = None, color=None) -> None:
@@ -220,9 +274,32 @@ def _add_footer(slide, b: Briefing, n: int, total: int) -> None:
              b.lang, size=9, color=GREY, align=PP_ALIGN.RIGHT)
 
 
+CELL_MARGIN = 0.06  # inches, left and right of a table cell's text
+MIN_NAME_PT = 7     # a name smaller than this is cut ("…") instead
+
+
+def _name_cell(text: str, width_in: float, size: float, lines: int = 2) -> tuple[str, float]:
+    """A name as a cell `width_in` wide shows it: at `size`, or smaller so that no word (a whole
+    Chinese name is one) is wider than the cell, and cut between words to about `lines` lines."""
+    inner = _cell_width(width_in)
+    pt = _fit_pt(text, inner, size, smallest=MIN_NAME_PT)
+    line = _line_ems(inner, pt)
+    if max((_ems(w) for w in text.split()), default=0) > line:
+        return _short(text, line), pt  # a word too wide even at the smallest size: one line of it
+    return _short(text, lines * line), pt
+
+
+def _cell_width(width_in: float) -> float:
+    """The width a cell's text has: the column less its margins and a little air."""
+    return width_in - 2 * CELL_MARGIN - 0.02
+
+
 def _table(slide, box, header: list[str], rows: list[list[str]], widths: list[float], lang: str,
-           numeric: set[int] = frozenset(), size: float = 11):
-    """A native table; `numeric` columns are right-aligned so digits line up."""
+           numeric: set[int] = frozenset(), size: float = 11, names: set[int] = frozenset(),
+           fills: dict[tuple[int, int], str] | None = None):
+    """A native table; `numeric` columns are right-aligned so digits line up; `names` columns are
+    fitted so a name never breaks inside a word (_name_cell); `fills` colours cells, by (row of
+    `rows`, column), with a colour_key colour and the text colour that reads on it."""
     left, top, width, _ = box
     row_h = 0.3 + size / 72 * 0.4
     shape = slide.shapes.add_table(len(rows) + 1, len(header), Inches(left), Inches(top),
@@ -230,14 +307,24 @@ def _table(slide, box, header: list[str], rows: list[list[str]], widths: list[fl
     table = shape.table
     for j, w in enumerate(widths):
         table.columns[j].width = Inches(w)
+    fills = fills or {}
     for i, values in enumerate([header, *rows]):
         for j, value in enumerate(values):
             cell = table.cell(i, j)
-            cell.margin_left = cell.margin_right = Inches(0.06)
+            cell.margin_left = cell.margin_right = Inches(CELL_MARGIN)
+            pt = size
+            if i and j in names:
+                value, pt = _name_cell(value, widths[j], size)
             cell.text = value
             if j in numeric:
                 cell.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
-            _style_frame(cell.text_frame, lang, size, bold=(i == 0), color=WHITE if i == 0 else INK)
+            ink = WHITE if i == 0 else INK
+            if i and (i - 1, j) in fills:
+                colour = fills[(i - 1, j)]
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb(colour)
+                ink = _rgb(colour_key.ink_on(colour))
+            _style_frame(cell.text_frame, lang, pt, bold=(i == 0), color=ink)
     return shape
 
 
@@ -281,10 +368,11 @@ def _title_slide(prs, b: Briefing) -> None:
     slide.shapes.title.top, slide.shapes.title.height = Inches(1.4), Inches(1.1)
     _style_frame(slide.shapes.title.text_frame, b.lang, 36, bold=True, color=INK)
     _textbox(slide, (MARGIN, 2.7, CONTENT_W, 2.2), [b.summary], b.lang, size=20)
-    _textbox(slide, (MARGIN, 5.1, CONTENT_W, 0.9),
-             [t("briefing.data_as_of", b.lang, date=b.data_as_of),
-              t("briefing.generated", b.lang, when=i18n.fmt_datetime(b.generated_at, b.lang))],
-             b.lang, size=14, color=GREY)
+    lines = [t("briefing.data_as_of", b.lang, date=b.data_as_of)]
+    if b.market_as_of:
+        lines.append(t("briefing.market_as_of", b.lang, date=b.market_as_of))
+    lines.append(t("briefing.generated", b.lang, when=_generated_text(b)))
+    _textbox(slide, (MARGIN, 4.9, CONTENT_W, 1.3), lines, b.lang, size=14, color=GREY)
 
 
 def _headline_rows(b: Briefing) -> list[list[str]]:
@@ -311,71 +399,88 @@ def _headline_slide(prs, b: Briefing) -> None:
            t("briefing.chart.emissions", b.lang, unit=unit), number_format="#,##0.0")
 
 
-def _fit_pt(text: str, width_in: float, largest: float = 11, smallest: float = 6) -> float:
-    """A font size at which the longest word of `text` fits `width_in`, so a tile label does not
-    break inside a word."""
-    ems = max(_ems(w) for w in text.split() or [""]) or 1
-    return max(smallest, min(largest, round(width_in * 72 / ems * 2) / 2))  # whole half-points
+TILE_GAP = 0.06        # inches between tiles
+TILE_LABEL_PT = {"zh": 16}  # a tile's name at most (a one-character 简称 reads larger); else 12
+TILE_ASPECT = 1.7      # a tile at most this much wider than tall (the app's tiles are wider than tall)
 
 
-def _tile(slide, box, row, lang: str):
-    left, top, size = box
-    band = _text_of(row.band) if _text_of(row.band) in BANDS else ""
-    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(top), Inches(size), Inches(size))
-    shape.name = f"province {_text_of(row.province_code)}"
+def _tile_label(row) -> str:
+    """The tile's short name, as the app's map writes it (core.words.labels.province_tile_labels);
+    the name where a frame has no label."""
+    return _text_of(row.label) or _text_of(row.name)
+
+
+def _tile(slide, box, row, entry: colour_key.Entry, pt: float, lang: str):
+    """One province: a rectangle in its key class's colour, its short name (at `pt`) over
+    "flagged/enterprises"."""
+    left, top, w, h = box
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(top), Inches(w), Inches(h))
+    shape.name = f"tile {_text_of(row.province_code)}"
     shape.fill.solid()
-    shape.fill.fore_color.rgb = BAND_FILL[band]
-    shape.line.color.rgb = WHITE
-    shape.shadow.inherit = False
+    shape.fill.fore_color.rgb = _rgb(entry.colour)
+    shape.line.fill.background()
+    shape.shadow.inherit = False  # the default theme's shadow would blur the grid
     tf = shape.text_frame
     tf.margin_left = tf.margin_right = tf.margin_top = tf.margin_bottom = Inches(0.03)
     tf.vertical_anchor = MSO_ANCHOR.MIDDLE
-    name = _text_of(row.name)
-    pt = _fit_pt(name, size - 0.08)
+    label = _tile_label(row)
     counts = f"{i18n.fmt_int(row.flagged, lang)}/{i18n.fmt_int(row.enterprises, lang)}"
-    _write(tf, [name, counts], lang, pt, color=WHITE if band in DARK_FILLS else INK, align=PP_ALIGN.CENTER)
+    _write(tf, [label, counts], lang, pt, color=_rgb(entry.ink), align=PP_ALIGN.CENTER)
     tf.paragraphs[0].runs[0].font.bold = True
-    tf.paragraphs[1].runs[0].font.size = Pt(max(6.0, pt - 1))
+    tf.paragraphs[1].runs[0].font.size = Pt(min(pt, 11))
     return shape
 
 
-def _legend(slide, b: Briefing, left: float) -> None:
+def _legend(slide, b: Briefing, legend: tuple[colour_key.Entry, ...], left: float) -> None:
+    """The map's key, entry for entry the one under the app's map (core.words.colour_key)."""
     width = SLIDE_W - MARGIN - left
-    _textbox(slide, (left, BODY_TOP, width, 0.6), [t("briefing.legend.title", b.lang)], b.lang, 12, bold=True)
-    bands = b.provinces.band.map(_text_of)
-    for i, band in enumerate((*BANDS, "")):
-        top = BODY_TOP + 0.75 + i * 0.45
+    title = _textbox(slide, (left, BODY_TOP, width, 0.6), [colour_key.map_title(b.lang)], b.lang, 12, bold=True)
+    title.name = "legend title"
+    for i, entry in enumerate(legend):
+        top = BODY_TOP + 0.8 + i * 0.42
         swatch = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(top), Inches(0.3), Inches(0.3))
+        swatch.name = f"legend swatch {i}"
         swatch.fill.solid()
-        swatch.fill.fore_color.rgb = BAND_FILL[band]
+        swatch.fill.fore_color.rgb = _rgb(entry.colour)
         swatch.line.fill.background()
-        count = int((bands == band).sum()) if band else int((~bands.isin(BANDS)).sum())
-        _textbox(slide, (left + 0.4, top - 0.03, width - 0.4, 0.35), [f"{_band_label(band, b.lang)} ({count})"],
-                 b.lang, 11)
-    _textbox(slide, (left, BODY_TOP + 3.1, width, 0.9), [t("briefing.legend.label", b.lang)], b.lang, 10, color=GREY)
+        swatch.shadow.inherit = False
+        text = _textbox(slide, (left + 0.4, top - 0.03, width - 0.4, 0.35), [entry.label], b.lang, 11)
+        text.name = f"legend label {i}"
+    _textbox(slide, (left, BODY_TOP + 0.9 + len(legend) * 0.42, width, 0.9), [t("briefing.legend.label", b.lang)],
+             b.lang, 10, color=GREY)
 
 
 def _province_slide(prs, b: Briefing) -> None:
-    """A tile grid (one equal square per province, placed roughly geographically): no basemap or
-    boundary file is needed, and each tile stays an editable shape."""
+    """A tile grid (one equal tile per province, placed roughly geographically, as on the Overview):
+    no basemap or boundary file is needed, and each tile stays an editable shape."""
     slide = _new_slide(prs, t("briefing.slide.provinces", b.lang), b.lang)
     placed = b.provinces.dropna(subset=["tile_row", "tile_col"])
     area_w, area_h = 9.0, BODY_BOTTOM - BODY_TOP - 0.1
+    legend = colour_key.map_legend(b.provinces, b.lang)
     if placed.empty:
         _no_data(slide, (MARGIN, BODY_TOP, area_w, 1.0), b.lang)
     else:
         r0, c0 = int(placed.tile_row.min()), int(placed.tile_col.min())
         n_rows, n_cols = int(placed.tile_row.max()) - r0 + 1, int(placed.tile_col.max()) - c0 + 1
-        pitch = min(area_w / n_cols, area_h / n_rows, 1.2)
-        x0 = MARGIN + (area_w - n_cols * pitch) / 2
-        for row in placed.itertuples(index=False):
-            left = x0 + (int(row.tile_col) - c0) * pitch
-            top = BODY_TOP + (int(row.tile_row) - r0) * pitch
-            _tile(slide, (left, top, pitch - 0.05), row, b.lang)
-    _legend(slide, b, MARGIN + area_w + 0.5)
+        pitch_y = min(area_h / n_rows, 1.0)
+        pitch_x = min(area_w / n_cols, pitch_y * TILE_ASPECT)
+        x0 = MARGIN + (area_w - n_cols * pitch_x) / 2
+        # one size for every name, the largest at which each fits its tile (less the text margins)
+        pt = min(_fit_pt(_tile_label(row), pitch_x - TILE_GAP - 0.1, TILE_LABEL_PT.get(b.lang, 12))
+                 for row in placed.itertuples(index=False))
+        for row, entry in zip(placed.itertuples(index=False), colour_key.map_classes(placed, b.lang, legend)):
+            left = x0 + (int(row.tile_col) - c0) * pitch_x
+            top = BODY_TOP + (int(row.tile_row) - r0) * pitch_y
+            _tile(slide, (left, top, pitch_x - TILE_GAP, pitch_y - TILE_GAP), row, entry, pt, b.lang)
+    _legend(slide, b, legend, MARGIN + area_w + 0.4)
+
+
+TOP_RISK_WIDTHS = (0.7, 3.4, 1.55, 1.1, 1.0, 3.35, 1.2)  # inches: rank, enterprise ... emissions
 
 
 def _top_risk_slide(prs, b: Briefing) -> None:
+    """The ten enterprises to look at first, as a table across the slide: names and reasons whole,
+    each band cell in its band's colour. No chart: a bar per score would repeat the score column."""
     slide = _new_slide(prs, t("briefing.slide.top_risks", b.lang), b.lang)
     top = b.top_risks.head(TOP_ROWS)
     if top.empty:
@@ -383,22 +488,16 @@ def _top_risk_slide(prs, b: Briefing) -> None:
         return
     header = [t(f"briefing.col.{c}", b.lang) for c in ("rank", "enterprise", "province", "risk_score", "band",
                                                         "reason", "emissions")]
-    # At 9 pt an em is 1/8 in: names and reasons are cut to about two lines of their columns.
-    rows = [[i18n.fmt_int(r.rank, b.lang), _short(_text_of(r.name), 28), _text_of(r.province),
-             _fmt_score(r.risk_score), _band_label(r.band, b.lang), _short(_text_of(r.reason), 34),
+    reason_ems = 2 * _line_ems(_cell_width(TOP_RISK_WIDTHS[5]), 10)  # a reason may take two lines
+    rows = [[i18n.fmt_int(r.rank, b.lang), _text_of(r.name), _text_of(r.province),
+             _fmt_score(r.risk_score), _band_label(r.band, b.lang), _short(_text_of(r.reason), reason_ems),
              i18n.fmt_tonnes(r.emissions_t, b.lang)] for r in top.itertuples(index=False)]
-    _table(slide, (MARGIN, BODY_TOP, 8.4, 5.0), header, rows, [0.5, 2.0, 0.9, 0.8, 0.8, 2.4, 1.0], b.lang,
-           numeric={0, 3, 6}, size=9)
-    chart = _chart(slide, (9.1, BODY_TOP, SLIDE_W - MARGIN - 9.1, 5.0), XL_CHART_TYPE.BAR_CLUSTERED,
-                   [_short(_text_of(n), 10) for n in top.name], [(t("briefing.col.risk_score", b.lang), top.risk_score)],
-                   b.lang, t("briefing.chart.risk", b.lang), number_format="0")
-    chart.category_axis.reverse_order = True  # rank 1 at the top, as in the table
-    chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, 100
-    for point, band in zip(chart.plots[0].series[0].points, top.band.map(_text_of)):
-        point.format.fill.solid()
-        point.format.fill.fore_color.rgb = BAND_FILL[band if band in BANDS else ""]
+    fills = {(i, 4): colour_key.BAND_COLOURS[band] for i, band in enumerate(top.band.map(_text_of))
+             if band in colour_key.BAND_COLOURS}
+    _table(slide, (MARGIN, BODY_TOP, sum(TOP_RISK_WIDTHS), 5.0), header, rows, list(TOP_RISK_WIDTHS), b.lang,
+           numeric={0, 3, 6}, size=10, names={1, 2}, fills=fills)
     if len(b.top_risks) > TOP_ROWS:
-        _textbox(slide, (MARGIN, BODY_BOTTOM - 0.35, 8.4, 0.35),
+        _textbox(slide, (MARGIN, BODY_BOTTOM - 0.35, CONTENT_W, 0.35),
                  [t("briefing.shown", b.lang, shown=TOP_ROWS, total=len(b.top_risks))], b.lang, 10, color=GREY)
 
 
@@ -418,17 +517,20 @@ def _intermediary_slide(prs, b: Briefing) -> None:
         return
     header = [t(f"briefing.col.{c}", b.lang) for c in ("kind", "agency", "clients", "flagged_clients",
                                                         "flagged_share")]
-    rows = [[_text_of(r.kind), _short(_text_of(r.name), 36), i18n.fmt_int(r.clients, b.lang),
+    rows = [[_text_of(r.kind), _text_of(r.name), i18n.fmt_int(r.clients, b.lang),
              i18n.fmt_int(r.flagged_clients, b.lang), i18n.fmt_pct(r.flagged_share, b.lang)]
             for r in top.itertuples(index=False)]
-    _table(slide, (MARGIN, BODY_TOP, 7.2, 4.6), header, rows, [1.4, 2.8, 0.9, 1.1, 1.0], b.lang,
-           numeric={2, 3, 4}, size=10)
+    _table(slide, (MARGIN, BODY_TOP, 7.2, 4.6), header, rows, [1.2, 3.0, 0.9, 1.1, 1.0], b.lang,
+           numeric={2, 3, 4}, size=10, names={0, 1})
     chart = _chart(slide, (8.0, BODY_TOP, SLIDE_W - MARGIN - 8.0, 4.9), XL_CHART_TYPE.BAR_CLUSTERED,
-                   [_short(_text_of(n), 10) for n in top.name],
+                   [_short(_text_of(n), 14) for n in top.name],
                    [(t("briefing.chart.flagged_share", b.lang), top.flagged_share),
                     (t("briefing.chart.base_rate", b.lang), top.base_rate)],
                    b.lang, t("briefing.chart.flagged_share", b.lang), number_format="0%")
     chart.category_axis.reverse_order = True
+    # the axis in percent, as the table beside it (a linked format showed fractions: 0.2, 0.4)
+    chart.value_axis.tick_labels.number_format = "0%"
+    chart.value_axis.tick_labels.number_format_is_linked = False
     notes = [t("briefing.base_rate", b.lang, rates=_base_rates(b))]
     if len(b.intermediaries) > TOP_ROWS:
         notes.append(t("briefing.shown", b.lang, shown=TOP_ROWS, total=len(b.intermediaries)))
@@ -533,7 +635,8 @@ def _province_cols(b: Briefing) -> list[_Col]:
             _Col(_h("enterprises", b), list(p.enterprises), NUM["int"], p.enterprises.sum()),
             _Col(_h("flagged_enterprises", b), list(p.flagged), NUM["int"], p.flagged.sum()),
             _Col(_h("max_risk", b), list(p.max_risk), NUM["score"]),
-            _Col(_h("band", b), [_band_label(x, b.lang) for x in p.band]),
+            _Col(_h("max_band", b), [_band_label(x, b.lang) for x in p.band]),
+            _Col(_h("map_class", b), [e.label for e in colour_key.map_classes(p, b.lang)]),
             _Col(_h("emissions_t", b), list(p.emissions_t), NUM["tonnes"], p.emissions_t.sum())]
 
 
@@ -574,8 +677,9 @@ def to_xlsx(b: Briefing) -> bytes:
     """The briefing's tables as a workbook in `b.lang`: an About sheet, then one sheet per table.
     Row 1 of every table states scope, filters and as-of; the headers sit on row 2."""
     b = _complete(b)
-    facts = [("briefing.about.generated", i18n.fmt_datetime(b.generated_at, b.lang)),
-             ("briefing.about.data_as_of", b.data_as_of), ("briefing.about.scope", b.scope_text),
+    facts = [("briefing.about.generated", _generated_text(b)), ("briefing.about.data_as_of", b.data_as_of),
+             *([("briefing.about.market_as_of", b.market_as_of)] if b.market_as_of else []),
+             ("briefing.about.scope", b.scope_text),
              ("briefing.about.filters", b.filters_text), ("briefing.about.summary", b.summary)]
     about = xlsx.About(t("briefing.sheet.about", b.lang), t("briefing.title", b.lang),
                        [(t(k, b.lang), v) for k, v in facts],
@@ -599,23 +703,33 @@ def method_lines(lang: str) -> tuple[str, ...]:
     return tuple(i18n.t(f"overview.method.{i}", lang, **(fill if i == 3 else {})) for i in range(1, METHOD_LINES + 1))
 
 
+def province_frame(provinces: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Briefing.provinces from core.store.risk_views.risk_by_province: the provinces in scope, with
+    the tile label the app's map shows and the counts its colour key reads."""
+    in_scope = provinces[provinces["in_scope"]]
+    band = in_scope.apply(lambda r: "" if not r["assessed"] else
+                          next((b for b, _ in risk.BANDS if r[b] > 0), "low"), axis=1) if len(in_scope) else []
+    return pd.DataFrame({
+        "province_code": in_scope["province_code"], "name": in_scope[f"name_{lang}"],
+        "label": labels.province_tile_labels(in_scope, lang),
+        "tile_row": in_scope["tile_row"].astype(int), "tile_col": in_scope["tile_col"].astype(int),
+        "enterprises": in_scope["enterprises"].astype(int), "assessed": in_scope["assessed"].astype(int),
+        "flagged": in_scope["flagged"].astype(int), "max_risk": in_scope["max_risk"], "band": band,
+        "emissions_t": in_scope["emissions_t"].fillna(0.0)}).reset_index(drop=True)
+
+
 def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: str, figures: pd.DataFrame,
              years: pd.DataFrame, risk_years: pd.DataFrame, enterprises: pd.DataFrame, provinces: pd.DataFrame,
              agencies: pd.DataFrame, market: pd.DataFrame):
-    """The Briefing of what the Overview shows, from the same frames (core.store)."""
+    """The Briefing of what the Overview shows, from the same frames (core.store). `generated_at`:
+    time-zone aware (core.words.i18n.now_beijing()), or naive meaning this machine's local time (as
+    datetime.now() gives it); the Briefing holds it in Beijing time."""
     year = headline.headline_year(years)
     flagged = headline.flagged_by_year(risk_years)
     trend = years[["year", "computed_t"]].rename(columns={"computed_t": "emissions_t"}).merge(
         flagged[["year", "flagged"]].rename(columns={"flagged": "flagged_enterprises"}), on="year", how="left")
     trend["flagged_enterprises"] = trend["flagged_enterprises"].fillna(0).astype(int)
-    in_scope = provinces[provinces["in_scope"]]
-    band = in_scope.apply(lambda r: "" if not r["assessed"] else
-                          next((b for b, _ in risk.BANDS if r[b] > 0), "low"), axis=1) if len(in_scope) else []
-    prov = pd.DataFrame({
-        "province_code": in_scope["province_code"], "name": in_scope[f"name_{lang}"],
-        "tile_row": in_scope["tile_row"].astype(int), "tile_col": in_scope["tile_col"].astype(int),
-        "enterprises": in_scope["enterprises"].astype(int), "flagged": in_scope["flagged"].astype(int),
-        "max_risk": in_scope["max_risk"], "band": band, "emissions_t": in_scope["emissions_t"].fillna(0.0)})
+    prov = province_frame(provinces, lang)
     top = enterprises.dropna(subset=["risk_score"]).head(10)
     top_risks = pd.DataFrame({
         "rank": range(1, len(top) + 1), "enterprise_id": top["enterprise_id"], "name": top["name"],
@@ -630,9 +744,10 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
         "base_rate": shown["base_rate"]})
     mk = market[["month", "vwap_cny", "volume_t", "amount_cny"]].rename(columns={"amount_cny": "turnover_cny"})
     return Briefing(
-        lang=lang, generated_at=generated_at, data_as_of=i18n.fmt_period(as_of, lang),
+        lang=lang, generated_at=generated_at.astimezone(i18n.BEIJING_TZ), data_as_of=i18n.fmt_period(as_of, lang),
+        market_as_of="" if mk.empty else i18n.fmt_period(mk["month"].max(), lang),
         scope_text=scope_text, filters_text=filters_text,
         summary=headline_words.summary(enterprises, provinces, agencies, risk_years, year, lang),
-        headline=figures, trend=trend, provinces=prov.reset_index(drop=True),
+        headline=figures, trend=trend, provinces=prov,
         top_risks=top_risks.reset_index(drop=True), intermediaries=inter.reset_index(drop=True),
         market=mk.reset_index(drop=True), method=method_lines(lang))

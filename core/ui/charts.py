@@ -11,7 +11,7 @@ import pandas as pd
 
 from core.store import overview
 from core.ui.theme import ACCENT, BAND_COLOURS, DARK, LIGHT, NO_DATA, REGION_COLOURS  # noqa: F401
-from core.words import i18n
+from core.words import colour_key, i18n
 from core.words import labels as label_words
 
 
@@ -159,22 +159,25 @@ TILE_LABEL_SIZE = {"zh": 13}
 
 def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.Chart:
     """The tile-grid map (GUIDE 3: no boundary map by default): one equal tile per province at
-    (tile_col, tile_row), coloured by enterprises at high or critical risk, labelled with the short
-    name and that count; provinces outside the scope or without enterprises are grey. The chart
-    fills its container's width (rows are TILE_HEIGHT px). `select`: a click selects the province
-    (params TILE_SELECTIONS, field province_code) for drill-down; see `picked_tile`."""
-    has_data = df["in_scope"] & (df["enterprises"] > 0)
+    (tile_col, tile_row), coloured by the map's colour key (core.words.colour_key: how many of its
+    enterprises are at high or critical risk, in classes shared with the exported deck), labelled
+    with the short name and that count; provinces outside the scope or without assessed enterprises
+    are grey. The chart fills its container's width (rows are TILE_HEIGHT px). `select`: a click
+    selects the province (params TILE_SELECTIONS, field province_code) for drill-down; see `picked_tile`."""
+    legend = colour_key.map_legend(df, lang)
+    classes = colour_key.map_classes(df, lang, legend)
+    has_data = colour_key.has_data(df)
     data = df.assign(
         label=label_words.province_tile_labels(df, lang),
         name=df[f"name_{lang}"],
-        flagged_n=df["flagged"].where(has_data),
+        key=[e.label for e in classes],
+        ink=[e.ink for e in classes],
         count=df["flagged"].map(lambda v: i18n.fmt_int(v, lang)).where(has_data, ""),
         enterprises_text=df["enterprises"].map(lambda v: i18n.fmt_int(v, lang)),
         max_text=df["max_risk"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}"),
         emissions_text=df["emissions_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
-    )[["province_code", "tile_row", "tile_col", "label", "name", "flagged_n", "count", "enterprises_text",
+    )[["province_code", "tile_row", "tile_col", "label", "name", "key", "ink", "count", "enterprises_text",
        "max_text", "emissions_text"]]
-    top = max(1, int(data["flagged_n"].max())) if data["flagged_n"].notna().any() else 1
     base = alt.Chart(data).encode(
         x=alt.X("tile_col:O", axis=None, scale=alt.Scale(paddingInner=0.06)),
         y=alt.Y("tile_row:O", axis=None, scale=alt.Scale(paddingInner=0.08)),
@@ -184,16 +187,16 @@ def province_tiles(df: pd.DataFrame, lang: str, *, select: bool = True) -> alt.C
                  alt.Tooltip("max_text:N", title=i18n.t("map.max_risk", lang)),
                  alt.Tooltip("emissions_text:N", title=i18n.t("map.emissions", lang))],
     )
-    colour = alt.condition("isValid(datum.flagged_n)",
-                           alt.Color("flagged_n:Q", title=i18n.t("map.flagged", lang),
-                                     scale=alt.Scale(domain=[0, top], range=["#fff4e5", ACCENT]),
-                                     legend=alt.Legend(orient="bottom", gradientLength=220)),
-                           alt.value(NO_DATA))
+    labels = [e.label for e in legend]
+    colour = alt.Color("key:N", title=colour_key.map_title(lang), sort=labels,
+                       scale=alt.Scale(domain=labels, range=[e.colour for e in legend]),
+                       legend=alt.Legend(orient="bottom", direction="horizontal", symbolType="square",
+                                         symbolSize=140, symbolStrokeWidth=0, labelLimit=0, titleLimit=0))
     tiles = base.mark_rect(cornerRadius=4).encode(color=colour)
-    dark_text = alt.condition(f"datum.flagged_n > {top / 2}", alt.value("white"), alt.value("#1a1a1a"))
+    ink = alt.Color("ink:N", scale=None)  # the key's text colour for the tile's class, as in the deck
     label = base.mark_text(baseline="bottom", dy=-1, fontSize=TILE_LABEL_SIZE.get(lang, 9.5), fontWeight="bold").encode(
-        text="label:N", color=dark_text)
-    count = base.mark_text(baseline="top", dy=3, fontSize=11).encode(text="count:N", color=dark_text)
+        text="label:N", color=ink)
+    count = base.mark_text(baseline="top", dy=3, fontSize=11).encode(text="count:N", color=ink)
     if select:
         # the name and the count sit on top of the tile and catch its clicks: each layer selects
         picks = [alt.selection_point(name=n, fields=["province_code"], on="click", clear="dblclick")

@@ -14,7 +14,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 
 from core.export import briefing
-from core.words import i18n
+from core.words import colour_key, i18n
 from core.words.i18n import t
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -26,7 +26,7 @@ SHEET_KEYS = ("briefing.sheet.about", "briefing.sheet.headline", "briefing.sheet
 
 
 def make_briefing(lang: str) -> briefing.Briefing:
-    """A small briefing by hand: four provinces (one critical, one low, one without data), twelve
+    """A small briefing by hand: four provinces (8, 3 and 0 flagged, and one not assessed), twelve
     risky enterprises (more than a slide shows), two intermediaries, twelve months of trading."""
     zh = lang == "zh"
     n = 12
@@ -51,7 +51,7 @@ def make_briefing(lang: str) -> briefing.Briefing:
             "province_code": ["11", "37", "32", "65"],
             "name": ["北京", "山东", "江苏", "新疆"] if zh else ["Beijing", "Shandong", "Jiangsu", "Xinjiang"],
             "tile_row": [1, 2, 3, 1], "tile_col": [6, 6, 7, 1],
-            "enterprises": [10, 300, 200, 50], "flagged": [0, 8, 3, 0],
+            "enterprises": [10, 300, 200, 50], "assessed": [10, 300, 200, 0], "flagged": [0, 8, 3, 0],
             "max_risk": [5.0, 80.0, 35.0, float("nan")], "band": ["low", "critical", "high", ""],
             "emissions_t": [1.0e7, 9.0e8, 5.0e8, 0.0],
         }),
@@ -129,6 +129,30 @@ def test_title_slide_carries_summary_as_of_and_generated_time(lang):
 
 
 @LANGS
+def test_times_are_beijing_time_and_labelled_so(lang):
+    utc = dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.UTC)  # 09:30 in Beijing
+    b = dataclasses.replace(make_briefing(lang), generated_at=utc)
+    shown = t("briefing.beijing_time", lang, when=i18n.fmt_datetime(dt.datetime(2026, 11, 24, 9, 30), lang))
+    assert "09:30" in shown and ("Beijing" in shown or "北京时间" in shown)
+    assert shown in "\n".join(slide_texts(deck(b).slides[0]))
+    about = [c.value for row in workbook(b)[t("briefing.sheet.about", lang)].iter_rows() for c in row]
+    assert shown in about
+    now = i18n.now_beijing()
+    assert now.utcoffset() == dt.timedelta(hours=8)
+    assert abs(now - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+@LANGS
+def test_the_market_month_is_labelled_apart_from_the_reports_month(lang):
+    b = dataclasses.replace(make_briefing(lang), market_as_of="2026年8月" if lang == "zh" else "Aug 2026")
+    market = t("briefing.market_as_of", lang, date=b.market_as_of)
+    for slide in deck(b).slides:
+        assert market in "\n".join(slide_texts(slide)), slide.shapes.title.text
+    ws = workbook(b)[t("briefing.sheet.market", lang)]
+    assert market in ws["A1"].value and t("briefing.data_as_of", lang, date=b.data_as_of) in ws["A1"].value
+
+
+@LANGS
 def test_every_slide_states_scope_filters_and_as_of(lang):
     b = make_briefing(lang)
     for slide in deck(b).slides:
@@ -159,33 +183,161 @@ def _tiles(slide, b):
             for name in b.provinces.name}
 
 
+def _hex(rgb) -> str:
+    return f"#{rgb}".lower()
+
+
 @LANGS
-def test_province_map_has_one_editable_tile_per_province_coloured_by_band(lang):
+def test_province_map_has_one_editable_tile_per_province_coloured_by_the_map_key(lang):
     b = make_briefing(lang)
     slide = deck(b).slides[2]
     tiles = _tiles(slide, b)
     assert all(len(shapes) == 1 for shapes in tiles.values()), tiles
-    colour = {name: shapes[0].fill.fore_color.rgb for name, shapes in tiles.items()}
-    by_band = dict(zip(b.provinces.band, b.provinces.name))
-    assert colour[by_band["critical"]] != colour[by_band["low"]]
-    assert len({colour[by_band[band]] for band in ("critical", "high", "low", "")}) == 4
+    colour = {name: _hex(shapes[0].fill.fore_color.rgb) for name, shapes in tiles.items()}
+    beijing, shandong, _, xinjiang = b.provinces.name
+    # by how many enterprises are flagged (8 > 3 > 0), not by the worst one; no assessment is grey
+    assert colour[shandong] == colour_key.RAMP[-1]
+    assert colour[beijing] == colour_key.NONE_FLAGGED and colour[xinjiang] == colour_key.NO_DATA
+    assert len(set(colour.values())) == 4
     # Placed by the grid: a province one row lower sits lower on the slide.
-    assert tiles[by_band["critical"]][0].top > tiles[by_band["low"]][0].top
+    assert tiles[shandong][0].top > tiles[beijing][0].top
     legend = "\n".join(slide_texts(slide))
-    for band in briefing.BANDS:
-        assert t(f"band.{band}", lang) in legend
-    assert t("briefing.legend.no_data", lang) in legend
+    assert all(e.label in legend for e in colour_key.map_legend(b.provinces, lang))
+
+
+# --- the deck's map and the app's map: one colour key ------------------------------------------
+
+def screen_provinces() -> pd.DataFrame:
+    """A frame as core.store.risk_views.risk_by_province gives it: provinces with 0 to 23 flagged
+    enterprises, one outside the scope, one with enterprises but none assessed, long names."""
+    codes = ["11", "23", "32", "37", "44", "54", "65", "66"]
+    return pd.DataFrame({
+        "province_code": codes,
+        "name_zh": ["北京市", "黑龙江省", "江苏省", "山东省", "广东省", "西藏自治区", "新疆维吾尔自治区", "新疆生产建设兵团"],
+        "name_en": ["Beijing", "Heilongjiang", "Jiangsu", "Shandong", "Guangdong", "Tibet", "Xinjiang",
+                    "Xinjiang Production and Construction Corps"],
+        "abbr_zh": ["京", "黑", "苏", "鲁", "粤", "藏", "新", "兵团"],
+        "tile_row": [2, 0, 4, 3, 6, 4, 1, 1], "tile_col": [5, 7, 6, 6, 4, 0, 0, 1],
+        "in_scope": [True, True, True, True, True, True, True, False],
+        "enterprises": [3, 40, 120, 150, 90, 0, 30, 5], "assessed": [3, 40, 120, 150, 90, 0, 0, 5],
+        "critical": [0, 1, 9, 14, 0, 0, 0, 1], "high": [0, 3, 5, 9, 0, 0, 0, 1], "medium": [1, 6, 20, 30, 5, 0, 0, 1],
+        "low": [2, 30, 86, 97, 85, 0, 0, 2], "flagged": [0, 4, 14, 23, 0, 0, 0, 2],
+        "max_risk": [20.0, 55.0, 80.0, 90.0, 25.0, float("nan"), float("nan"), 60.0],
+        "mean_risk": [10.0] * 8, "emissions_t": [1e6, 5e7, 3e8, 4e8, 2e8, 0.0, 6e7, 1e6],
+    })
+
+
+def app_map(df: pd.DataFrame, lang: str):
+    """(legend title, [(label, colour)], {province_code: (tile colour, text colour)}) as the app's
+    Vega-Lite spec of core.ui.charts.province_tiles states them."""
+    from core.ui import charts
+
+    spec = charts.province_tiles(df, lang, select=False).to_dict()
+    tiles, label = spec["layer"][0], spec["layer"][1]
+    assert tiles["mark"]["type"] == "rect"
+    colour = tiles["encoding"]["color"]
+    legend = list(zip(colour["scale"]["domain"], colour["scale"]["range"]))
+    fill = dict(legend)
+    [rows] = spec["datasets"].values()
+    assert label["encoding"]["color"]["field"] == "ink"
+    return colour["title"], legend, {r["province_code"]: (fill[r["key"]], r["ink"]) for r in rows}
+
+
+def deck_map(slide):
+    """The same three from the deck's map slide, read back from its shapes."""
+    shapes = {s.name: s for s in slide.shapes}
+    n = sum(name.startswith("legend swatch ") for name in shapes)
+    legend = [(shapes[f"legend label {i}"].text_frame.text, _hex(shapes[f"legend swatch {i}"].fill.fore_color.rgb))
+              for i in range(n)]
+    tiles = {name.removeprefix("tile "): (_hex(s.fill.fore_color.rgb),
+                                          _hex(s.text_frame.paragraphs[0].runs[0].font.color.rgb))
+             for name, s in shapes.items() if name.startswith("tile ")}
+    return shapes["legend title"].text_frame.text, legend, tiles
 
 
 @LANGS
-def test_top_risks_slide_has_a_native_table_of_ten_and_a_bar_chart(lang):
+def test_the_decks_map_key_and_tile_colours_equal_the_apps(lang):
+    df = screen_provinces()
+    b = dataclasses.replace(make_briefing(lang), provinces=briefing.province_frame(df, lang))
+    app_title, app_legend, app_tiles = app_map(df, lang)
+    deck_title, deck_legend, deck_tiles = deck_map(deck(b).slides[2])
+    assert deck_title == app_title
+    assert deck_legend == app_legend
+    in_scope = set(df.province_code[df.in_scope])
+    assert set(deck_tiles) == in_scope  # the deck shows the scope; the app greys the rest
+    assert {code: deck_tiles[code] for code in in_scope} == {code: app_tiles[code] for code in in_scope}
+    # and the key itself: none flagged, round classes up to the largest count (23), then no data
+    labels = [label for label, _ in app_legend]
+    assert labels == [t("mapkey.count", lang, n="0"), *(t("mapkey.range", lang, lo=lo, hi=hi)
+                      for lo, hi in ((1, 10), (11, 20), (21, 30))), t("mapkey.no_data", lang)]
+    assert app_tiles["37"][0] == colour_key.RAMP[-1]  # the most flagged in the darkest class
+    assert app_tiles["65"][0] == app_tiles["66"][0] == colour_key.NO_DATA  # none assessed; outside the scope
+
+
+def test_the_deck_uses_the_apps_band_colours():
+    from core.ui import theme
+
+    assert colour_key.BAND_COLOURS == theme.BAND_COLOURS
+    assert colour_key.NO_DATA == theme.NO_DATA
+
+
+def _word_widths_fit(shape, width_in: float) -> bool:
+    """Every word of the shape's text narrower than `width_in` at its font size (by the deck's own
+    conservative measure of glyph widths), so no renderer breaks one."""
+    for p in shape.text_frame.paragraphs:
+        for r in p.runs:
+            if any(briefing._ems(w) * r.font.size.pt / 72 > width_in for w in r.text.split()):
+                return False
+    return True
+
+
+@LANGS
+def test_tile_names_are_the_apps_short_names_and_fit_whole(lang):
+    from core.words import labels
+
+    df = screen_provinces()
+    b = dataclasses.replace(make_briefing(lang), provinces=briefing.province_frame(df, lang))
+    tiles = {s.name.removeprefix("tile "): s for s in deck(b).slides[2].shapes if s.name.startswith("tile ")}
+    screen = dict(zip(df.province_code, labels.province_tile_labels(df, lang)))
+    for code, shape in tiles.items():
+        assert shape.text_frame.paragraphs[0].text == screen[code]
+        assert _word_widths_fit(shape, Emu(shape.width).inches - 0.1), (code, shape.text_frame.text)
+    sizes = {s.text_frame.paragraphs[0].runs[0].font.size.pt for s in tiles.values()}
+    assert len(sizes) == 1 and sizes.pop() >= 8  # one size for every name, and a readable one
+
+
+@LANGS
+def test_long_names_in_table_cells_are_never_broken_inside_a_word(lang):
+    b = make_briefing(lang)
+    long_zh = "国家能源集团新疆维吾尔自治区准东五彩湾北一电厂有限公司"  # 27 characters, one unbreakable name
+    names = ["Xinjiang Production and Construction Corps Tianshan Electric Power Generation Co., Ltd.", long_zh]
+    top = b.top_risks.assign(name=(names * 6)[:len(b.top_risks)], province="新疆维吾尔自治区" if lang == "zh" else "Xinjiang")
+    slide = deck(dataclasses.replace(b, top_risks=top)).slides[3]
+    [table] = [s.table for s in slide.shapes if s.has_table]
+    for row in list(table.rows)[1:]:
+        for j in (1, 2):
+            cell = row.cells[j]
+            width = Emu(table.columns[j].width).inches - 2 * briefing.CELL_MARGIN
+            for r in cell.text_frame.paragraphs[0].runs:
+                assert all(briefing._ems(w) * r.font.size.pt / 72 <= width for w in r.text.split()), r.text
+    shown = table.cell(1, 1).text  # too long for two lines: cut, between words
+    assert shown.endswith("…") and names[0].startswith(shown[:-1]) and names[0][len(shown) - 1] == " "
+    assert table.cell(2, 1).text == long_zh  # a Chinese name whole, on one line at a smaller size
+
+
+@LANGS
+def test_top_risks_slide_has_a_native_table_of_ten_with_band_coloured_cells_and_no_repeating_chart(lang):
     b = make_briefing(lang)
     slide = deck(b).slides[3]
     [table] = [s.table for s in slide.shapes if s.has_table]
     assert len(table.rows) == 1 + briefing.TOP_ROWS
     assert table.cell(1, 1).text == b.top_risks.name.iloc[0]
-    [chart] = charts(slide)
-    assert list(chart.plots[0].series[0].values) == pytest.approx(list(b.top_risks.risk_score.head(10)))
+    scores = [table.cell(i, 3).text for i in range(1, 1 + briefing.TOP_ROWS)]
+    assert scores == [f"{v:.1f}" for v in b.top_risks.risk_score.head(10)]
+    for i, band in enumerate(b.top_risks.band.head(10), 1):
+        assert table.cell(i, 4).text == t(f"band.{band}", lang)
+        assert _hex(table.cell(i, 4).fill.fore_color.rgb) == colour_key.BAND_COLOURS[band]
+    assert not charts(slide)  # a bar per score would only repeat the score column
     assert any(str(len(b.top_risks)) in text for text in slide_texts(slide))  # says the list is cut
 
 
@@ -199,6 +351,9 @@ def test_intermediary_slide_has_table_chart_and_base_rate(lang):
     assert values == [pytest.approx([0.4, 0.1]), pytest.approx([0.08, 0.08])]
     assert i18n.fmt_pct(0.4, lang) in table_cells(slide)
     assert any(i18n.fmt_pct(0.08, lang) in text for text in slide_texts(slide))
+    # the axis in percent, as the table beside it, not in fractions
+    ticks = chart.value_axis.tick_labels
+    assert ticks.number_format == "0%" and not ticks.number_format_is_linked
 
 
 @LANGS
