@@ -8,7 +8,7 @@ from core.ui.widgets import chart_block
 from core.words import i18n
 from core.words import labels as label_words
 
-page = page_setup("lab.title")
+page = page_setup("lab.title", applies=("provinces",), not_applied_key="lab.filters_not_applied")
 lang, t = page.lang, page.t
 st.caption(t("lab.intro"))
 

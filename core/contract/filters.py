@@ -35,13 +35,21 @@ _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 _TEXT = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
 BANDS = scoring.BAND_NAMES
 _RULE_ID = re.compile(r"R\d{2}")
+CAPACITY_MAX_MW = 10_000  # the largest unit capacity a link may give (the slider stops at the data's largest unit)
 
 
 @dataclass(frozen=True)
 class FilterProblem:
     param: str
     value: str
-    reason: str
+    reason: str  # in English, for logs; the reader's words come from `code` (core.words.filters.problem)
+    # filters.reason.<code>[.<param>] in the catalogues; "swapped": the range was used with its two
+    # ends swapped (a note, not an ignored value); None: no words yet, the English reason is shown
+    code: str | None = None
+
+    @property
+    def swapped(self) -> bool:
+        return self.code == "swapped"
 
     def __str__(self) -> str:
         return f"{self.param}={self.value!r}: {self.reason}"
@@ -125,13 +133,15 @@ class Filters:
             try:
                 values[name] = _PARSERS[name](raw, known, problems, param)
             except ValueError as e:
-                problems.append(FilterProblem(param, raw, str(e)))
+                problems.append(FilterProblem(param, raw, str(e), getattr(e, "code", None)))
         f = cls(**{k: v for k, v in values.items() if v not in (None, ())})
         if f.period_from and f.period_to and f.period_from > f.period_to:
-            problems.append(FilterProblem("from", f.to_query()["from"], "the period starts after it ends; swapped"))
+            problems.append(FilterProblem("from", f.to_query()["from"],
+                                          "the period starts after it ends; its two ends were swapped", "swapped"))
             f = replace(f, period_from=f.period_to, period_to=f.period_from)
         if f.capacity_min is not None and f.capacity_max is not None and f.capacity_min > f.capacity_max:
-            problems.append(FilterProblem("capmin", f"{f.capacity_min:g}", "minimum above maximum; swapped"))
+            problems.append(FilterProblem("capmin", f"{f.capacity_min:g}",
+                                          "minimum above maximum; the two were swapped", "swapped"))
             f = replace(f, capacity_min=f.capacity_max, capacity_max=f.capacity_min)
         return f, problems
 
@@ -141,10 +151,18 @@ NO_FILTERS = Filters()
 
 # --- parsers: raw URL text -> value, raising ValueError with the reason -----------------------
 
+class _Invalid(ValueError):
+    """A refused value: the English reason and the code of its words (FilterProblem.code)."""
+
+    def __init__(self, reason: str, code: str):
+        super().__init__(reason)
+        self.code = code
+
+
 def _period(raw: str, *_):
     m = _PERIOD.fullmatch(raw)
     if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2100:
-        raise ValueError("expected a month as YYYY-MM, e.g. 2023-06")
+        raise _Invalid("expected a month as YYYY-MM, e.g. 2023-06", "period")
     return dt.date(int(m.group(1)), int(m.group(2)), 1)
 
 
@@ -152,16 +170,16 @@ def _number(raw: str, *_):
     try:
         v = float(raw)
     except ValueError:
-        raise ValueError("expected a number of MW, e.g. 300") from None
-    if not 0 <= v <= 10_000:
-        raise ValueError("expected a unit capacity between 0 and 10000 MW")
+        raise _Invalid("expected a number of MW, e.g. 300", "number") from None
+    if not 0 <= v <= CAPACITY_MAX_MW:
+        raise _Invalid(f"expected a unit capacity between 0 and {CAPACITY_MAX_MW} MW", "capacity_range")
     return v
 
 
 def _items(raw: str) -> list[str]:
     items = list(dict.fromkeys(x.strip() for x in raw.split(LIST_SEP) if x.strip()))
     if len(items) > MAX_ITEMS:
-        raise ValueError(f"more than {MAX_ITEMS} values")
+        raise _Invalid(f"more than {MAX_ITEMS} values", "too_many")
     return items
 
 
@@ -172,7 +190,7 @@ def _choice(allowed, what: str):
             if item in allowed_now:
                 ok.append(item)
             else:
-                problems.append(FilterProblem(param, item, f"not a known {what}; ignored"))
+                problems.append(FilterProblem(param, item, f"not a known {what}", "unknown"))
         return tuple(sorted(ok))
     return parse
 
@@ -184,7 +202,7 @@ def _text(what: str):
             if _TEXT.fullmatch(item):
                 ok.append(item)
             else:
-                problems.append(FilterProblem(param, item[:40], f"not a valid {what}; ignored"))
+                problems.append(FilterProblem(param, item[:40], f"not a valid {what}", "invalid"))
         return tuple(sorted(ok))
     return parse
 

@@ -7,13 +7,16 @@ and moving between pages (whose links carry Page.link()) keeps the filters.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from core.contract import schema
-from core.contract.filters import BANDS, PARAMS, Filters
+from core.contract.filters import BANDS, PARAMS, FilterProblem, Filters
 from core.engine.rules import RULES
 from core.store import overview
+from core.words import filters as filter_words
 from core.words import i18n
 from core.words import labels as label_words
 
@@ -33,19 +36,41 @@ def sidebar(page, page_params: tuple[str, ...]) -> Filters:
     flt = flt.with_run(page.run_id)
 
     choices = page.derive(_choice_lists, overview.filter_choices)
+    flt, absent = known_only(flt, choices)
+    problems = [*problems, *absent]
     box = st.sidebar.expander(i18n.t("filters.title", lang) + _count(flt, lang), expanded=not flt.is_empty(),
                               icon=":material/filter_alt:")
+    # What the URL asked for and the view does not do is said in the page itself, under its title,
+    # where the reader looks (the widgets then show what is applied): a range given in reverse was
+    # used, swapped (a note); anything else was ignored.
     for p in problems:
-        # shown as code: URL text is never rendered as Markdown (no injected links)
-        box.warning(i18n.t("filters.ignored", lang, param=p.param, value=p.value.replace("`", "'")[:60],
-                           reason=p.reason))
+        (st.info if p.swapped else st.warning)(filter_words.problem(p, lang, slider_mw=choices["capacity"]),
+                                               icon=":material/filter_alt_off:")
     for code in outside:
-        box.warning(i18n.t("filters.outside_scope", lang, code=code))
+        st.warning(i18n.t("filters.outside_scope", lang, code=code), icon=":material/block:")
     if flt.needs_run() and flt.run_id is None:
         box.warning(i18n.t("filters.no_run", lang))
     _sync_widgets(flt, choices)
     _widgets(box, page, choices, page_params)
     return flt
+
+
+_NAMED = (("groups", "grp", "group"), ("consultants", "cons", "consultant"), ("labs", "lab", "lab"),
+          ("verifiers", "ver", "verifier"))
+
+
+def known_only(flt: Filters, choices: dict) -> tuple[Filters, list[FilterProblem]]:
+    """`flt` without the group and intermediary ids that are not in the data of this scope, each
+    named as a problem: a link's unknown value must not silently empty every view while the
+    widgets say "All"."""
+    problems, kept = [], {}
+    for field, param, kind in _NAMED:
+        values = getattr(flt, field)
+        known = [v for v in values if v in choices[kind]]
+        problems += [FilterProblem(param, v[:40], "not in the data", "absent") for v in values if v not in choices[kind]]
+        if len(known) != len(values):
+            kept[field] = tuple(known)
+    return (replace(flt, **kept) if kept else flt), problems
 
 
 def _fields(flt: Filters) -> dict:
@@ -157,8 +182,6 @@ def _clear_url(page_params: tuple[str, ...]) -> None:
 def narrow(flt: Filters, page_params: tuple[str, ...] = (), **changes) -> None:
     """Drill-down by filtering: add `changes` (field -> tuple of values) to the filters in the URL;
     the page reruns with every query narrowed."""
-    from dataclasses import replace
-
     _replace_url(replace(flt, **changes), page_params)
 
 

@@ -136,6 +136,8 @@ def _shown_config(page: Page) -> runs.RunConfig:
             return config
         except PermissionError:
             pass
+    if page.filters.provinces:  # the sidebar's provinces preset the run's (its other filters do not apply)
+        return default_config(Scope.of(page.filters.provinces))
     return default_config(page.scope)
 
 
@@ -187,13 +189,15 @@ def run_with_progress(page: Page, config: runs.RunConfig) -> runs.Run | None:
 
 
 def step_label(message: str, lang: str) -> str:
-    """core.insight.runs progress messages in words: features, rules, detector:<name>, risk, saving, stored, done."""
+    """core.insight.runs progress messages in words: features, rules, detector:<name>, risk, context,
+    saving, stored, done. Every step has a `step.<name>` key (a test reads the steps from runs.py):
+    a new step without words fails that test instead of showing its raw name to the analyst."""
     if message.startswith("detector:"):
         name = message.split(":", 1)[1]
         if name == "ensemble":
             return i18n.t("step.ensemble", lang)
         return i18n.t("step.detector", lang, detector=label_words.detector_label(name, lang))
-    return i18n.label("step", message, lang)
+    return i18n.t(f"step.{message}", lang)
 
 
 # --- what a run says about itself ----------------------------------------------------------------

@@ -27,7 +27,12 @@ from core.contract.filters import NO_FILTERS, Filters
 from core.store import db
 import core.ui.cache as cache
 from core.ui.filters import sidebar as filter_sidebar
+from core.words import filters as filter_words
 from core.words import i18n
+
+# The tab's icon, served by the app itself: a `:material/...:` icon or an emoji favicon is fetched
+# from a public font or emoji server, and a regulator's network is often closed (no outside request).
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 
 
 @dataclass(frozen=True)
@@ -144,17 +149,24 @@ def page_url(path: str) -> str:
     return "/" + re.sub(r"^\d+_", "", Path(path).stem)
 
 
-def page_setup(title_key: str, *, page_params: tuple[str, ...] = ()) -> Page:
+def page_setup(title_key: str, *, page_params: tuple[str, ...] = (), applies: tuple[str, ...] | None = None,
+               not_applied_key: str | None = None) -> Page:
     """Config, language, navigation, title, scope, database and filters for one page run.
     `page_params` are the page's own URL parameters (e.g. "province"), kept when filters change.
+    `applies`: the Filters fields the page applies (None: all); the active others are named under
+    the title with `not_applied_key`'s words ({filters}), so that no filter seems to hold where it
+    does not.
 
     Stops the run (st.stop) with a clear message when the scope is misconfigured or
     the database is missing or busy: a regulator sees what to do, not a traceback."""
     lang = i18n.parse_lang(st.query_params.get("lang"))
-    st.set_page_config(page_title=f"{i18n.t(title_key, lang)} · CarbonWatch", page_icon=":material/eco:",
+    st.set_page_config(page_title=f"{i18n.t(title_key, lang)} · CarbonWatch", page_icon=str(FAVICON),
                        layout="wide")
     nav = _sidebar(lang)
-    st.title(i18n.t(title_key, lang))
+    if (note := i18n.lang_problem(st.query_params.get("lang"))) is not None:  # ?lang=xx: say the fallback
+        st.sidebar.caption(note)
+    title = st.empty()  # filled once the view's provinces are known (a province's view is not "National")
+    title.title(i18n.t(title_key, lang))
     try:
         page = _open(lang, page_params)
     except _Refused as r:  # the navigation still renders, then what to do
@@ -162,7 +174,25 @@ def page_setup(title_key: str, *, page_params: tuple[str, ...] = ()) -> Page:
         st.error(f"**{r.title}**\n\n{r.body}" if r.title else r.body, icon=":material/error:")
         st.stop()
     _nav_links(nav, lang, page.link())
+    title.title(page_title(title_key, page))
+    if applies is not None:
+        unapplied = [f for f in page.filters.active() if f not in applies]
+        if unapplied:
+            shown = Filters(**{f: getattr(page.filters, f) for f in unapplied})
+            st.caption(i18n.t(not_applied_key or "filters.not_applied", lang, filters=filter_words.describe(shown, lang, items_only=True)))
     return page
+
+
+def page_title(title_key: str, page: Page) -> str:
+    """The page's title for its view: a page whose title names the nation ("National carbon market
+    overview") has a `<key>.region` form used when the view is narrowed to provinces, by the
+    sidebar filter or by the user's access scope."""
+    codes = page.filters.provinces or (sorted(page.scope.provinces) if page.scope.provinces is not None else ())
+    key = f"{title_key}.region"
+    if not codes or key not in i18n.STRINGS:
+        return i18n.t(title_key, page.lang)
+    names = access.province_names()
+    return i18n.t(key, page.lang, region=i18n.fmt_list((names[c][page.lang] for c in codes), page.lang))
 
 
 class _Refused(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -35,11 +35,23 @@ _SHOWN = re.compile(r"[^\x00-\x1f\x7f`*_\[\]<>\\]")  # what of an invalid value 
 
 def chosen(page: Page) -> str | None:
     """The province of ?province= when it is a known code inside the user's scope, else None, with a
-    warning naming the value and what is valid. The picker is always shown, set to the province."""
+    warning naming the value and what is valid. Without ?province=, the one province of the
+    sidebar filter (?prov=37) or of the user's scope is the province: a filter set once holds on
+    every page. The picker is always shown, set to the province, and offers the sidebar's
+    provinces when several are chosen there."""
     raw = str(st.query_params.get(PARAM) or "").strip()
-    code = _validated(page, raw) if raw else None
+    code = _validated(page, raw) if raw else implied(page)
     _picker(page, code)
     return code
+
+
+def implied(page: Page) -> str | None:
+    """The province the sidebar filter or the user's scope already names, when it names one."""
+    if len(page.filters.provinces) == 1:
+        return page.filters.provinces[0]
+    if not page.filters.provinces and page.scope.provinces is not None and len(page.scope.provinces) == 1:
+        return next(iter(page.scope.provinces))
+    return None
 
 
 def _validated(page: Page, value: str) -> str | None:
@@ -61,8 +73,15 @@ def _validated(page: Page, value: str) -> str | None:
 
 
 def narrowed(page: Page, code: str) -> Page:
-    """The page narrowed to one province (already checked by `chosen`)."""
-    return page.within(Scope.of([code]))
+    """The page narrowed to one province (already checked by `chosen`). A ?province= outside the
+    sidebar's provinces is shown as the link asks, with a note, its queries without that filter
+    (they would otherwise be empty)."""
+    pv = page.within(Scope.of([code]))
+    if page.filters.provinces and code not in page.filters.provinces:
+        st.caption(page.t("province.outside_filter", name=name(code, page.lang), filtered=i18n.fmt_list(
+            (name(c, page.lang) for c in page.filters.provinces), page.lang)))
+        pv = replace(pv, filters=replace(pv.filters, provinces=()))
+    return pv
 
 
 def name(code: str, lang: str) -> str:
@@ -78,6 +97,9 @@ def ranked_provinces(by_province: pd.DataFrame) -> pd.DataFrame:
 def _picker(page: Page, code: str | None) -> None:
     by_province = ranked_provinces(page.query(risk_views.risk_by_province))
     lang = page.lang
+    if page.filters.provinces:  # the sidebar's provinces first, in their ranking order
+        wanted = set(page.filters.provinces) | ({code} if code else set())
+        by_province = by_province[by_province["province_code"].isin(wanted)]
     labels = {r.province_code: page.t("province.pick.option", name=getattr(r, f"name_{lang}"),
                                       flagged=i18n.fmt_int(r.flagged, lang),
                                       enterprises=i18n.fmt_int(r.enterprises, lang))

@@ -2,6 +2,7 @@
 with its progress, refused settings, the weights, the evaluation panel, the exports and the scope."""
 from __future__ import annotations
 
+import ast
 import io
 import shutil
 from pathlib import Path
@@ -299,14 +300,24 @@ def test_a_provincial_analyst_runs_on_their_province_only(lab_db, monkeypatch):
     assert ids and {names[i] for i in ids} == {code}
 
 
+def run_steps() -> set[str]:
+    """Every plain progress step runs.run reports: the string literals handed to its `say`."""
+    tree = ast.parse(Path(runs.__file__).read_text(encoding="utf-8"))
+    return {node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say"
+            and node.args and isinstance(node.args[0], ast.Constant)}
+
+
 def test_lab_keys_exist_for_every_engine_value():
     """Labels built from engine data (features, detector costs, run steps, bands, demo patterns) exist."""
     for f in features.MODEL_FEATURES:
         assert f"feature.{f}" in i18n.STRINGS and f in i18n.FEATURE_KIND
     for d in detectors.REGISTRY.values():
         i18n.t(f"cost.{d.cost}", "zh")
-    for step in ("features", "rules", "risk", "saving", "stored", "done"):
-        assert lab.step_label(step, "zh") != step
+    for step in run_steps():
+        for lang in i18n.LANGS:
+            assert lab.step_label(step, lang) == i18n.t(f"step.{step}", lang)
+    assert "context" in run_steps()  # the step that once showed its raw name
     assert lab.step_label("detector:iforest", "zh") == "拟合孤立森林"
     assert lab.step_label("detector:ensemble", "en") == i18n.t("step.ensemble", "en")
     for band, _ in risk.BANDS:
@@ -318,9 +329,9 @@ def test_lab_keys_exist_for_every_engine_value():
 
 def test_explanations_read_in_words():
     text = '[{"feature": "coal_rate_own_dev", "value": -0.2401, "median": 0.0, "z": -9.31}]'
-    assert tables.explanation(text, "en") == ("Supply coal rate vs the unit's own median −24.0% "
-                                              "(median 0.0%, robust z −9.3)")
-    assert tables.explanation(text, "zh") == "供电煤耗相对本机组中位数 −24.0%（中位数 0.0%，稳健z −9.3）"
+    assert tables.explanation(text, "en") == ("Supply coal rate vs the unit's own median -24.0% "
+                                              "(median 0.0%, robust z -9.3)")
+    assert tables.explanation(text, "zh") == "供电煤耗相对本机组中位数 -24.0%（中位数 0.0%，稳健z -9.3）"
     assert tables.explanation(None, "en") == i18n.MISSING
 
 

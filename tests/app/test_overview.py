@@ -90,9 +90,23 @@ def test_a_filtered_link_reproduces_the_same_table(app_db):
 def test_invalid_filter_values_are_reported_not_fatal(app_db):
     at = open_overview({"lang": "en", "prov": "99", "band": "x'); DROP TABLE trades; --", "from": "2023-13"})
     assert not at.exception
-    warnings = " ".join(w.value for w in at.sidebar.warning)
+    warnings = " ".join(w.value for w in at.main.warning)  # in the page, under the title
     assert "`prov=99`" in warnings and "`from=2023-13`" in warnings and "`band=x'); DROP TABLE" in warnings
     assert len(at.dataframe[0].value) == 10  # nothing was applied, nothing was dropped
+
+
+def test_an_unknown_group_is_named_as_ignored_on_the_page_and_the_view_is_not_emptied(app_db):
+    at = open_overview({"lang": "en", "grp": 'Shandong\'s "Group"'})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.main.warning)
+    assert "grp=Shandong's \"Group\"" in warnings and "not in the data" in warnings
+    assert len(at.dataframe[0].value) == 10  # the unknown group was dropped, not applied as "no rows"
+    assert not at.session_state["flt_groups"]
+
+
+def test_a_province_filter_names_the_province_in_the_title(app_db):
+    at = open_overview({"lang": "zh", "prov": "32"})
+    assert at.title[0].value == "江苏省碳市场概览"
 
 
 def test_clicking_a_tile_opens_the_province(app_db):

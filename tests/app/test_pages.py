@@ -96,6 +96,32 @@ def test_unknown_language_falls_back_to_english(app_db, bad):
     at = open_page("app.py", bad)
     assert not at.exception
     assert at.title[0].value == i18n.t("overview.title", "en")
+    # said on the page, not silent: "Language `fr` is not available; showing English"
+    notes = [c.value for c in at.sidebar.caption if c.value == i18n.lang_problem(bad)]
+    assert notes == ([] if bad == "" else [i18n.lang_problem(bad)])
+    assert at.sidebar.caption[-1].value == i18n.t("scope.national", "en")
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_upload_box_says_what_to_drop_in_the_readers_language(app_db, lang):
+    """Streamlit's own words in the box stay English; the label, help and caption beside it do not."""
+    at = open_page("pages/1_Data.py", lang)
+    (box,) = at.file_uploader
+    assert box.label == i18n.t("data.import.files", lang) and box.help == i18n.t("data.import.files.help", lang)
+    assert set(box.proto.type) == {".csv", ".xlsx", ".parquet"}
+    caption = i18n.t("data.import.files.caption", lang, mb=i18n.fmt_int(200, lang))
+    assert caption in [c.value for c in at.main.caption] and "200 MB" in caption
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_page_says_what_it_ignored_once_and_notes_a_swapped_range(app_db, lang):
+    at = apptest.open_page("pages/1_Data.py", lang=lang, cls="nuclear", **{"from": "2024-05", "to": "2023-01"})
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert warning == i18n.t("filters.ignored", lang, param="cls", value="nuclear",
+                             reason=i18n.t("filters.reason.unknown.cls", lang))
+    (note,) = [n.value for n in at.info]
+    assert note == i18n.t("filters.swapped.from", lang, value="2024-05")
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)

@@ -213,7 +213,7 @@ def test_search_and_band_pills_narrow_the_rows_shown(app_db, facts):
     bands = set(table(at)["Band"])
     assert bands <= {tables_band("critical", "en")}
     # the headline still counts the whole province: the pills narrow what is shown, not what is counted
-    assert {m.label: m.value for m in at.metric}["Key emitting entities"] == i18n.fmt_int(len(everyone), "en")
+    assert {m.label: m.value for m in at.metric}[i18n.t("province.metric.enterprises", "en")] == i18n.fmt_int(len(everyone), "en")
 
 
 # --- drill-down to the dossier ---------------------------------------------------------------------
@@ -282,3 +282,10 @@ def test_no_assessment_is_explained(demo_db, monkeypatch, facts):
     df = table(at)
     assert len(df) == len(expected(demo_db, facts["code"], Filters()))
     assert df[i18n.t("col.band", "zh")].eq(i18n.MISSING).all()
+
+
+def test_the_sidebar_province_is_the_province(app_db):
+    """?prov=37 (the sidebar filter) on the Province page shows Shandong, without choosing again."""
+    at = apptest.deep_link("pages/3_Province.py", lang="en", prov="37")
+    assert not at.exception
+    assert any("Shandong" in h.value for h in at.header)

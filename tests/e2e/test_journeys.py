@@ -119,9 +119,31 @@ def test_language_switch_turns_the_overview_chinese_and_back(server, page):
 @pytest.mark.parametrize("lang", i18n.LANGS)
 @pytest.mark.parametrize("path", [p.path for p in PAGES])
 def test_every_page_renders_without_an_exception(server, page, path, lang):
+    """... and asks nothing of any other host: a regulator's network is often closed, so every
+    asset (fonts, icons, the favicon, chart code) must come from the app's own server."""
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     browser.open_page(page, server, path, lang=lang)
     browser.screenshot(page, f"page_{browser.url_path(path).strip('/') or 'Overview'}_{lang}")
     assert_rendered_in(page, lang)
+    assert requested, "the request log is empty: the listener saw nothing"
+    outside = sorted({u for u in requested if not _is_local(u)})
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+    favicon = page.locator("link[rel~=icon]").first.get_attribute("href") or ""
+    assert _is_local(page.url if not favicon else _absolute(page.url, favicon)), favicon
+
+
+def _absolute(base: str, href: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, href)
+
+
+def _is_local(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname in ("127.0.0.1", "localhost")
 
 
 def click_tile(page, name: str, lang: str) -> None:

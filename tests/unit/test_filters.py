@@ -3,6 +3,7 @@ the way it says, with values bound as parameters (core.contract.filters, core.st
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,10 +13,11 @@ from core.store import db, intermediaries, overview, risk_views, surveillance
 from core.engine import risk
 from core.insight import runs
 from core.contract.access import Scope
-from core.contract.filters import Filters
+from core.contract.filters import MAX_ITEMS, Filters
 from core.engine.rules import RULES
 from core.store import sql
-from core.words.filters import describe
+from core.words import i18n
+from core.words.filters import describe, problem
 
 NATIONAL = Scope.national()
 
@@ -71,6 +73,44 @@ def test_reversed_ranges_are_swapped_and_said():
     assert (f.period_from, f.period_to) == (dt.date(2023, 1, 1), dt.date(2024, 5, 1))
     assert (f.capacity_min, f.capacity_max) == (300.0, 900.0)
     assert {p.param for p in problems} == {"from", "capmin"}
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("query", [
+    {"from": "2023-13"}, {"prov": "99"}, {"cls": "nuclear"}, {"capmin": "lots"}, {"capmax": "20000"},
+    {"band": "severe"}, {"rule": "R99"}, {"lab": "L1\x00"}, {"grp": "a\x01"},
+    {"prov": ",".join(str(i) for i in range(MAX_ITEMS + 1))},
+])
+def test_an_ignored_filter_reads_once_in_the_readers_language(query, lang):
+    """One sentence: "Ignored filter `cls=nuclear`: not a known unit class", the reason in the
+    reader's language and without a second "ignored"."""
+    _, problems = Filters.parse(query, known_rules=set(RULES))
+    (p,) = problems
+    text = problem(p, lang)
+    assert not p.swapped and text.startswith(i18n.t("filters.ignored", lang, param="", value="", reason="").split("`")[0])
+    ignored = "忽略" if lang == "zh" else "gnored"
+    assert text.count(ignored) == 1, text
+    if lang == "zh":
+        assert not re.search(r"[A-Za-z]{4,}", re.sub(r"`[^`]*`", "", text)), text  # no English reason
+
+
+def test_a_reversed_range_is_a_note_that_it_was_swapped():
+    """Used, not ignored: the note says the two ends were swapped, in each language."""
+    _, problems = Filters.parse({"from": "2024-05", "to": "2023-01", "capmin": "900", "capmax": "300"})
+    assert all(p.swapped for p in problems) and len(problems) == 2
+    for lang in i18n.LANGS:
+        for p in problems:
+            text = problem(p, lang)
+            assert "gnored" not in text and "忽略" not in text
+            assert f"`{p.param}={p.value}`" in text and ("对调" in text if lang == "zh" else "swapped" in text)
+
+
+def test_the_capacity_message_names_the_bound_a_link_may_give_and_the_sliders():
+    _, (p,) = Filters.parse({"capmax": "20000"})
+    en = problem(p, "en", slider_mw=1000.0)
+    assert "10,000 MW" in en and "1,000 MW" in en and "10000" not in en
+    assert "1,000 MW" not in problem(p, "en")  # no slider named when the page gives none
+    assert "10,000 MW" in problem(p, "zh", slider_mw=1000.0) and "1,000 MW" in problem(p, "zh", slider_mw=1000.0)
 
 
 def test_describe_names_every_filter_in_both_languages():
