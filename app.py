@@ -41,6 +41,7 @@ cells = [c for _ in range(2) for c in st.columns(3)]
 for col, row, help_text in zip(cells, figures.itertuples(), helps):
     col.metric(row.label, headline_words.fmt_value(row.value, row.kind, lang), help=help_text, border=True,
                delta=headline_words.fmt_change(row.value, row.previous, row.kind, lang), delta_description=row.note,
+               delta_arrow=headline_words.change_arrow(row.value, row.previous, row.kind),
                delta_color="inverse" if row.kind == "int" else "off")
 st.caption(t("overview.coverage", enterprises=i18n.fmt_int(head["enterprises"], lang),
              units=i18n.fmt_int(head["units"], lang), capacity=i18n.fmt_capacity_mw(head["capacity_mw"], lang),

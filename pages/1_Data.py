@@ -4,10 +4,10 @@ import streamlit as st
 from core.contract import schema
 from core.store import loader, loads
 from core.ui import cache, page_setup, tables
-from core.ui.upload import ImportBusy, import_uploads
+from core.ui.upload import ImportBusy, file_picker, import_uploads
 from core.words import i18n
 
-page = page_setup("data.title")
+page = page_setup("data.title", applies=(), not_applied_key="data.filters_not_applied")
 lang, t = page.lang, page.t
 
 # The result of an import made on the previous run (the page reran to show fresh counts).
@@ -35,7 +35,7 @@ with history_col:
 
 st.subheader(t("data.import"))
 with st.form("import", clear_on_submit=True):
-    uploads = st.file_uploader(t("data.import.files"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True)
+    uploads = file_picker(lang)
     submitted = st.form_submit_button(t("data.import.submit"), type="primary")
 if submitted:
     if not uploads:

@@ -264,9 +264,18 @@ def _chart(page: Page, name: str, scenario: Scenario) -> dict:
 
 # --- the views -------------------------------------------------------------------------------------
 
-def _signed_tonnes(v: float, lang: str) -> str | None:
-    """+25.1 Mt / −3,210.5万吨; None for no change (a metric then shows no arrow)."""
-    return None if not v else ("+" if v > 0 else "−") + i18n.fmt_tonnes(abs(v), lang)
+def _signed_tonnes(after: float, before: float, lang: str) -> str | None:
+    """The change from `before` to `after`: +25.1 Mt (+0.07%) / -3,210.5万吨 (-1.20%), with a
+    leading hyphen-minus (what st.metric reads as a fall) and the share of `before`, so that a
+    change too small to move the rounded totals ("34.3 Gt, before 34.3 Gt") is still read; None
+    for no change (a metric then shows no arrow)."""
+    v = after - before
+    if not v:
+        return None
+    text = ("+" if v > 0 else "-") + i18n.fmt_tonnes(abs(v), lang)
+    if not before:
+        return text
+    return i18n.t("format.paren", lang, text=text, note=i18n.fmt_pct(v / before, lang, digits=2, signed=True))
 
 
 def _signed_int(v: int) -> str | None:
@@ -294,10 +303,10 @@ def metrics(page: Page, res: Result) -> None:
         before = lambda v: t("scenarios.metric.before", value=i18n.fmt_tonnes(v, lang))  # noqa: E731
         cells += [
             dict(label=t("scenarios.metric.emissions"), value=i18n.fmt_tonnes(tot["emissions_after_t"], lang),
-                 delta=_signed_tonnes(tot["emissions_after_t"] - tot["emissions_before_t"], lang),
+                 delta=_signed_tonnes(tot["emissions_after_t"], tot["emissions_before_t"], lang),
                  delta_description=before(tot["emissions_before_t"]), help=t("scenarios.metric.emissions.help")),
             dict(label=t("scenarios.metric.shortfall"), value=i18n.fmt_tonnes(tot["shortfall_after_t"], lang),
-                 delta=_signed_tonnes(tot["shortfall_after_t"] - tot["shortfall_before_t"], lang),
+                 delta=_signed_tonnes(tot["shortfall_after_t"], tot["shortfall_before_t"], lang),
                  delta_description=before(tot["shortfall_before_t"]), help=t("scenarios.metric.shortfall.help")),
             dict(label=t("scenarios.metric.penalty"),
                  value=_range(tot["penalty_low_cny"], tot["penalty_high_cny"], lang),

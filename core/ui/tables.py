@@ -598,24 +598,40 @@ def market_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """core.insight.trading.evidence_trades for display: id, time, method, volume, price, the prevailing close
     and the deviation from it (the figures first, they are what is read), seller and buyer."""
     price = lambda v: i18n.MISSING if pd.isna(v) else i18n.t("unit.price", lang, value=f"{v:,.2f}")  # noqa: E731
+    volume, unit = i18n.fmt_tonnes_column(df["volume_t"], lang)
     out = pd.DataFrame({
         "trade_id": df["trade_id"],
         "ts": df["ts"].map(lambda d: i18n.fmt_datetime(d, lang)),
         "method": df["method"].map(lambda m: _label_or_raw("enterprise.method", m, lang)),
-        "volume": df["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "volume": volume,
         "price": df["price_cny"].map(price),
         "prev_close": df["prev_close"].map(price),
         "deviation": df["deviation"].map(lambda v: i18n.fmt_pct(v, lang, signed=True)),
         "seller": df["seller"].fillna(df["seller_account"]),
         "buyer": df["buyer"].fillna(df["buyer_account"]),
     })
-    return out.rename(columns={c: i18n.t(f"market.trade.{c}", lang) for c in out.columns})
+    return out.rename(columns={c: _with_unit(i18n.t(f"market.trade.{c}", lang), {"volume": unit}.get(c), lang)
+                               for c in out.columns})
 
 
 # --- the enterprise dossier -----------------------------------------------------------------------
 
-def _dossier_headers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return df.rename(columns={c: i18n.t(f"enterprise.col.{c}", lang) for c in df.columns})
+def _dossier_headers(df: pd.DataFrame, lang: str, units: dict[str, str] | None = None) -> pd.DataFrame:
+    """enterprise.col.<key> headers; `units`: key -> the unit of that column, named in its header."""
+    units = units or {}
+    return df.rename(columns={c: _with_unit(i18n.t(f"enterprise.col.{c}", lang), units.get(c), lang)
+                              for c in df.columns})
+
+
+def _with_unit(header: str, unit: str | None, lang: str) -> str:
+    """'Volume (kt)' / '成交量（万吨）': a column whose rows are all in one unit names it once."""
+    return header if unit is None else i18n.t("format.paren", lang, text=header, note=unit)
+
+
+def _largest(df: pd.DataFrame, columns: list[str]) -> float:
+    """The largest absolute value over `columns`: one unit for the related tonnes columns of a table."""
+    values = df[columns].abs().max().max() if len(df) else 0.0
+    return 0.0 if pd.isna(values) else float(values)
 
 
 def unit_label(unit_id, enterprise_id: str, lang: str) -> str:
@@ -696,33 +712,41 @@ def dossier_explained_formats(lang: str) -> dict[str, str]:
 
 
 def dossier_verifications(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    largest = _largest(df, ["reported_t", "verified_t"])
+    (reported, unit), (verified, _) = (i18n.fmt_tonnes_column(df[c], lang, largest=largest)
+                                       for c in ("reported_t", "verified_t"))
     out = pd.DataFrame({
         "year": df["year"].astype(int).astype(str),
-        "reported": df["reported_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
-        "verified": df["verified_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "reported": reported,
+        "verified": verified,
         "verifier": [n if isinstance(n, str) else i for n, i in zip(df["verifier_name"], df["verifier_id"])],
         "conclusion": df["conclusion"].map(lambda c: _label_or_raw("enterprise.conclusion", c, lang)),
         "verified_at": df["verified_at"].map(lambda d: i18n.fmt_date(d, lang)),
     })
-    return _dossier_headers(out, lang)
+    return _dossier_headers(out, lang, {"reported": unit, "verified": unit})
 
 
 def dossier_allowances(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    tonnes = ["allocated_t", "verified_t", "surrendered_t", "position_t"]
+    largest = _largest(df, tonnes)
+    cols = {c: i18n.fmt_tonnes_column(df[c], lang, signed=c == "position_t", largest=largest) for c in tonnes}
+    unit = cols["allocated_t"][1]
     out = pd.DataFrame({
         "year": df["year"].astype(int).astype(str),
-        "allocated": df["allocated_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
-        "verified": df["verified_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
-        "surrendered": df["surrendered_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
-        "position": df["position_t"].map(lambda v: i18n.MISSING if pd.isna(v)
-                                         else ("+" if v > 0 else "") + i18n.fmt_tonnes(v, lang)),
+        "allocated": cols["allocated_t"][0],
+        "verified": cols["verified_t"][0],
+        "surrendered": cols["surrendered_t"][0],
+        "position": cols["position_t"][0],
         "due_date": df["due_date"].map(lambda d: i18n.fmt_date(d, lang)),
         "surrendered_at": df["surrendered_at"].map(lambda d: i18n.fmt_date(d, lang)),
         "on_time": df["on_time"].map(lambda v: _yes_no(v, lang, "enterprise.not_surrendered")),
     })
-    return _dossier_headers(out, lang)
+    return _dossier_headers(out, lang, dict.fromkeys(("allocated", "verified", "surrendered", "position"), unit))
 
 
 def dossier_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    (volume, volume_unit), (amount, amount_unit) = (i18n.fmt_tonnes_column(df["volume_t"], lang),
+                                                    i18n.fmt_cny_column(df["amount_cny"], lang))
     out = pd.DataFrame({
         "trade_id": df["trade_id"],
         "ts": df["ts"].map(lambda d: i18n.fmt_datetime(d, lang)),
@@ -730,11 +754,11 @@ def dossier_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         "side": df["side"].map(lambda s: i18n.t(f"enterprise.side.{s}", lang)),
         "counterparty": [n if isinstance(n, str) else a for n, a in zip(df["counterparty"],
                                                                          df["counterparty_account"])],
-        "volume": df["volume_t"].map(lambda v: i18n.fmt_tonnes(v, lang)),
+        "volume": volume,
         "price": df["price_cny"].map(lambda v: i18n.t("enterprise.price", lang, value=f"{v:,.2f}")),
-        "amount": df["amount_cny"].map(lambda v: i18n.fmt_cny(v, lang)),
+        "amount": amount,
     })
-    return _dossier_headers(out, lang)
+    return _dossier_headers(out, lang, {"volume": volume_unit, "amount": amount_unit})
 
 
 def shared_test_dates(timeline: pd.DataFrame, lang: str, shown: int = 3) -> str | None:

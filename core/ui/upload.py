@@ -9,9 +9,26 @@ import tempfile
 import threading
 from pathlib import Path
 
+import streamlit as st
+
 from core.store import loader
+from core.words import i18n
 
 _IMPORT_LOCK = threading.Lock()
+
+
+def file_picker(lang: str) -> list:
+    """The import form's file uploader, in the reader's language around Streamlit's own words.
+
+    Streamlit 1.67 draws "Drag and drop files here", "Upload" and "200MB per file" in English
+    whatever the app's language (the frontend has no locale option and file_uploader no argument
+    for them), so the label, the help and a caption below say in words what to drop and how large,
+    and the Chinese caption glosses the English ones."""
+    mb = i18n.fmt_int(st.get_option("server.maxUploadSize"), lang)
+    files = st.file_uploader(i18n.t("data.import.files", lang), type=[f.lstrip(".") for f in loader.FORMATS],
+                             accept_multiple_files=True, help=i18n.t("data.import.files.help", lang))
+    st.caption(i18n.t("data.import.files.caption", lang, mb=mb))
+    return files
 
 
 class ImportBusy(RuntimeError):

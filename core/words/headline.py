@@ -36,18 +36,34 @@ def fmt_value(v, kind: str, lang: str) -> str:
             "price": lambda: i18n.t("unit.price", lang, value=f"{v:,.2f}")}[kind]()
 
 
-def fmt_change(value, previous, kind: str, lang: str) -> str | None:
-    """The change against the previous period: relative for amounts, in points for shares,
-    absolute for counts; None when there is nothing to compare."""
+def change(value, previous, kind: str) -> float | None:
+    """The change against the previous period as it is shown: points for shares, the difference
+    for counts, per cent for amounts; None when there is nothing to compare."""
     if any(x is None or (isinstance(x, float) and np.isnan(x)) for x in (value, previous)):
         return None
     if kind == "pct":
-        return i18n.t("unit.points", lang, value=i18n.fmt_signed((value - previous) * 100))
+        return (value - previous) * 100
     if kind == "int":
-        return i18n.fmt_signed(value - previous, 0)
-    if previous == 0:
+        return value - previous
+    return None if previous == 0 else (value / previous - 1) * 100
+
+
+def fmt_change(value, previous, kind: str, lang: str) -> str | None:
+    """The change against the previous period: relative for amounts, in points for shares,
+    absolute for counts; None when there is nothing to compare."""
+    c = change(value, previous, kind)
+    if c is None:
         return None
-    return i18n.fmt_pct(value / previous - 1, lang, signed=True)
+    if kind == "pct":
+        return i18n.t("unit.points", lang, value=i18n.fmt_signed(c))
+    if kind == "int":
+        return i18n.fmt_signed(c, 0)
+    return i18n.fmt_pct(c / 100, lang, signed=True)
+
+
+def change_arrow(value, previous, kind: str) -> str:
+    """st.metric's delta_arrow for the change as shown: up, down, or off for none (0.0 pts)."""
+    return i18n.direction(change(value, previous, kind), 0 if kind == "int" else 1)
 
 
 def main_reason(reasons, lang: str) -> str:

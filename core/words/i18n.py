@@ -68,8 +68,20 @@ def t(key: str, lang: str, **kwargs) -> str:
 
 
 def parse_lang(value) -> str:
-    """A language from an untrusted source (URL); anything unknown is the default."""
+    """A language from an untrusted source (URL); anything unknown is the default (lang_problem
+    says so on the page)."""
     return value if value in LANGS else DEFAULT_LANG
+
+
+def lang_problem(value) -> str | None:
+    """The note a page shows when the URL asks for a language we do not have ("Language `xx` is
+    not available; showing English."), in the language shown instead; None when `value` is one of
+    ours or absent. The value is URL text: quoted as code, backticks replaced, cut short."""
+    if value is None or value == "" or value in LANGS:
+        return None
+    shown = parse_lang(value)
+    return t("lang.unavailable", shown, value=str(value).replace("`", "'")[:20], shown=LANG_NAMES[shown],
+             available=fmt_list((LANG_NAMES[lang] for lang in LANGS), shown))
 
 
 # --- numbers -----------------------------------------------------------------------------
@@ -166,6 +178,40 @@ def cny_column_unit(lang: str) -> tuple[float, str]:
     return divisor, unit
 
 
+def fmt_in_unit(v, divisor: float, lang: str, digits: int = 2, signed: bool = False) -> str:
+    """v / divisor, grouped, with `digits` decimals and no unit (the column header names it):
+    1,234.56; signed=True for positions (+12.30, -4.00, 0.00). A value too small to show in the
+    unit reads <0.01 (-<0.01 below zero), never 0.00: a trade of 850 t is not nothing."""
+    if _missing(v):
+        return MISSING
+    x = float(v) / divisor
+    body = "#,##0" + _decimals(digits)
+    if x == 0:
+        return _babel(0.0, body, lang)
+    sign = "-" if x < 0 else "+" if signed else ""
+    if round(x, digits) == 0:
+        return sign + "<" + _babel(10.0 ** -digits, body, lang)
+    return sign + _babel(abs(x), body, lang)
+
+
+def fmt_tonnes_column(values, lang: str, signed: bool = False, largest: float | None = None) -> tuple[list[str], str]:
+    """(texts, unit) for a table column of tonnes in one unit: every row in the unit the column's
+    largest absolute value calls for (tonnes_column_unit: 万吨; kt, or Mt from 1 Mt), so 850 t and
+    1.2 Mt never read 850吨 above 120.0万吨; the unit goes in the header. `largest`: a bound shared
+    by several columns of one table (allocated, verified, position), so they compare at a glance."""
+    values = list(values)
+    if largest is None:
+        largest = max((abs(float(v)) for v in values if not _missing(v)), default=0.0)
+    divisor, unit = tonnes_column_unit(largest, lang)
+    return [fmt_in_unit(v, divisor, lang, signed=signed) for v in values], unit
+
+
+def fmt_cny_column(values, lang: str) -> tuple[list[str], str]:
+    """(texts, unit) for a table column of yuan in one unit (cny_column_unit: 万元 / CNY m)."""
+    divisor, unit = cny_column_unit(lang)
+    return [fmt_in_unit(v, divisor, lang) for v in values], unit
+
+
 def fmt_tonnes(v, lang: str) -> str:
     """Tonnes (of CO2): 45.3亿吨, 1,234.5万吨 / 4.53 Gt, 12.3 Mt, 850 t."""
     return _scaled(v, lang, "tonnes")
@@ -199,15 +245,25 @@ def fmt_pct(v, lang: str, digits: int = 1, signed: bool = False) -> str:
 
 
 def fmt_signed(v, digits: int = 1, lang: str = DEFAULT_LANG) -> str:
-    """A number with its sign and a true minus: +1.2, −9.3, 0.0 (zero has no sign). CLDR's minus
-    for en and zh is the hyphen-minus, so the negative pattern spells U+2212 out."""
+    """A number with its sign: +1.2, -9.3, 0.0 (zero has no sign). The minus is CLDR's for en and
+    zh, the hyphen-minus, and that is what Streamlit reads: st.metric draws a down arrow only for a
+    delta that starts with "-" (a typographic U+2212 drew an up arrow beside a fall)."""
     if _missing(v):
         return MISSING
     x = round(float(v), digits)
     if x == 0:
         return f"{0:.{digits}f}"
     body = "#,##0" + _decimals(digits)
-    return _babel(x, f"+{body};\u2212{body}", lang)
+    return _babel(x, f"+{body};-{body}", lang)
+
+
+def direction(change, digits: int = 1) -> str:
+    """The arrow a change gets, by its value as shown (rounded to `digits`): "up", "down", or "off"
+    for no change or nothing to compare (st.metric's delta_arrow)."""
+    if _missing(change):
+        return "off"
+    x = round(float(change), digits)
+    return "up" if x > 0 else "down" if x < 0 else "off"
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -232,6 +288,16 @@ def fmt_date(d, lang: str) -> str:
     """2023年4月15日 / 15 Apr 2023."""
     x = _as_datetime(d)
     return MISSING if x is None else babel_dates.format_date(x, t("format.date", lang), locale=LOCALES[lang])
+
+
+BEIJING_TZ = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")  # China Standard Time: no daylight saving
+
+
+def now_beijing() -> dt.datetime:
+    """Now in Beijing time (UTC+8), to the second. Time-zone aware, so it converts correctly
+    wherever it goes; `.replace(tzinfo=None)` gives the naive Beijing wall clock the database stores
+    (core.store.loader.CHINA_TZ)."""
+    return dt.datetime.now(BEIJING_TZ).replace(microsecond=0)
 
 
 def fmt_datetime(d, lang: str) -> str:

@@ -178,3 +178,34 @@ def test_without_an_assessment_the_data_is_still_shown(demo_db, tmp_path, monkey
     shown = texts(at)
     assert i18n.t("enterprise.hits.none", "en") in shown and i18n.t("enterprise.model.none", "en") in shown
     assert len(at.get("vega_lite_chart")) >= 5  # the measures against peers and the date timeline
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_a_dossier_column_of_tonnes_reads_in_one_unit_named_in_its_header(lang):
+    """A small year beside a large one, a small trade beside a large one: each column in one unit
+    (万吨; kt or Mt), the unit in the header and none in the cells (no 850吨 above 120.0万吨)."""
+    import pandas as pd
+
+    from core.ui import tables
+
+    allowances = tables.dossier_allowances(pd.DataFrame({
+        "year": [2021, 2022], "allocated_t": [1_150_000.0, 9_000.0], "verified_t": [1_200_000.0, 8_500.0],
+        "surrendered_t": [1_200_000.0, None], "position_t": [-50_000.0, 500.0],
+        "due_date": pd.to_datetime(["2022-12-31", "2023-12-31"]), "surrendered_at": pd.to_datetime(["2022-12-20", None]),
+        "on_time": [True, None]}), lang)
+    trades = tables.dossier_trades(pd.DataFrame({
+        "trade_id": ["T1", "T2"], "ts": pd.to_datetime(["2023-01-05 10:00", "2023-02-05 11:00"]),
+        "method": ["listed", "block"], "side": ["buy", "sell"], "counterparty": ["A", None],
+        "counterparty_account": ["ACC1", "ACC2"], "volume_t": [850.0, 1_200_000.0], "price_cny": [60.0, 58.0],
+        "amount_cny": [51_000.0, 69_600_000.0]}), lang)
+    unit = "万吨" if lang == "zh" else "Mt"
+    for df, keys in ((allowances, ("allocated", "verified", "surrendered", "position")), (trades, ("volume",))):
+        for key in keys:
+            header = i18n.t("format.paren", lang, text=i18n.t(f"enterprise.col.{key}", lang), note=unit)
+            assert header in df.columns, (header, list(df.columns))
+            assert all(cell == i18n.MISSING or not any(ch.isalpha() and ch not in "<" for ch in cell)
+                       for cell in df[header]), df[header].tolist()
+    assert allowances[i18n.t("format.paren", lang, text=i18n.t("enterprise.col.position", lang), note=unit)].tolist()[0] \
+        .startswith("-")
+    money = i18n.cny_column_unit(lang)[1]
+    assert i18n.t("format.paren", lang, text=i18n.t("enterprise.col.amount", lang), note=money) in trades.columns

@@ -131,8 +131,62 @@ def test_babel_formats_round_and_sign_as_the_app_always_has():
     assert i18n.fmt_int(-12_345.5, "zh") == "-12,346" and i18n.fmt_int(0, "en") == "0"
     assert i18n.fmt_pct(0.0005, "en", signed=True) == "+0.1%" and i18n.fmt_pct(-0.0, "en") == "-0.0%"
     assert i18n.fmt_pct(123.45, "zh") == "12345.0%"  # percentages are not grouped
-    assert i18n.fmt_signed(-1234.56) == "\u22121,234.6" and i18n.fmt_signed(0.04) == "0.0"
+    assert i18n.fmt_signed(-1234.56) == "-1,234.6" and i18n.fmt_signed(0.04) == "0.0"
     assert i18n.fmt_signed(3, 0) == "+3"
     assert i18n.fmt_tonnes(float("inf"), "en") == "inf Gt"
     assert i18n.fmt_seconds(0.4, "en") == "0.40 s" and i18n.fmt_seconds(125, "zh") == "2分5秒"
     assert i18n.fmt_datetime(dt.datetime(2023, 9, 1, 23, 5), "en") == "1 Sep 2023 23:05"
+
+
+def test_an_unknown_language_in_the_url_is_said_not_hidden():
+    """?lang=xx still shows English (parse_lang), and lang_problem gives the page a note saying so."""
+    assert i18n.lang_problem("zh") is None and i18n.lang_problem(None) is None and i18n.lang_problem("") is None
+    note = i18n.lang_problem("xx")
+    assert "`xx`" in note and i18n.LANG_NAMES["en"] in note and i18n.LANG_NAMES["zh"] in note
+    assert "``" not in i18n.lang_problem("x`y") and len(i18n.lang_problem("x" * 500)) < 200
+
+
+def test_a_column_of_tonnes_has_one_unit_named_once():
+    """Rows of one column share the unit its largest value calls for; no row carries a unit, and a
+    small non-zero value is not shown as zero."""
+    rows = [850, 43_000, 1_200_000, None]
+    zh, zh_unit = i18n.fmt_tonnes_column(rows, "zh")
+    assert zh_unit == "万吨" and zh == ["0.09", "4.30", "120.00", i18n.MISSING]
+    en, en_unit = i18n.fmt_tonnes_column(rows, "en")
+    assert en_unit == "Mt" and en == ["<0.01", "0.04", "1.20", i18n.MISSING]
+    assert i18n.fmt_tonnes_column([850, 43_000], "en") == (["0.85", "43.00"], "kt")
+    assert not any(CJK.search(text) or "t" in text for text in zh + en)
+    signed, _ = i18n.fmt_tonnes_column([-3, 0, 25_000, -1.2e7], "zh", signed=True)
+    assert signed == ["-<0.01", "0.00", "+2.50", "-1,200.00"]
+    # several columns of one table in one unit: the shared largest value decides
+    assert i18n.fmt_tonnes_column([900_000], "en", largest=2e6) == (["0.90"], "Mt")
+    assert i18n.fmt_cny_column([5e4, 3.2e8], "zh") == (["5.00", "32,000.00"], "万元")
+
+
+# Identifiers a reader has to type stay (code spans, file names such as monthly_reports.csv); a
+# caption says in words where a figure comes from. The Data page explains the import format by
+# table and column names, and an alert id's example is an id.
+_NAMES_ALLOWED = ("data.", "market.alert.invalid")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def _prose(text: str) -> str:
+    text = re.sub(r"`[^`]*`", "", text)                      # code spans: commands, URL parameters
+    text = re.sub(r"\{[^}]*\}", "", text)                    # placeholders
+    return re.sub(r"\b[\w<>]+\.(csv|xlsx|parquet)\b", "", text)  # file names
+
+
+def test_captions_say_in_words_what_tables_and_columns_hold():
+    tables = {t.name for t in schema.TABLES}
+    offenders = []
+    for key, texts in i18n.STRINGS.items():
+        if key.startswith(_NAMES_ALLOWED):
+            continue
+        for lang, text in texts.items():
+            prose = _prose(text)
+            named = set(_SNAKE.findall(prose))
+            if lang != "en":  # in Chinese an English table name is an identifier, not a word
+                named |= tables & set(re.findall(r"[a-z_]+", prose))
+            if named:
+                offenders.append(f"{lang} {key}: {sorted(named)}")
+    assert offenders == [], "\n".join(offenders)
