@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from core.contract import clock
 from core.contract.access import Scope
 from core.engine import detectors, features, risk, rules
 from core.insight import agencies, trading
@@ -66,7 +67,7 @@ class RunConfig:
 class Run:
     run_id: str
     config: RunConfig
-    created_at: datetime
+    created_at: datetime  # Beijing wall-clock time, as stored (core.contract.clock)
     duration_s: float
     n_rows: int
     failed: dict
@@ -159,7 +160,7 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
     scores = _score_rows(keys, result, pct, X, names)
     duration = time.perf_counter() - t0
     say("saving", 0.97)
-    info = Run(run_id, config, datetime.now().replace(microsecond=0), duration, len(X), result.failed,
+    info = Run(run_id, config, clock.now(), duration, len(X), result.failed,
                {"spearman": result.agreement.round(4).to_dict(), "top1pct_overlap": result.top_overlap.round(4).to_dict(),
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()}, "features": names,
                 "detectors": result.detectors, "notes": result.notes,

@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 
+from core.contract import clock
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.engine import risk, rules
@@ -418,7 +419,7 @@ class Saved:
     filters: Filters  # without a run id: the page adds its current assessment
     filters_query: str
     scope: str  # "national" or the province codes it was saved in
-    created_at: dt.datetime
+    created_at: dt.datetime  # Beijing wall-clock time, as stored (core.contract.clock)
     data_version: str
 
 
@@ -444,7 +445,7 @@ def save(con, name: str, scenario: Scenario, flt: Filters, scope: Scope) -> str:
     name = validate_name(name)
     sid = scenario_id(scenario, flt, scope)
     whatif.save_scenario(con, [sid, name, scenario.kind, json.dumps(scenario.params, sort_keys=True, ensure_ascii=False),
-                                dt.datetime.now().replace(microsecond=0), db.data_version(con), scope_label(scope),
+                                clock.now(), db.data_version(con), scope_label(scope),
                                 filters_query(flt)])
     return sid
 

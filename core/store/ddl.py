@@ -2,6 +2,8 @@
 NULL, CHECK constraints and foreign keys, plus the load log and the analysis tables."""
 from __future__ import annotations
 
+import datetime as dt
+
 from core.contract.schema import TABLES, Column, Table, province_rows
 
 
@@ -42,6 +44,17 @@ CREATE TABLE IF NOT EXISTS provinces (
 )"""
 
 
+# Every time the product writes (load_log.loaded_at, model_runs.created_at, scenarios.created_at) is
+# Beijing wall-clock time without an offset (core.contract.clock.now()), as the contract's own
+# timestamps are (submitted_at, trades.ts); the pages show it as it is and name the zone. Each such
+# column's comment says so. Databases built before then wrote model_runs and scenarios in the
+# writing machine's local time (datetime.now(): UTC on most servers): create() moves those rows to
+# Beijing time once, by this machine's offset (the machine that wrote them, as a rule), and then
+# comments the column, so that a row is never moved twice.
+BEIJING_CLOCK = "Beijing wall-clock time (UTC+8); no offset stored"
+CLOCK_COLUMNS = (("load_log", "loaded_at", False), ("model_runs", "created_at", True),
+                 ("scenarios", "created_at", True))  # table, column, written in local time before
+
 LOAD_LOG_DDL = """
 CREATE SEQUENCE IF NOT EXISTS load_seq;
 CREATE TABLE IF NOT EXISTS load_log (
@@ -51,8 +64,12 @@ CREATE TABLE IF NOT EXISTS load_log (
     table_name VARCHAR NOT NULL,
     file_name VARCHAR NOT NULL,
     inserted BIGINT NOT NULL,
-    updated BIGINT NOT NULL
+    updated BIGINT NOT NULL,
+    loaded_by VARCHAR
 )"""
+# Columns added to load_log after databases were first built: create() adds them to an older file
+# (NULL for its past loads, shown as "unknown"), so an existing database keeps working.
+LOAD_LOG_ADDED = ("loaded_by VARCHAR",)
 
 
 ANALYSIS_DDL = [
@@ -98,5 +115,34 @@ def create(con) -> None:
     """Create every table (idempotent) and seed the provinces."""
     for stmt in ddl():
         con.execute(stmt)
+    for column in LOAD_LOG_ADDED:
+        con.execute(f"ALTER TABLE load_log ADD COLUMN IF NOT EXISTS {column}")
+    _to_beijing_clock(con)
     if con.execute("SELECT count(*) FROM provinces").fetchone()[0] == 0:
         con.executemany("INSERT INTO provinces VALUES (?, ?, ?, ?, ?, ?, ?, ?)", province_rows())
+
+
+def _local_to_beijing() -> dt.timedelta:
+    """What to add to this machine's local wall-clock time to get Beijing's."""
+    return dt.timedelta(hours=8) - (dt.datetime.now().astimezone().utcoffset() or dt.timedelta(0))
+
+
+def _to_beijing_clock(con) -> None:
+    """Once per database: the times written in local time before CLOCK_COLUMNS moved to Beijing time,
+    then each clock column commented BEIJING_CLOCK (the mark that it is done)."""
+    todo = [(table, column, shift) for table, column, shift in CLOCK_COLUMNS
+            if con.execute("SELECT comment FROM duckdb_columns() WHERE schema_name = current_schema() "
+                           "AND table_name = ? AND column_name = ?", [table, column]).fetchone()[0] != BEIJING_CLOCK]
+    if not todo:
+        return
+    seconds = _local_to_beijing().total_seconds()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, column, shift in todo:  # our own names: CLOCK_COLUMNS
+            if shift and seconds:
+                con.execute(f"UPDATE {table} SET {column} = {column} + to_seconds(?)", [seconds])
+            con.execute(f"COMMENT ON COLUMN {table}.{column} IS {_literal(BEIJING_CLOCK)}")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

@@ -6,8 +6,6 @@ never pays for building them.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +14,7 @@ from core.export import briefing
 from core.store import overview
 from core.ui.page import Page, scope_label
 from core.words import filters as filter_words
+from core.words import i18n
 
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,7 +32,7 @@ def filter_names(page: Page) -> dict[str, str]:
 def build(page: Page, frames: dict[str, pd.DataFrame]) -> briefing.Briefing:
     head = page.query(overview.national_headline).iloc[0]
     return briefing.assemble(
-        lang=page.lang, generated_at=dt.datetime.now().replace(microsecond=0), as_of=head["last_period"],
+        lang=page.lang, generated_at=i18n.now_beijing(), as_of=head["last_period"],
         scope_text=scope_label(page.scope, page.lang),
         filters_text=filter_words.describe(page.filters, page.lang, filter_names(page)), **frames)
 
@@ -53,4 +52,4 @@ def briefing_buttons(page: Page, **frames: pd.DataFrame) -> None:
 
 
 def _stem(page: Page) -> str:
-    return f"carbonwatch-briefing-{page.lang}-{dt.date.today().isoformat()}"
+    return f"carbonwatch-briefing-{page.lang}-{i18n.now_beijing().date().isoformat()}"  # the Beijing date

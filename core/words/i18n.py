@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import functools
 import math
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,8 @@ import pandas as pd
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+
+from core.contract import clock
 
 DEFAULT_LANG = "en"
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -290,21 +293,60 @@ def fmt_date(d, lang: str) -> str:
     return MISSING if x is None else babel_dates.format_date(x, t("format.date", lang), locale=LOCALES[lang])
 
 
-BEIJING_TZ = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")  # China Standard Time: no daylight saving
+BEIJING_TZ = clock.BEIJING_TZ  # China Standard Time: no daylight saving
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]#|<>~$:])")  # what Markdown (and Streamlit's :colour[...]) would read
+
+
+def md_literal(text) -> str:
+    """Text from data (a name, a file path, an account) shown inside Markdown: every character
+    Markdown or Streamlit's directives would read is escaped, so it shows as written."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def now_beijing() -> dt.datetime:
     """Now in Beijing time (UTC+8), to the second. Time-zone aware, so it converts correctly
-    wherever it goes; `.replace(tzinfo=None)` gives the naive Beijing wall clock the database stores
-    (core.store.loader.CHINA_TZ)."""
-    return dt.datetime.now(BEIJING_TZ).replace(microsecond=0)
+    wherever it goes; core.contract.clock.now() gives the naive Beijing wall clock the database
+    stores."""
+    return clock.now_aware()
 
 
-def fmt_datetime(d, lang: str) -> str:
-    """2023年4月15日 09:30 / 15 Apr 2023 09:30: the wall-clock time as stored (Babel is given no
-    time zone, so it converts none)."""
+def fmt_datetime(d, lang: str, zone: bool = True) -> str:
+    """2023年4月15日 09:30（北京时间） / 15 Apr 2023 09:30 (Beijing time): in Beijing time, and
+    saying so. A naive time is Beijing wall-clock time already (what the database holds,
+    core.contract.clock); an aware one is converted. `zone=False` leaves the zone out, for a
+    table column whose header names it once."""
     x = _as_datetime(d)
-    return MISSING if x is None else babel_dates.format_datetime(x, t("format.datetime", lang), locale=LOCALES[lang])
+    if x is None:
+        return MISSING
+    text = babel_dates.format_datetime(clock.wall_clock(x), t("format.datetime", lang), locale=LOCALES[lang])
+    return t("format.datetime.zoned", lang, when=text, zone=t("time.zone", lang)) if zone else text
+
+
+def fmt_month_range(first, last, lang: str) -> str:
+    """The months of one year from `first` to `last`, as CLDR writes the range (the skeleton is the
+    language's month_range in _meta.toml): Jun – Dec / 6–12月; one month alone: Jun / 6月."""
+    a, b = _as_datetime(first), _as_datetime(last)
+    if a is None or b is None:
+        return MISSING
+    return babel_dates.format_interval(a, b, META[lang]["month_range"], locale=LOCALES[lang])
+
+
+def fmt_year_period(year, lang: str, months=None, first=None, last=None) -> str:
+    """A year, or the part of it a figure covers: 2025 / 2025年 when all 12 months (or an unknown
+    number) are covered; 2025 (Jun – Dec) / 2025年6–12月 for `months` (1-11) from `first` to `last`."""
+    if _missing(year):
+        return MISSING
+    if months is None or _missing(months) or not 0 < int(months) < 12 or first is None or last is None:
+        return t("format.year", lang, year=int(year))
+    return t("format.year_part", lang, year=int(year), months=fmt_month_range(first, last, lang))
+
+
+def fmt_coverage(months, first, last, lang: str) -> str:
+    """How much of its year a figure covers: Jun – Dec, 7 of 12 months / 6–12月，全年12个月中的7个月
+    (the count is of months reported, so a gap shows: Jun – Dec, 6 of 12 months)."""
+    return t("format.coverage", lang, months=fmt_month_range(first, last, lang), n=fmt_int(months, lang))
 
 
 def fmt_period(d, lang: str) -> str:

@@ -3,6 +3,7 @@ import datetime as dt
 import re
 import string
 
+import pandas as pd
 import pytest
 
 from core.words import i18n
@@ -121,7 +122,29 @@ def test_other_formatters():
     assert i18n.fmt_date(d, "en") == "15 Apr 2023"
     assert i18n.fmt_period("2023-04-01", "zh") == "2023年4月"
     assert i18n.fmt_period(d, "en") == "Apr 2023"
-    assert i18n.fmt_datetime(dt.datetime(2023, 4, 15, 9, 30), "zh") == "2023年4月15日 09:30"
+    assert i18n.fmt_datetime(dt.datetime(2023, 4, 15, 9, 30), "zh") == "2023年4月15日 09:30（北京时间）"
+
+
+def test_every_time_shown_is_beijing_time_and_says_so():
+    """A naive time is Beijing wall-clock time (what the database holds); an aware one is converted;
+    both name the zone. zone=False is for a column whose header names it."""
+    utc = dt.datetime(2023, 4, 15, 1, 30, tzinfo=dt.UTC)
+    assert i18n.fmt_datetime(utc, "en") == "15 Apr 2023 09:30 (Beijing time)"
+    assert i18n.fmt_datetime(utc, "zh") == "2023年4月15日 09:30（北京时间）"
+    assert i18n.fmt_datetime(pd.Timestamp("2023-04-15 09:30"), "en") == "15 Apr 2023 09:30 (Beijing time)"
+    assert i18n.fmt_datetime(dt.datetime(2023, 4, 15, 9, 30), "en", zone=False) == "15 Apr 2023 09:30"
+    assert i18n.fmt_datetime(None, "en") == i18n.MISSING
+
+
+def test_a_partial_year_names_its_months():
+    jun, dec = dt.date(2025, 6, 1), dt.date(2025, 12, 1)
+    assert i18n.fmt_year_period(2025, "en", 7, jun, dec) == "2025 (Jun\u2009–\u2009Dec)"
+    assert i18n.fmt_year_period(2025, "zh", 7, jun, dec) == "2025年6–12月"
+    assert i18n.fmt_year_period(2025, "en", 12, dt.date(2025, 1, 1), dec) == "2025"
+    assert i18n.fmt_year_period(2025, "zh") == "2025年"
+    assert i18n.fmt_year_period(2025, "en", 1, jun, jun) == "2025 (Jun)"
+    assert i18n.fmt_coverage(7, jun, dec, "en") == "Jun\u2009–\u2009Dec, 7 of 12 months"
+    assert i18n.fmt_coverage(7, jun, dec, "zh") == "6–12月，全年12个月中的7个月"
 
 
 def test_babel_formats_round_and_sign_as_the_app_always_has():
@@ -135,7 +158,7 @@ def test_babel_formats_round_and_sign_as_the_app_always_has():
     assert i18n.fmt_signed(3, 0) == "+3"
     assert i18n.fmt_tonnes(float("inf"), "en") == "inf Gt"
     assert i18n.fmt_seconds(0.4, "en") == "0.40 s" and i18n.fmt_seconds(125, "zh") == "2分5秒"
-    assert i18n.fmt_datetime(dt.datetime(2023, 9, 1, 23, 5), "en") == "1 Sep 2023 23:05"
+    assert i18n.fmt_datetime(dt.datetime(2023, 9, 1, 23, 5), "en", zone=False) == "1 Sep 2023 23:05"
 
 
 def test_an_unknown_language_in_the_url_is_said_not_hidden():
