@@ -12,8 +12,11 @@ from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.store.db import fetch_df
 from core.store.sql import (
+    EMISSIONS_T,
     deposit_deadline_sql,
     page_query,
+    reported_months,
+    same_months_before,
     scoped,
     scoped_reports,
     year_where,
@@ -43,33 +46,44 @@ def national_headline(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFr
 
 @page_query("scoped")
 def emissions_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
-    """year, months (distinct periods), complete (12 months), computed_t (formula), verified_t."""
+    """year, months (distinct months reported in the view), first_month, last_month, complete (12
+    months), computed_t (formula), verified_t; months_before and computed_t_before: the same months
+    one year earlier, from the data whatever the period filter (sql.same_months_before)."""
     cte, params = scoped_reports(scope, flt)
     ywhere, yparams = year_where(flt, "year")
     params = [*params, *yparams]
     sql = f"""
-        {cte},
-        c AS (SELECT year, count(DISTINCT period) AS months, sum(emissions_t) AS computed_t FROM r GROUP BY year),
+        {cte}, {reported_months()}, {same_months_before(f"sum({EMISSIONS_T}) AS computed_t_before")},
+        c AS (SELECT year, sum(emissions_t) AS computed_t FROM r GROUP BY year),
         v AS (SELECT year, sum(verified_t) AS verified_t FROM verifications JOIN se USING (enterprise_id)
               WHERE {ywhere} GROUP BY year)
-        SELECT year, coalesce(c.months, 0) AS months, coalesce(c.months, 0) = 12 AS complete,
-               c.computed_t, v.verified_t
-        FROM c FULL OUTER JOIN v USING (year)
+        SELECT year, coalesce(ym.months, 0) AS months, ym.first_month, ym.last_month,
+               coalesce(ym.months, 0) = 12 AS complete, c.computed_t, v.verified_t,
+               coalesce(yb.months_before, 0) AS months_before, yb.computed_t_before
+        FROM c JOIN ym USING (year) FULL OUTER JOIN v USING (year) LEFT JOIN yb USING (year)
         ORDER BY year"""
     return fetch_df(con, sql, params)
 
 
 @page_query("scoped")
 def measured_share_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
-    """year, coal_unit_months, measured_unit_months, share: coal months with a measured carbon content."""
+    """year, coal_unit_months, measured_unit_months, share: coal months with a measured carbon
+    content; months, first_month, last_month (months reported in the view), months_before and
+    share_before (the same months one year earlier, sql.same_months_before)."""
     cte, params = scoped_reports(scope, flt)
+    measured = "count(*) FILTER (WHERE {m}fuel_type = 'coal' AND {m}carbon_content_source = 'measured')"
+    coal = "count(*) FILTER (WHERE {m}fuel_type = 'coal')"
+    before = f"{measured.format(m='m.')} / nullif({coal.format(m='m.')}, 0) AS share_before"
     sql = f"""
-        {cte}
-        SELECT year, count(*) AS coal_unit_months,
-               count(*) FILTER (WHERE carbon_content_source = 'measured') AS measured_unit_months,
-               count(*) FILTER (WHERE carbon_content_source = 'measured') / count(*) AS share
-        FROM r WHERE fuel_type = 'coal'
-        GROUP BY year ORDER BY year"""
+        {cte}, {reported_months()}, {same_months_before(before)},
+        s AS (SELECT year, count(*) AS coal_unit_months,
+                     {measured.format(m='')} AS measured_unit_months,
+                     {measured.format(m='')} / count(*) AS share
+              FROM r WHERE fuel_type = 'coal' GROUP BY year)
+        SELECT s.*, ym.months, ym.first_month, ym.last_month,
+               coalesce(yb.months_before, 0) AS months_before, yb.share_before
+        FROM s JOIN ym USING (year) LEFT JOIN yb USING (year)
+        ORDER BY year"""
     return fetch_df(con, sql, params)
 
 
@@ -83,14 +97,21 @@ def published_measured_share() -> pd.DataFrame:
 
 @page_query("scoped")
 def deposit_timeliness_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
-    """year, unit_months, on_time, share: months deposited by the deadline of mrv.deposit_deadline."""
+    """year, unit_months, on_time, share: months deposited by the deadline of mrv.deposit_deadline;
+    months, first_month, last_month (months reported in the view), months_before and share_before
+    (the same months one year earlier, sql.same_months_before)."""
     cte, params = scoped_reports(scope, flt)
+    on_time = "{m}submitted_at::DATE <= " + deposit_deadline_sql("{m}period")
+    before = f"count(*) FILTER (WHERE {on_time.format(m='m.')}) / count(*) AS share_before"
     sql = f"""
-        {cte}
-        SELECT year, count(*) AS unit_months, count(*) FILTER (WHERE on_time) AS on_time,
-               count(*) FILTER (WHERE on_time) / count(*) AS share
-        FROM (SELECT year, submitted_at::DATE <= {deposit_deadline_sql('period')} AS on_time FROM r)
-        GROUP BY year ORDER BY year"""
+        {cte}, {reported_months()}, {same_months_before(before)},
+        d AS (SELECT year, count(*) AS unit_months, count(*) FILTER (WHERE on_time) AS on_time,
+                     count(*) FILTER (WHERE on_time) / count(*) AS share
+              FROM (SELECT year, {on_time.format(m='')} AS on_time FROM r) GROUP BY year)
+        SELECT d.*, ym.months, ym.first_month, ym.last_month,
+               coalesce(yb.months_before, 0) AS months_before, yb.share_before
+        FROM d JOIN ym USING (year) LEFT JOIN yb USING (year)
+        ORDER BY year"""
     return fetch_df(con, sql, params)
 
 

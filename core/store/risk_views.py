@@ -127,17 +127,37 @@ def risk_by_province(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFra
 @page_query("scoped")
 def risk_by_year(con, scope: Scope, flt: Filters = NO_FILTERS) -> pd.DataFrame:
     """year, band, enterprises: how many enterprises fall in each band each year (every year's
-    own score, not the worst year), for the trend chart."""
-    cte, params = scoped(scope, flt)
-    ywhere, yparams = year_where(flt, "c.year")
+    own score, not the worst year), for the trend chart and the headline; enterprises_before: the
+    same band the year before (null when that year has no scores); months, first_month, last_month:
+    the months the year's scores rest on (its distinct months reported by these enterprises, whatever
+    the period filter: a year is scored on all of its reports).
+
+    Only years with monthly reports in the view: an assessment also scores the years in which only
+    a trading rule fired (trades run months past the last report), and a "2026" bar beside reports
+    that end in December 2025 would be read as a year of reports."""
+    cte, params = scoped_reports(scope, flt)
     score = score_sql("c")
     sql = f"""
-        {cte}
-        SELECT c.year, {band_sql(score)} AS band, count(*) AS enterprises
-        FROM risk_components c JOIN se USING (enterprise_id)
-        WHERE c.run_id = ? AND {ywhere} AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = c.enterprise_id)
-        GROUP BY ALL ORDER BY c.year, band"""
-    return fetch_df(con, sql, [*params, flt.run_id, *yparams])
+        {cte},
+        ym AS (SELECT year(m.period) AS year, count(DISTINCT m.period) AS months, min(m.period) AS first_month,
+                      max(m.period) AS last_month
+               FROM monthly_reports m JOIN su USING (unit_id)
+               WHERE year(m.period) IN (SELECT DISTINCT year FROM r) GROUP BY ALL),
+        c AS (SELECT c.year, {band_sql(score)} AS band, count(*) AS enterprises
+              FROM risk_components c JOIN se USING (enterprise_id)
+              WHERE c.run_id = ? AND EXISTS (SELECT 1 FROM su WHERE su.enterprise_id = c.enterprise_id)
+              GROUP BY ALL),
+        k AS (SELECT year, band FROM c UNION SELECT year + 1, band FROM c)
+        SELECT ym.year, k.band, coalesce(now.enterprises, 0) AS enterprises,
+               CASE WHEN ym.year - 1 IN (SELECT year FROM c) THEN coalesce(prev.enterprises, 0) END
+                   AS enterprises_before,
+               ym.months, ym.first_month, ym.last_month
+        FROM ym JOIN k USING (year)
+        LEFT JOIN c now ON now.year = k.year AND now.band = k.band
+        LEFT JOIN c prev ON prev.year = k.year - 1 AND prev.band = k.band
+        WHERE ym.year IN (SELECT year FROM c)
+        ORDER BY ym.year, k.band"""
+    return fetch_df(con, sql, [*params, flt.run_id])
 
 
 @page_query("scoped")

@@ -207,6 +207,32 @@ def scoped_reports(scope: Scope, flt: Filters = NO_FILTERS) -> Fragment:
     )
 
 
+# --- partial years ------------------------------------------------------------------------------
+# A yearly figure is only as whole as the months behind it: a period filter (from=2025-06) or the
+# data's own last year (reports to August) leaves a year partial. Each yearly query says how many
+# months it covers (so charts and headlines can mark it), and gives the same months a year earlier
+# from the data, whatever the period filter, so a partial year is compared like for like.
+
+def reported_months(source: str = "r") -> str:
+    """CTE `ym` over the reports `source` (a CTE with `year` and `period`, e.g. `r`): per year, months
+    (distinct months reported), first_month and last_month (DATE)."""
+    return (f"ym AS (SELECT year, count(DISTINCT period) AS months, min(period) AS first_month, "
+            f"max(period) AS last_month FROM {source} GROUP BY year)")
+
+
+def same_months_before(aggregates: str) -> str:
+    """CTE `yb` (needs `su` and `r`): for each year of the view, `aggregates` (SQL over the monthly
+    reports aliased `m`, e.g. "sum(...) AS computed_t_before") over the same months one year
+    earlier, read from the data whatever the period filter; with year (the view's year) and
+    months_before (how many of those months the data holds: the comparison is like for like only
+    when it equals the view's months)."""
+    return f"""yb AS (
+        SELECT year(m.period) + 1 AS year, count(DISTINCT m.period) AS months_before, {aggregates}
+        FROM monthly_reports m JOIN su USING (unit_id)
+        WHERE (m.period + INTERVAL 1 YEAR)::DATE IN (SELECT DISTINCT period FROM r)
+        GROUP BY ALL)"""
+
+
 def risk_years(flt: Filters) -> tuple[str, list]:
     """CTE `rc`: each enterprise's worst risk year in the period: risk_score, band, risk_year,
     n_rules, max_severity, reasons (needs `se`)."""

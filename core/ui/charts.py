@@ -9,15 +9,57 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.insight import headline
 from core.store import overview
 from core.ui.theme import ACCENT, BAND_COLOURS, DARK, LIGHT, NO_DATA, REGION_COLOURS  # noqa: F401
 from core.words import colour_key, i18n
 from core.words import labels as label_words
 
 
+PARTIAL_OPACITY = 0.45  # a partial year's marks (fewer than 12 months reported) are drawn this light
+
+
+def _partial(row) -> bool:
+    """Some but not all of the year's months reported (core.insight.headline.is_partial); a frame
+    without `months` says so through `complete` (False: fewer than 12), else the year is whole."""
+    if "months" in row and pd.notna(row["months"]):
+        return headline.is_partial(row["months"]) or (int(row["months"]) == 0 and not row.get("complete", True))
+    return not row.get("complete", True)
+
+
 def _year_label(row) -> str:
     """'2024', or '2026*' for a year with fewer than 12 months of reports."""
-    return f"{int(row['year'])}" + ("" if row.get("complete", True) else "*")
+    return f"{int(row['year'])}" + ("*" if _partial(row) else "")
+
+
+def _coverage_text(row, lang: str) -> str:
+    """The months a year covers, for its tooltip: All 12 months / Jun–Dec, 7 of 12 months."""
+    months = row.get("months")
+    if months is None or pd.isna(months):
+        return ""
+    if int(months) == 0:
+        return i18n.t("coverage.none", lang)
+    if not headline.is_partial(months):
+        return i18n.t("coverage.full", lang)
+    return i18n.fmt_coverage(months, row["first_month"], row["last_month"], lang)
+
+
+def _with_coverage(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`df` (a yearly frame of core.store) with year (its label, '2025*' when partial), partial and
+    coverage (the tooltip's words) for every row: the marking every yearly chart shares."""
+    if df.empty:
+        return df.assign(year=pd.Series(dtype=str), partial=pd.Series(dtype=bool), coverage=pd.Series(dtype=str))
+    rows = df.to_dict("records")
+    return df.assign(year=[_year_label(r) for r in rows], partial=[_partial(r) for r in rows],
+                     coverage=[_coverage_text(r, lang) for r in rows])
+
+
+def _partial_opacity():
+    return alt.condition(alt.datum.partial, alt.value(PARTIAL_OPACITY), alt.value(1.0))
+
+
+def _coverage_tip(lang: str) -> alt.Tooltip:
+    return alt.Tooltip("coverage:N", title=i18n.t("axis.coverage", lang))
 
 
 def _year_axis(lang: str) -> alt.X:
@@ -25,13 +67,15 @@ def _year_axis(lang: str) -> alt.X:
 
 
 def emissions_by_year(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """Side-by-side bars per year: monthly reports summed by the formula, and verified emissions."""
+    """Side-by-side bars per year: monthly reports summed by the formula, and verified emissions;
+    a partial year lighter and marked * (its tooltip names the months)."""
     divisor, unit = i18n.tonnes_unit(df[["computed_t", "verified_t"]].max().max(), lang)
     series = [(i18n.t("series.computed", lang), "computed_t"), (i18n.t("series.verified", lang), "verified_t")]
-    years = df.apply(_year_label, axis=1) if len(df) else pd.Series(dtype=str)
+    years = _with_coverage(df, lang)
     long = pd.concat(
-        [pd.DataFrame({"year": years, "series": label, "value": df[col] / divisor,
-                       "text": df[col].map(lambda v: i18n.fmt_tonnes(v, lang))})
+        [pd.DataFrame({"year": years["year"], "series": label, "value": df[col] / divisor,
+                       "text": df[col].map(lambda v: i18n.fmt_tonnes(v, lang)),
+                       "partial": years["partial"], "coverage": years["coverage"]})
          for label, col in series],
         ignore_index=True,
     ).dropna(subset=["value"])
@@ -45,9 +89,10 @@ def emissions_by_year(df: pd.DataFrame, lang: str) -> alt.Chart:
             y=alt.Y("value:Q", title=i18n.t("axis.emissions", lang, unit=unit)),
             color=alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=[DARK, LIGHT]),
                             legend=alt.Legend(orient="bottom")),
+            opacity=_partial_opacity(),
             tooltip=[alt.Tooltip("year:O", title=i18n.t("axis.year", lang)),
                      alt.Tooltip("series:N", title=i18n.t("axis.series", lang)),
-                     alt.Tooltip("text:N", title=i18n.t("axis.value", lang))],
+                     alt.Tooltip("text:N", title=i18n.t("axis.value", lang)), _coverage_tip(lang)],
         )
     )
 
@@ -55,15 +100,16 @@ def emissions_by_year(df: pd.DataFrame, lang: str) -> alt.Chart:
 def share_by_year(df: pd.DataFrame, lang: str, reference: pd.DataFrame | None = None) -> alt.Chart:
     """A share (0-1) per year as a line; optional published reference points as diamonds."""
     observed_label = i18n.t("series.observed", lang)
-    frames = [df.assign(series=observed_label)[["year", "share", "series"]]]
+    observed = _with_coverage(df.assign(year=df["year"].astype(int)), lang)
+    frames = [observed.assign(series=observed_label)[["year", "share", "series", "partial", "coverage"]]]
     domain, colours = [observed_label], [DARK]
     if reference is not None and len(reference):
         published_label = i18n.t("series.published", lang)
-        frames.append(reference.assign(series=published_label)[["year", "share", "series"]])
+        frames.append(reference.assign(series=published_label, year=reference["year"].astype(int).astype(str),
+                                       partial=False, coverage="")[["year", "share", "series", "partial", "coverage"]])
         domain.append(published_label)
         colours.append(ACCENT)
     long = pd.concat(frames, ignore_index=True)
-    long["year"] = long["year"].astype(int).astype(str)
     long["text"] = long["share"].map(lambda v: i18n.fmt_pct(v, lang))
     base = alt.Chart(long).encode(
         x=_year_axis(lang),
@@ -75,7 +121,14 @@ def share_by_year(df: pd.DataFrame, lang: str, reference: pd.DataFrame | None = 
                  alt.Tooltip("series:N", title=i18n.t("axis.series", lang)),
                  alt.Tooltip("text:N", title=i18n.t("axis.share", lang))],
     )
-    line = base.transform_filter(alt.datum.series == observed_label).mark_line(point=True)
+    observed_only = base.transform_filter(alt.datum.series == observed_label)
+    # the line joins the years; its points carry the marking (a partial year's point is lighter)
+    line = alt.layer(observed_only.mark_line(),
+                     observed_only.mark_point(filled=True, size=50).encode(
+                         opacity=_partial_opacity(),
+                         tooltip=[alt.Tooltip("year:O", title=i18n.t("axis.year", lang)),
+                                  alt.Tooltip("series:N", title=i18n.t("axis.series", lang)),
+                                  alt.Tooltip("text:N", title=i18n.t("axis.share", lang)), _coverage_tip(lang)]))
     if len(domain) == 1:
         return line
     points = base.transform_filter(alt.datum.series != observed_label).mark_point(
@@ -219,11 +272,12 @@ def picked_tile(event) -> str | None:
 
 
 def risk_trend(df: pd.DataFrame, lang: str) -> alt.Chart:
-    """Stacked bars per year of enterprises in the critical and high bands (the review workload)."""
+    """Stacked bars per year of enterprises in the critical and high bands (the review workload); a
+    year scored on fewer than 12 months of reports lighter and marked * (its tooltip names the months)."""
     shown = ["critical", "high"]
-    data = df[df["band"].isin(shown)].assign(
+    data = _with_coverage(df[df["band"].isin(shown)], lang).assign(
         band_label=lambda d: d["band"].map(lambda b: i18n.t(f"band.{b}", lang)),
-        order=lambda d: d["band"].map(shown.index), year=lambda d: d["year"].astype(str))
+        order=lambda d: d["band"].map(shown.index))
     labels = [i18n.t(f"band.{b}", lang) for b in shown]
     return alt.Chart(data).mark_bar().encode(
         x=_year_axis(lang),
@@ -232,9 +286,11 @@ def risk_trend(df: pd.DataFrame, lang: str) -> alt.Chart:
                         scale=alt.Scale(domain=labels, range=[BAND_COLOURS[b] for b in shown]),
                         legend=alt.Legend(orient="bottom")),
         order=alt.Order("order:Q", sort="ascending"),
+        opacity=_partial_opacity(),
         tooltip=[alt.Tooltip("year:O", title=i18n.t("axis.year", lang)),
                  alt.Tooltip("band_label:N", title=i18n.t("col.band", lang)),
-                 alt.Tooltip("enterprises:Q", title=i18n.t("axis.enterprises", lang), format=",")],
+                 alt.Tooltip("enterprises:Q", title=i18n.t("axis.enterprises", lang), format=","),
+                 _coverage_tip(lang)],
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.insight import agencies as agency_insight
 from core.insight.headline import FLAGGED_BANDS, figures, flagged_by_year, top_rule, value_in
+from core.words import agencies as agency_words
 from core.words import i18n
 from core.words import labels as label_words
 from core.words import reasons as reason_words
@@ -14,17 +16,30 @@ from core.words import reasons as reason_words
 def headline(years: pd.DataFrame, risk_years: pd.DataFrame, measured: pd.DataFrame, deposits: pd.DataFrame,
              market: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The six headline figures of core.insight.headline.figures with their labels: label, value,
-    previous, kind, note (what is compared)."""
+    previous, kind, note (what is compared). A partial year names its months ("Emissions 2025
+    (Jun–Dec)", "vs 2024 (Jun–Dec)"); with nothing comparable in the data the note says so."""
     out = []
     for r in figures(years, risk_years, measured, deposits, market).itertuples():
         if r.kind == "price":
             label = i18n.t(r.key, lang, month=i18n.fmt_period(r.when, lang) if r.when is not None else "—")
             note = i18n.t("headline.vs_month", lang, month=i18n.fmt_period(r.before, lang) if r.before is not None else "—")
         else:
-            label = i18n.t(r.key, lang, year=r.when if r.when is not None else "—")
-            note = i18n.t("headline.vs_year", lang, year=r.before if r.before is not None else "—")
+            label = i18n.t(r.key, lang, period=i18n.fmt_year_period(r.when, lang, r.months, r.first_month,
+                                                                    r.last_month))
+            note = _vs_year(r, lang)
         out.append((label, r.value, r.previous, r.kind, note))
     return pd.DataFrame(out, columns=["label", "value", "previous", "kind", "note"])
+
+
+def _vs_year(r, lang: str) -> str:
+    """"vs 2024", "vs 2024 (Jun–Dec)" for the same months a year earlier, or that there is nothing
+    comparable."""
+    if r.before is None:
+        return i18n.t("headline.no_comparison", lang)
+    if not r.same_months:
+        return i18n.t("headline.vs_year", lang, period=i18n.fmt_year_period(r.before, lang))
+    earlier = [pd.Timestamp(m) - pd.DateOffset(years=1) for m in (r.first_month, r.last_month)]
+    return i18n.t("headline.vs_year", lang, period=i18n.fmt_year_period(r.before, lang, r.months, *earlier))
 
 
 def fmt_value(v, kind: str, lang: str) -> str:
@@ -77,17 +92,25 @@ def _named_count(name: str, n, lang: str) -> str:
     return i18n.t("format.paren", lang, text=name, note=i18n.fmt_int(n, lang))
 
 
+def overview_summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agency_summary: pd.DataFrame,
+                     agency_patterns: pd.DataFrame, risk_years: pd.DataFrame, *, year: int | None, lang: str) -> str:
+    """summary() from the Overview's named queries (what Page.derive hands over), the intermediaries
+    ranked by core.insight.agencies.leading."""
+    return summary(enterprises, provinces, agency_insight.leading_from_summary(agency_summary, agency_patterns),
+                   risk_years, year, lang)
+
+
 def summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agencies: pd.DataFrame,
             risk_years: pd.DataFrame, year: int | None, lang: str) -> str:
     """Two sentences written from the data: how many enterprises are flagged and where, and
-    the commonest reason and the intermediary with the most flagged clients."""
+    the commonest reason and the intermediary first in core.insight.agencies.leading (`agencies`)."""
     name_col = f"name_{lang}"
     if enterprises.empty or enterprises["band"].isna().all():
         return i18n.t("summary.none", lang)
     flagged = enterprises[enterprises["band"].isin(FLAGGED_BANDS)]
     n, total = len(flagged), len(enterprises)
     by_year = flagged_by_year(risk_years)
-    this, before = value_in(by_year, year, "flagged"), value_in(by_year, None if year is None else year - 1, "flagged")
+    this, before = value_in(by_year, year, "flagged"), value_in(by_year, year, "flagged_before")
     top = provinces[provinces["flagged"] > 0].sort_values(["flagged", "max_risk"], ascending=False).head(3)
     first = i18n.t("summary.flagged", lang, n=i18n.fmt_int(n, lang), total=i18n.fmt_int(total, lang),
                    share=i18n.fmt_pct(n / total if total else 0, lang),
@@ -99,13 +122,14 @@ def summary(enterprises: pd.DataFrame, provinces: pd.DataFrame, agencies: pd.Dat
     first = i18n.t("format.sentence", lang, text=first)
     rule = top_rule(enterprises)
     second = i18n.t("summary.reason", lang, rule=f"{rule} {label_words.rule_title(rule, lang)}") if rule else ""
-    worst = agencies[agencies["flagged_clients"] > 0].head(1)
-    if len(worst):
-        a = worst.iloc[0]
+    if len(agencies):  # core.insight.agencies.leading: the one ranking of intermediaries
+        a = agencies.iloc[0]
         second += (i18n.t("sep.clause", lang) if second else "") + i18n.t(
             "summary.agency", lang, kind=i18n.t(f"agency.{a['kind']}", lang), name=a["name"] or a["agency_id"],
+            score=i18n.fmt_in_unit(a["score"], 1, lang, digits=1),
             k=i18n.fmt_int(a["flagged_clients"], lang), clients=i18n.fmt_int(a["clients"], lang),
-            share=i18n.fmt_pct(a["flagged_share"], lang), base=i18n.fmt_pct(a["base_rate"], lang))
+            share=i18n.fmt_pct(a["flagged_share"], lang), base=i18n.fmt_pct(a["base_rate"], lang),
+            signals=agency_words.explain(a, lang))
     if second:  # a capital to start the sentence (a no-op on Chinese characters)
         second = i18n.t("format.sentence", lang, text=second[0].upper() + second[1:])
     return i18n.t("format.sentences", lang, first=first, second=second).strip()
