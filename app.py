@@ -3,8 +3,11 @@ from the data, where the risk is (tile map), who to look at first, which interme
 recur, the trends and the market; one click exports it as a deck and a workbook."""
 import streamlit as st
 
+from core.insight import agencies as agency_insight
 from core.insight import headline
-from core.store import intermediaries, loads, overview, risk_views, surveillance
+from core.store import intermediaries, overview, risk_views, surveillance
+from core.ui import agencies as agency_ui
+from core.ui import changes as change_ui
 from core.ui import charts, page_setup, tables
 from core.ui.export import briefing_buttons
 from core.ui.widgets import chart_block
@@ -23,7 +26,7 @@ risk_years = page.query(risk_views.risk_by_year)
 market = page.query(surveillance.market_by_month)
 enterprises = page.query(risk_views.enterprise_risk)
 provinces = page.query(risk_views.risk_by_province)
-agencies = page.query(intermediaries.agency_flag_rates)
+agencies = agency_insight.leading(agency_ui.profile(page))  # the Intermediaries page's score, every kind
 year = headline.headline_year(years)
 if page.run_id is None:
     st.warning(t("overview.no_run"), icon=":material/info:")
@@ -31,8 +34,10 @@ if page.run_id is None:
 # --- in brief: the summary, the headline figures, the export ------------------------------------
 with st.container(key="summary"):
     st.markdown(f"**{t('overview.summary')}** · "
-                + page.derive(headline_words.summary, risk_views.enterprise_risk, risk_views.risk_by_province,
-                              intermediaries.agency_flag_rates, risk_views.risk_by_year, year=year))
+                + page.derive(headline_words.overview_summary, risk_views.enterprise_risk, risk_views.risk_by_province,
+                              intermediaries.agency_summary, intermediaries.agency_patterns, risk_views.risk_by_year,
+                              year=year))
+changed = change_ui.panel(page, agencies)  # what changed since the previous briefing, and what to do
 figures = page.derive(headline_words.headline, overview.emissions_by_year, risk_views.risk_by_year,
                       overview.measured_share_by_year, overview.deposit_timeliness_by_year, surveillance.market_by_month)
 helps = [t("headline.flagged.help", run=page.run_id or "—"), None, t("headline.emissions.help"),
@@ -47,7 +52,7 @@ st.caption(t("overview.coverage", enterprises=i18n.fmt_int(head["enterprises"], 
              units=i18n.fmt_int(head["units"], lang), capacity=i18n.fmt_capacity_mw(head["capacity_mw"], lang),
              first=i18n.fmt_period(head["first_period"], lang), last=i18n.fmt_period(head["last_period"], lang)))
 briefing_buttons(page, figures=figures, years=years, risk_years=risk_years, enterprises=enterprises,
-                 provinces=provinces, agencies=agencies, market=market)
+                 provinces=provinces, agencies=agencies, market=market, changes=changed)
 
 # --- who to look at first ------------------------------------------------------------------------
 with st.container(key="top_risks"):
@@ -72,13 +77,12 @@ with map_col, st.container(key="tile_map"):
         page.go("pages/3_Province.py", province=picked)
 with agency_col, st.container(key="agencies"):
     st.subheader(t("overview.agencies.title"))
-    shown = agencies[agencies["flagged_clients"] > 0].head(10)
-    ev = tables.show(tables.agencies(shown, lang), columns=tables.agency_columns(lang), on_select="rerun",
+    ev = tables.show(tables.agencies(agencies, lang), columns=tables.agency_columns(lang), on_select="rerun",
                      selection_mode="single-row", key=page.key("agencies"))
     base = agencies["base_rate"].iloc[0] if len(agencies) else None
     st.caption(t("overview.agencies.caption", base=i18n.fmt_pct(base, lang)))
     if ev["selection"]["rows"]:
-        page.go("pages/6_Intermediaries.py", agency=shown.iloc[ev["selection"]["rows"][0]]["agency_id"])
+        page.go("pages/6_Intermediaries.py", agency=agencies.iloc[ev["selection"]["rows"][0]]["agency_id"])
 
 # --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")
@@ -92,12 +96,3 @@ with right:
                 t("overview.risk_trend.caption"), key="chart_risk_trend")
     chart_block(t("overview.market.title"), page.spec(charts.market_strip, surveillance.market_by_month),
                 t("overview.market.caption"), key="chart_market")
-
-status = page.query(loads.data_status)
-st.divider()
-if status.empty:
-    st.caption(t("status.empty"))
-else:
-    s = status.iloc[0]
-    st.caption(t("status.line", source=s["source"], when=i18n.fmt_datetime(s["loaded_at"], lang),
-                 rows=i18n.fmt_int(s["rows"], lang)))

@@ -50,7 +50,7 @@ def cmd_load(args) -> int:
 
 def cmd_demo(args) -> int:
     from core import demo
-    from core.store import loader
+    from core.store import loader, loads
 
     t0 = time.perf_counter()
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="carbonwatch-demo-"))
@@ -69,7 +69,7 @@ def cmd_demo(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        report = loader.load_folder(con, out, source=f"demo scale={args.scale} seed={args.seed}")
+        report = loader.load_folder(con, out, source=loads.demo_source(args.scale, args.seed))
     except loader.LoadRejected as e:
         print(e.render(), file=sys.stderr)
         return 1

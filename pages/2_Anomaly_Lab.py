@@ -123,7 +123,8 @@ else:
     with st.container(key="evaluation"):
         st.markdown(t("lab.eval.summary", positive=i18n.fmt_int(ev.n_positive, lang),
                       n=i18n.fmt_int(ev.n_enterprises, lang), budget=i18n.fmt_pct(ev.budget, lang, digits=0),
-                      k=i18n.fmt_int(ev.budget_k, lang)))
+                      k=i18n.fmt_int(ev.budget_k, lang))
+                    + (" " + t("lab.eval.synthetic") if page.synthetic else ""))
         tables.show(tables.evaluation(ev.table, lang), formats=tables.evaluation_formats(ev.table, lang),
                     height="content")
         st.caption(t("lab.eval.caption"))

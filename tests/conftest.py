@@ -84,12 +84,12 @@ def private_copy(tmp_path_factory) -> Callable[[Path, str], Path]:
 
 def _build_demo(folder: Path) -> None:
     from core import demo
-    from core.store import loader
+    from core.store import loader, loads
 
     demo.write(folder / "files", scale=0.03, seed=7)
     con = db.connect(folder / "demo.duckdb")
     try:
-        loader.load_folder(con, folder / "files", source="demo scale=0.03 seed=7")
+        loader.load_folder(con, folder / "files", source=loads.demo_source(0.03, 7))
     finally:
         con.close()
 

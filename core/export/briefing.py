@@ -23,9 +23,13 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Inches, Pt
 
+from core.contract import clock
 from core.engine import detectors, risk, rules
 from core.export import xlsx
 from core.insight import headline
+from core.insight.changes import Changes
+from core.words import agencies as agency_words
+from core.words import changes as change_words
 from core.words import colour_key, i18n, labels
 from core.words import headline as headline_words
 from core.words.headline import fmt_change, fmt_value
@@ -38,11 +42,12 @@ TOP_ROWS = 10  # rows a slide table can hold legibly; the workbook keeps them al
 # rows") gets them empty, so the no-data path never trips over a missing column.
 COLUMNS = {
     "headline": ("label", "value", "previous", "kind", "note"),
-    "trend": ("year", "emissions_t", "flagged_enterprises"),
+    "trend": ("year", "emissions_t", "flagged_enterprises", "months", "first_month", "last_month"),
     "provinces": ("province_code", "name", "label", "tile_row", "tile_col", "enterprises", "assessed", "flagged",
                   "max_risk", "band", "emissions_t"),
     "top_risks": ("rank", "enterprise_id", "name", "province", "risk_score", "band", "reason", "emissions_t"),
-    "intermediaries": ("kind", "agency_id", "name", "clients", "flagged_clients", "flagged_share", "base_rate"),
+    "intermediaries": ("kind", "agency_id", "name", "score", "stands_out", "clients", "flagged_clients",
+                       "flagged_share", "base_rate"),
     "market": ("month", "vwap_cny", "volume_t", "turnover_cny"),
 }
 
@@ -57,15 +62,22 @@ class Briefing:
     filters_text: str         # in lang, e.g. "Filters: none"
     summary: str              # two sentences in lang, written from the data by the caller
     headline: pd.DataFrame    # label, value, previous, kind (tonnes|cny|pct|int|price), note
-    trend: pd.DataFrame       # year, emissions_t, flagged_enterprises
+    # year, emissions_t, flagged_enterprises; months, first_month, last_month (reports in view that
+    # year: a partial year is marked, as on the screen)
+    trend: pd.DataFrame
     # province_code, name, label (the tile's short name, as the app's map shows it), tile_row, tile_col,
     # enterprises, assessed, flagged, max_risk, band (of the highest-risk enterprise), emissions_t
     provinces: pd.DataFrame
     top_risks: pd.DataFrame   # rank, enterprise_id, name, province, risk_score, band, reason, emissions_t
-    intermediaries: pd.DataFrame  # kind, agency_id, name, clients, flagged_clients, flagged_share, base_rate
+    intermediaries: pd.DataFrame  # core.insight.agencies.leading in words: COLUMNS["intermediaries"]
     market: pd.DataFrame      # month, vwap_cny, volume_t, turnover_cny
     method: tuple[str, ...]   # method and caveats, one line each
     market_as_of: str = ""    # the last month of market data, in lang; "" when there is none
+    # What changed since the previous briefing (core.words.changes, as the Overview's panel shows it):
+    # the baseline in words, the lines (new, resolved, movers) and the suggested actions; empty without a run
+    changes_basis: str = ""
+    changes: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
 
 
 def _complete(b: Briefing) -> Briefing:
@@ -83,12 +95,12 @@ def file_stem(b: Briefing) -> str:
 
 def _beijing(when: dt.datetime) -> dt.datetime:
     """`when` as naive Beijing wall-clock time (a naive `when` already is)."""
-    return when.astimezone(i18n.BEIJING_TZ).replace(tzinfo=None) if when.tzinfo else when
+    return clock.wall_clock(when)
 
 
 def _generated_text(b: Briefing) -> str:
-    """24 Nov 2026 09:30 Beijing time (UTC+8) / 北京时间2026年11月24日 09:30."""
-    return t("briefing.beijing_time", b.lang, when=i18n.fmt_datetime(_beijing(b.generated_at), b.lang))
+    """24 Nov 2026 09:30 (Beijing time) / 2026年11月24日 09:30（北京时间）: as every time the app shows."""
+    return i18n.fmt_datetime(b.generated_at, b.lang)
 
 
 # --- values ------------------------------------------------------------------------------
@@ -200,6 +212,7 @@ INK = RGBColor(0x1A, 0x1A, 0x1A)
 GREY = RGBColor(0x59, 0x59, 0x59)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 SERIES_FILL = (RGBColor(0x1F, 0x4E, 0x79), RGBColor(0x9F, 0xB7, 0xCF))
+PARTIAL_FILL = RGBColor(0x9F, 0xB7, 0xCF)  # a partial year's bar: the series colour made light, as the app draws it
 
 
 def _rgb(colour: str) -> RGBColor:
@@ -375,6 +388,23 @@ def _title_slide(prs, b: Briefing) -> None:
     _textbox(slide, (MARGIN, 4.9, CONTENT_W, 1.3), lines, b.lang, size=14, color=GREY)
 
 
+def _changes_slide(prs, b: Briefing) -> None:
+    """What changed since the previous briefing and the suggested actions, as the Overview opens."""
+    slide = _new_slide(prs, t("changes.title", b.lang), b.lang)
+    if not b.changes:  # no assessment to compare
+        _no_data(slide, (MARGIN, BODY_TOP, CONTENT_W, 1.0), b.lang)
+        return
+    _textbox(slide, (MARGIN, BODY_TOP, CONTENT_W, 0.4), [b.changes_basis], b.lang, 12, color=GREY)
+    _textbox(slide, (MARGIN, BODY_TOP + 0.5, CONTENT_W, 2.0), [f"• {line}" for line in b.changes], b.lang, 15)
+    if b.actions:
+        _textbox(slide, (MARGIN, BODY_TOP + 2.7, CONTENT_W, 0.45), [t("changes.actions", b.lang)], b.lang, 16,
+                 bold=True)
+        _textbox(slide, (MARGIN, BODY_TOP + 3.2, CONTENT_W, 2.2),
+                 [f"{i}. {a}" for i, a in enumerate(b.actions, start=1)], b.lang, 14)
+    _textbox(slide, (MARGIN, BODY_BOTTOM - 0.45, CONTENT_W, 0.4), [t("changes.caption", b.lang)], b.lang, 10,
+             color=GREY)
+
+
 def _headline_rows(b: Briefing) -> list[list[str]]:
     return [[_text_of(r.label), fmt_value(r.value, r.kind, b.lang), fmt_value(r.previous, r.kind, b.lang),
              _fmt_change(r.value, r.previous, r.kind, b.lang), _text_of(r.note)]
@@ -394,9 +424,43 @@ def _headline_slide(prs, b: Briefing) -> None:
         _no_data(slide, chart_box, b.lang)
         return
     divisor, unit = i18n.tonnes_unit(b.trend.emissions_t.max(), b.lang)
-    _chart(slide, chart_box, XL_CHART_TYPE.COLUMN_CLUSTERED, [str(int(y)) for y in b.trend.year],
-           [(t("briefing.col.emissions", b.lang), b.trend.emissions_t / divisor)], b.lang,
-           t("briefing.chart.emissions", b.lang, unit=unit), number_format="#,##0.0")
+    partial = _partial_years(b)
+    chart = _chart(slide, chart_box, XL_CHART_TYPE.COLUMN_CLUSTERED,
+                   [f"{int(y)}*" if p else str(int(y)) for y, p in zip(b.trend.year, partial)],
+                   [(t("briefing.col.emissions", b.lang), b.trend.emissions_t / divisor)], b.lang,
+                   t("briefing.chart.emissions", b.lang, unit=unit), number_format="#,##0.0")
+    # a partial year as on the screen: lighter, marked *, its months named under the chart
+    for i in (i for i, p in enumerate(partial) if p):
+        point = chart.plots[0].series[0].points[i]
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = PARTIAL_FILL
+    notes = [t("briefing.partial_year", b.lang, year=int(r.year),
+               coverage=i18n.fmt_coverage(r.months, r.first_month, r.last_month, b.lang))
+             for r, p in zip(b.trend.itertuples(index=False), partial) if p]
+    if notes:
+        box = _textbox(slide, (chart_box[0], BODY_TOP + 5.05, chart_box[2], 0.5), [t("sep.clause", b.lang).join(notes)],
+                       b.lang, 10, color=GREY)
+        box.name = "partial years"
+
+
+def _partial_years(b: Briefing) -> list[bool]:
+    """Which trend years are partial (some but not all months reported in view), as the app marks them."""
+    return [headline.is_partial(None if _missing(m) else m) for m in b.trend.months]
+
+
+def _coverage(b: Briefing) -> list[str]:
+    """What each trend year covers, in words: All 12 months / Jun–Dec, 7 of 12 months."""
+    out = []
+    for r in b.trend.itertuples(index=False):
+        if _missing(r.months):
+            out.append("")
+        elif int(r.months) == 0:
+            out.append(t("coverage.none", b.lang))
+        elif headline.is_partial(r.months):
+            out.append(i18n.fmt_coverage(r.months, r.first_month, r.last_month, b.lang))
+        else:
+            out.append(t("coverage.full", b.lang))
+    return out
 
 
 TILE_GAP = 0.06        # inches between tiles
@@ -515,13 +579,14 @@ def _intermediary_slide(prs, b: Briefing) -> None:
     if top.empty:
         _no_data(slide, (MARGIN, BODY_TOP, CONTENT_W, 1.0), b.lang)
         return
-    header = [t(f"briefing.col.{c}", b.lang) for c in ("kind", "agency", "clients", "flagged_clients",
+    header = [t(f"briefing.col.{c}", b.lang) for c in ("kind", "agency", "score", "clients", "flagged_clients",
                                                         "flagged_share")]
-    rows = [[_text_of(r.kind), _text_of(r.name), i18n.fmt_int(r.clients, b.lang),
-             i18n.fmt_int(r.flagged_clients, b.lang), i18n.fmt_pct(r.flagged_share, b.lang)]
+    rows = [[_text_of(r.kind), _text_of(r.name), i18n.fmt_in_unit(r.score, 1, b.lang, digits=1),
+             i18n.fmt_int(r.clients, b.lang), i18n.fmt_int(r.flagged_clients, b.lang),
+             i18n.fmt_pct(r.flagged_share, b.lang)]
             for r in top.itertuples(index=False)]
-    _table(slide, (MARGIN, BODY_TOP, 7.2, 4.6), header, rows, [1.2, 3.0, 0.9, 1.1, 1.0], b.lang,
-           numeric={2, 3, 4}, size=10, names={0, 1})
+    _table(slide, (MARGIN, BODY_TOP, 7.2, 4.6), header, rows, [1.1, 2.6, 0.8, 0.8, 1.0, 0.9], b.lang,
+           numeric={2, 3, 4, 5}, size=10, names={0, 1})
     chart = _chart(slide, (8.0, BODY_TOP, SLIDE_W - MARGIN - 8.0, 4.9), XL_CHART_TYPE.BAR_CLUSTERED,
                    [_short(_text_of(n), 14) for n in top.name],
                    [(t("briefing.chart.flagged_share", b.lang), top.flagged_share),
@@ -572,7 +637,7 @@ def _method_slide(prs, b: Briefing) -> None:
     _write(body.text_frame, lines, b.lang, 16 if len(lines) <= 8 else 13 if len(lines) <= 12 else 11)
 
 
-SLIDES = (_title_slide, _headline_slide, _province_slide, _top_risk_slide, _intermediary_slide,
+SLIDES = (_title_slide, _changes_slide, _headline_slide, _province_slide, _top_risk_slide, _intermediary_slide,
           _market_slide, _method_slide)
 
 
@@ -624,7 +689,8 @@ def _trend_cols(b: Briefing) -> list[_Col]:
     tr = b.trend
     return [_Col(_h("year", b), list(tr.year)),
             _Col(_h("emissions_t", b), list(tr.emissions_t), NUM["tonnes"], tr.emissions_t.sum()),
-            _Col(_h("flagged_enterprises", b), list(tr.flagged_enterprises), NUM["int"])]
+            _Col(_h("flagged_enterprises", b), list(tr.flagged_enterprises), NUM["int"]),
+            _Col(_h("coverage", b), _coverage(b))]
 
 
 def _province_cols(b: Briefing) -> list[_Col]:
@@ -657,6 +723,8 @@ def _intermediary_cols(b: Briefing) -> list[_Col]:
     return [_Col(_h("kind", b), list(m.kind.map(_text_of))),
             _Col(_h("agency_id", b), list(m.agency_id.map(_text_of))),
             _Col(_h("agency", b), list(m.name.map(_text_of))),
+            _Col(_h("score", b), list(m.score), NUM["score"]),
+            _Col(_h("stands_out", b), list(m.stands_out.map(_text_of))),
             _Col(_h("clients", b), list(m.clients), NUM["int"]),
             _Col(_h("flagged_clients", b), list(m.flagged_clients), NUM["int"]),
             _Col(_h("flagged_share", b), list(m.flagged_share), NUM["pct"]),
@@ -683,7 +751,10 @@ def to_xlsx(b: Briefing) -> bytes:
              ("briefing.about.filters", b.filters_text), ("briefing.about.summary", b.summary)]
     about = xlsx.About(t("briefing.sheet.about", b.lang), t("briefing.title", b.lang),
                        [(t(k, b.lang), v) for k, v in facts],
-                       sections=[(t("briefing.slide.method", b.lang),
+                       sections=[(t("changes.title", b.lang),
+                                  [b.changes_basis, *b.changes] if b.changes else [t("changes.no_run", b.lang)]),
+                                 *([(t("changes.actions", b.lang), list(b.actions))] if b.actions else []),
+                                 (t("briefing.slide.method", b.lang),
                                   list(b.method or (t("briefing.no_data", b.lang),)))])
     note, total, empty = _footer_text(b), t("briefing.total", b.lang), t("briefing.no_data", b.lang)
     tables = [("headline", _headline_cols, False), ("trend", _trend_cols, True), ("provinces", _province_cols, True),
@@ -720,13 +791,15 @@ def province_frame(provinces: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: str, figures: pd.DataFrame,
              years: pd.DataFrame, risk_years: pd.DataFrame, enterprises: pd.DataFrame, provinces: pd.DataFrame,
-             agencies: pd.DataFrame, market: pd.DataFrame):
+             agencies: pd.DataFrame, market: pd.DataFrame, changes: Changes | None = None):
     """The Briefing of what the Overview shows, from the same frames (core.store). `generated_at`:
-    time-zone aware (core.words.i18n.now_beijing()), or naive meaning this machine's local time (as
-    datetime.now() gives it); the Briefing holds it in Beijing time."""
+    time-zone aware (core.words.i18n.now_beijing()), or naive meaning Beijing wall-clock time (as
+    core.contract.clock.now() gives it and the database holds every time); the Briefing holds it in
+    Beijing time."""
     year = headline.headline_year(years)
     flagged = headline.flagged_by_year(risk_years)
-    trend = years[["year", "computed_t"]].rename(columns={"computed_t": "emissions_t"}).merge(
+    cover = [c for c in ("months", "first_month", "last_month") if c in years]  # what each year covers
+    trend = years[["year", "computed_t", *cover]].rename(columns={"computed_t": "emissions_t"}).merge(
         flagged[["year", "flagged"]].rename(columns={"flagged": "flagged_enterprises"}), on="year", how="left")
     trend["flagged_enterprises"] = trend["flagged_enterprises"].fillna(0).astype(int)
     prov = province_frame(provinces, lang)
@@ -736,18 +809,24 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
         "province": top[f"province_{lang}"], "risk_score": top["risk_score"].round(1),
         "band": top["band"], "reason": top["reasons"].map(lambda r: headline_words.main_reason(r, lang)),
         "emissions_t": top["emissions_t"]})
-    shown = agencies[agencies["flagged_clients"] > 0].head(10)
+    shown = agencies.head(10)  # core.insight.agencies.leading, as the Overview ranks them
     inter = pd.DataFrame({
         "kind": shown["kind"].map(lambda k: i18n.t(f"agency.{k}", lang)), "agency_id": shown["agency_id"],
-        "name": shown["name"].fillna(shown["agency_id"]), "clients": shown["clients"].astype(int),
+        "name": shown["name"].fillna(shown["agency_id"]), "score": shown["score"].astype(float),
+        "stands_out": [agency_words.explain(r, lang) for _, r in shown.iterrows()],
+        "clients": shown["clients"].astype(int),
         "flagged_clients": shown["flagged_clients"].astype(int), "flagged_share": shown["flagged_share"],
         "base_rate": shown["base_rate"]})
     mk = market[["month", "vwap_cny", "volume_t", "amount_cny"]].rename(columns={"amount_cny": "turnover_cny"})
     return Briefing(
-        lang=lang, generated_at=generated_at.astimezone(i18n.BEIJING_TZ), data_as_of=i18n.fmt_period(as_of, lang),
+        lang=lang, generated_at=clock.wall_clock(generated_at).replace(tzinfo=clock.BEIJING_TZ),
+        data_as_of=i18n.fmt_period(as_of, lang),
         market_as_of="" if mk.empty else i18n.fmt_period(mk["month"].max(), lang),
         scope_text=scope_text, filters_text=filters_text,
         summary=headline_words.summary(enterprises, provinces, agencies, risk_years, year, lang),
         headline=figures, trend=trend, provinces=prov,
         top_risks=top_risks.reset_index(drop=True), intermediaries=inter.reset_index(drop=True),
-        market=mk.reset_index(drop=True), method=method_lines(lang))
+        market=mk.reset_index(drop=True), method=method_lines(lang),
+        **({} if changes is None else dict(changes_basis=change_words.baseline(changes, lang),
+                                           changes=tuple(change_words.lines(changes, lang)),
+                                           actions=tuple(change_words.actions(changes, lang)))))

@@ -128,6 +128,21 @@ def profile_from_summary(summary: pd.DataFrame, patterns: pd.DataFrame) -> pd.Da
     return out[PROFILE_COLUMNS].reset_index(drop=True)
 
 
+def leading(prof: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The intermediaries to look at first, of every kind: the profile's rows with a positive score,
+    highest score first (then smallest q-value, then id). One ranking for the Overview, its summary,
+    the briefing deck and the Intermediaries page (which shows the same score per kind), so that a
+    leader and a provincial officer are never given two answers to "which agency first?"."""
+    hit = prof[pd.to_numeric(prof["score"], errors="coerce").fillna(0) > 0]
+    return hit.sort_values(["score", "q_value", "agency_id"], ascending=[False, True, True],
+                           kind="stable").head(n).reset_index(drop=True)
+
+
+def leading_from_summary(summary: pd.DataFrame, patterns: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """leading() of the profile built from intermediaries.agency_summary and agency_patterns."""
+    return leading(profile_from_summary(summary, patterns), n)
+
+
 def tail_p(k, n, base) -> np.ndarray:
     """One-sided binomial tail P(X >= k) for X ~ Bin(n, base): how surprising k flagged clients of n
     would be if the agency's clients were flagged at the base rate (1 when k = 0)."""

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import getpass
+import os
 import re
 import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable
 
@@ -31,13 +33,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.contract import schema
+from core.contract import clock, schema
 from core.contract.schema import Column, Table
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 CAP_PER_RULE = 20  # problems listed per file, rule and column
 CAP_TOTAL = 200  # problems listed per load (all are counted)
-CHINA_TZ = timezone(timedelta(hours=8))  # no daylight saving in China
+CHINA_TZ = clock.BEIJING_TZ  # no daylight saving in China
 _CHUNK = 1 << 22
 _ROW = "__row"  # 1-based data row number (header excluded) carried through staging
 
@@ -845,8 +847,17 @@ def _upsert(cur, s: _Staged) -> tuple[int, int]:
     return s.n_rows - int(updated), int(updated)
 
 
-def _commit(cur, staged: list[_Staged], source: str) -> dict[str, tuple[int, int]]:
-    loaded_at = datetime.now(CHINA_TZ).replace(tzinfo=None, microsecond=0)
+def loader_account() -> str:
+    """Who is loading, as the load log records it: CARBONWATCH_USER when set (the signed-in user of
+    a deployment), else the operating-system account running the command or the server."""
+    try:
+        return os.environ.get("CARBONWATCH_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (a container's numeric uid)
+        return f"uid {os.getuid()}"
+
+
+def _commit(cur, staged: list[_Staged], source: str, loaded_by: str) -> dict[str, tuple[int, int]]:
+    loaded_at = clock.now()  # Beijing wall-clock time, as every time the database holds (core.store.ddl)
     result: dict[str, tuple[int, int]] = {}
     current = None
     cur.execute("BEGIN TRANSACTION")
@@ -855,8 +866,9 @@ def _commit(cur, staged: list[_Staged], source: str) -> dict[str, tuple[int, int
             current = s
             result[s.table.name] = _upsert(cur, s)
             cur.execute(
-                "INSERT INTO load_log (loaded_at, source, table_name, file_name, inserted, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?)", [loaded_at, source, s.table.name, s.file, *result[s.table.name]])
+                "INSERT INTO load_log (loaded_at, source, table_name, file_name, inserted, updated, loaded_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [loaded_at, source, s.table.name, s.file, *result[s.table.name], loaded_by])
         cur.execute("COMMIT")
     except Exception as e:
         try:
@@ -884,7 +896,8 @@ def _check_required(cur, tables: set[str], where: str, sink: _Sink) -> None:
                                  f"add {t.name}.csv (or .parquet / .xlsx) with the {t.name} table"))
 
 
-def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, warnings: list[str]) -> LoadReport:
+def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, warnings: list[str],
+          loaded_by: str | None = None) -> LoadReport:
     cur = con.cursor()  # own connection-level state: temp objects and the transaction
     staged: dict[str, _Staged] = {}
     failed: set[str] = set()
@@ -909,7 +922,7 @@ def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, war
             _check_required(cur, set(files), where, sink)
         if sink.total:
             raise LoadRejected(sink.problems, sink.total)
-        tables = _commit(cur, list(staged.values()), source)
+        tables = _commit(cur, list(staged.values()), source, loaded_by or loader_account())
         return LoadReport(tables, warnings)
     finally:
         for s in staged.values():
@@ -917,7 +930,7 @@ def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, war
         cur.close()
 
 
-def load_files(con, files: dict[str, Path], *, source: str) -> LoadReport:
+def load_files(con, files: dict[str, Path], *, source: str, loaded_by: str | None = None) -> LoadReport:
     """Validate and load an explicit table -> file mapping (e.g. files uploaded to a temp folder)."""
     sink, known = _Sink(), {}
     for name, path in files.items():
@@ -929,10 +942,10 @@ def load_files(con, files: dict[str, Path], *, source: str) -> LoadReport:
     if not files:
         sink.add(Problem("(upload)", None, None, None, "no_files", "no files to load",
                          "choose at least one file named after a table, e.g. enterprises.csv"))
-    return _load(con, known, source, "(upload)", sink, [])
+    return _load(con, known, source, "(upload)", sink, [], loaded_by)
 
 
-def load_folder(con, folder: Path, *, source: str | None = None) -> LoadReport:
+def load_folder(con, folder: Path, *, source: str | None = None, loaded_by: str | None = None) -> LoadReport:
     """Validate every `<table>.csv|.parquet|.xlsx` in `folder` and load them all, or nothing."""
     folder = Path(folder)
     sink, warnings = _Sink(), []
@@ -960,4 +973,4 @@ def load_folder(con, folder: Path, *, source: str | None = None) -> LoadReport:
             sink.add(Problem(folder.name or str(folder), None, None, None, "no_files",
                              "no table files found in the folder",
                              "name files after the tables, e.g. enterprises.csv, units.csv, monthly_reports.csv"))
-    return _load(con, files, source or str(folder), folder.name or str(folder), sink, warnings)
+    return _load(con, files, source or str(folder), folder.name or str(folder), sink, warnings, loaded_by)

@@ -7,22 +7,43 @@ from __future__ import annotations
 import pandas as pd
 
 from core.contract import schema
+from core.contract.access import Scope
 from core.store.db import fetch_df
 from core.store.sql import (
     page_query,
+    scope_where,
 )
 
+# The load source `core.cli demo` writes ("demo scale=1 seed=2022"): a database holding such a load
+# is (at least partly) the synthetic demo, and every page says so (core.ui.page.freshness).
+DEMO_SOURCE_PREFIX = "demo "
 
-@page_query("national")
-def data_status(con) -> pd.DataFrame:
-    """The latest load (one row or none): loaded_at, source, files, rows (inserted + updated)."""
-    sql = """
-        SELECT loaded_at, source, count(*) AS files, sum(inserted + updated) AS rows
-        FROM load_log
-        WHERE loaded_at = (SELECT max(loaded_at) FROM load_log)
-        GROUP BY loaded_at, source
-        ORDER BY source LIMIT 1"""
-    return fetch_df(con, sql)
+
+def demo_source(scale: float, seed: int) -> str:
+    return f"{DEMO_SOURCE_PREFIX}scale={scale} seed={seed}"
+
+
+@page_query("unfiltered")
+def freshness(con, scope: Scope) -> pd.DataFrame:
+    """One row for the line at the top of every page: data_as_of (the last reported month the scope
+    holds), market_as_of (the last day of published market data), loaded_at, loaded_by and source
+    of the latest load, and synthetic (some load was the demo generator's)."""
+    where, params = scope_where(scope, "e.province_code")
+    by = ("max_by(loaded_by, load_id)" if _has_column(con, "load_log", "loaded_by") else "NULL")
+    sql = f"""
+        SELECT (SELECT max(m.period) FROM monthly_reports m JOIN units u USING (unit_id)
+                JOIN enterprises e USING (enterprise_id) WHERE {where}) AS data_as_of,
+               (SELECT max(date) FROM market_daily) AS market_as_of,
+               max(loaded_at) AS loaded_at, {by} AS loaded_by, max_by(source, load_id) AS source,
+               coalesce(bool_or(starts_with(source, ?)), FALSE) AS synthetic
+        FROM load_log"""
+    return fetch_df(con, sql, [*params, DEMO_SOURCE_PREFIX])
+
+
+def _has_column(con, table: str, column: str) -> bool:
+    """A read-only database built before `column` was added (core.store.ddl.LOAD_LOG_ADDED) lacks it."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                            [table, column]).fetchone()[0])
 
 
 @page_query("national")

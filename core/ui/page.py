@@ -24,7 +24,7 @@ import streamlit as st
 from core.contract import access
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
-from core.store import db
+from core.store import db, loads
 import core.ui.cache as cache
 from core.ui.filters import sidebar as filter_sidebar
 from core.words import filters as filter_words
@@ -118,6 +118,12 @@ class Page:
             raise PermissionError("the requested scope is wider than the user's access scope")
         return replace(self, scope=scope)
 
+    @property
+    def synthetic(self) -> bool:
+        """The database holds the demo generator's data (core.store.loads.freshness): evaluation
+        figures then measure the recovery of planted cases, and every page says so."""
+        return bool(self.query(loads.freshness).iloc[0]["synthetic"])
+
     def query(self, fn: Callable, **params) -> pd.DataFrame:
         """A page query of the store (a function marked with core.store.sql.page_query, e.g.
         overview.emissions_by_year) for this page's scope and filters, cached until the data
@@ -175,12 +181,34 @@ def page_setup(title_key: str, *, page_params: tuple[str, ...] = (), applies: tu
         st.stop()
     _nav_links(nav, lang, page.link())
     title.title(page_title(title_key, page))
+    freshness(page)
     if applies is not None:
         unapplied = [f for f in page.filters.active() if f not in applies]
         if unapplied:
             shown = Filters(**{f: getattr(page.filters, f) for f in unapplied})
             st.caption(i18n.t(not_applied_key or "filters.not_applied", lang, filters=filter_words.describe(shown, lang, items_only=True)))
     return page
+
+
+def freshness(page: Page) -> None:
+    """The line under every page's title: how recent the data in the user's scope is, the market's
+    last day, the last load (when, in Beijing time, and by whom), and a badge when the database holds
+    the synthetic demo, so that nobody takes a planted case for a real one."""
+    row = page.query(loads.freshness).iloc[0]
+    t = page.t
+    if pd.isna(row["loaded_at"]):
+        st.caption(t("freshness.none"))
+        return
+    unknown = t("freshness.unknown")
+    line = t("freshness.line",
+             data=i18n.fmt_period(row["data_as_of"], page.lang) if pd.notna(row["data_as_of"]) else unknown,
+             market=i18n.fmt_date(row["market_as_of"], page.lang) if pd.notna(row["market_as_of"]) else unknown,
+             when=i18n.fmt_datetime(row["loaded_at"], page.lang),
+             who=i18n.md_literal(row["loaded_by"]) if isinstance(row["loaded_by"], str) and row["loaded_by"] else unknown,
+             source=i18n.md_literal(row["source"]))
+    if bool(row["synthetic"]):  # the same fact as Page.synthetic
+        line = f":orange-badge[:material/science: {t('freshness.synthetic')}] {line}"
+    st.caption(line, help=t("freshness.synthetic.help") if bool(row["synthetic"]) else None)
 
 
 def page_title(title_key: str, page: Page) -> str:

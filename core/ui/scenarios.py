@@ -8,7 +8,6 @@ recompute. The database is only written by "Save scenario".
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Callable
 from urllib.parse import urlencode
@@ -39,7 +38,6 @@ _SHOWN = "scenario_shown_"  # + kind: the parameters on screen (the last accepte
 _OPENED = "scenario_opened"  # the saved id whose filters were applied (once per opening)
 ENTERPRISES_SHOWN = 300  # rows of the by-enterprise table sent to the browser
 METRICS_PER_ROW = 3
-_MARKDOWN = re.compile(r"([\\`*_\[\]#|<>~$])")  # what Markdown would read in a name
 
 
 # --- the saved scenario a link opens ---------------------------------------------------------------
@@ -410,6 +408,8 @@ def curve(page: Page, res: Result) -> None:
         return
     budget = s.budget if s.review_by == "budget" else None
     caption = t("scenarios.curve.caption", budget=i18n.fmt_int(budget, lang) if budget is not None else i18n.MISSING)
+    if page.synthetic:
+        caption += " " + t("lab.eval.synthetic")
     shown, n = charts.curve_extent(res.curve, budget), len(res.curve) - 1
     if shown < n:
         caption += " " + t("scenarios.curve.zoom", shown=i18n.fmt_int(shown, lang), n=i18n.fmt_int(n, lang))
@@ -459,7 +459,7 @@ def saved_list(page: Page) -> None:
 def downloads(page: Page, res: Result, saved: Saved | None) -> None:
     """CSV of each comparison and one Excel workbook, built only when clicked, in the page's language."""
     t, lang = page.t, page.lang
-    stem = f"carbonwatch-scenario-{res.scenario.kind}-{lang}-{dt.date.today().isoformat()}"
+    stem = f"carbonwatch-scenario-{res.scenario.kind}-{lang}-{i18n.now_beijing().date().isoformat()}"
     about = about_rows(page, res, saved)
     with st.container(key="scenario_downloads", horizontal=True):
         st.download_button(t("scenarios.download.provinces"),
@@ -502,7 +502,7 @@ def about_rows(page: Page, res: Result, saved: Saved | None) -> list[tuple[str, 
              (t("scenarios.about.filters"), filter_words.describe(page.filters, lang, filter_names(page))),
              (t("scenarios.about.run"), page.run_id or i18n.MISSING),
              (t("scenarios.about.data_version"), page.data_version),
-             (t("scenarios.about.generated"), i18n.fmt_datetime(dt.datetime.now(), lang))]
+             (t("scenarios.about.generated"), i18n.fmt_datetime(i18n.now_beijing(), lang))]
     return rows
 
 
@@ -532,7 +532,7 @@ def describe(s: Scenario, lang: str, names: dict[str, str]) -> list[tuple[str, s
 
 def _escape(text: str) -> str:
     """User text shown in Markdown (a scenario's name): every Markdown character escaped."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    return i18n.md_literal(text)
 
 
 def _plain_text(e: Exception) -> str:

@@ -261,17 +261,22 @@ def top_risk_columns(lang: str) -> dict:
 
 def agency_columns(lang: str) -> dict:
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
-    return {i18n.t("col.kind", lang): text(width=64), i18n.t("col.agency", lang): text(width=140),
+    return {i18n.t("col.kind", lang): text(width=64), i18n.t("col.agency", lang): text(width=150, pinned=True),
+            i18n.t("col.agency_score", lang): num(format="%.1f", width=56, help=i18n.t("col.agency_score.help", lang)),
+            i18n.t("col.stands_out", lang): text(width=260),
             i18n.t("col.clients", lang): num(format="%,d", width=56),
             i18n.t("col.flagged_clients", lang): num(format="%,d", width=56),
             i18n.t("col.flagged_share", lang): num(format="%.1f%%", width=70)}
 
 
 def agencies(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Intermediaries: kind, name, clients, flagged clients and their share."""
+    """core.insight.agencies.leading rows: kind, name, evidence score, what stands out, clients, flagged
+    clients and their share."""
     out = pd.DataFrame({
         "kind": df["kind"].map(lambda k: i18n.t(f"agency.{k}", lang)),
         "agency": df["name"].fillna(df["agency_id"]),
+        "agency_score": df["score"].astype(float),
+        "stands_out": [agency_words.explain(r, lang) for _, r in df.iterrows()],
         "clients": df["clients"].astype(int),
         "flagged_clients": df["flagged_clients"].astype(int),
         "flagged_share": (df["flagged_share"] * 100).round(1),

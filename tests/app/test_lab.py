@@ -64,6 +64,9 @@ def test_default_view_shows_the_stored_assessment(app_db, lang):
     captions = " ".join(c.value for c in at.caption)
     assert run.run_id in captions
     assert ("从存储读取" if lang == "zh" else "Served from storage") in captions
+    # when it was computed, in Beijing time and saying so (the database holds Beijing wall-clock time)
+    assert i18n.fmt_datetime(run.created_at, lang) in captions
+    assert ("（北京时间）" if lang == "zh" else "(Beijing time)") in captions
     # the heatmaps, and the flagged rows with one translated column per detector and reasons in words
     assert len(at.get("vega_lite_chart")) == 2
     flagged = at.dataframe[0].value
@@ -238,6 +241,8 @@ def test_evaluation_panel_with_case_labels(app_db, lang):
     assert not at.exception
     assert at.dataframe[2].value[recall].iloc[0] >= before
     assert any("20%" in m.value for m in at.markdown)
+    # the demo's cases are planted: the figures say so beside them
+    assert any(i18n.t("lab.eval.synthetic", lang) in m.value for m in at.markdown)
 
 
 def test_no_case_labels_no_evaluation(lab_db):

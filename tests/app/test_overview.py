@@ -8,12 +8,14 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 from core.export import briefing
 from core.store import catalog, db, surveillance
+from core.insight import agencies as agency_insight
 from core.insight import runs
 from core.words import i18n
 from core.contract.access import Scope
@@ -36,8 +38,9 @@ def frames(path: Path, flt: Filters, lang: str) -> dict:
         n = Scope.national()
         out = {name: catalog.SCOPED[name](con, n, f) for name in (
             "emissions_by_year", "risk_by_year", "measured_share_by_year", "deposit_timeliness_by_year",
-            "enterprise_risk", "risk_by_province", "agency_flag_rates", "national_headline")}
+            "enterprise_risk", "risk_by_province", "national_headline")}
         out["market_by_month"] = surveillance.market_by_month(con, f)
+        out["agencies"] = agency_insight.leading(agency_insight.profile(con, n, f))  # as the Overview ranks them
         return out
     finally:
         con.close()
@@ -131,8 +134,8 @@ def test_selecting_a_top_risk_opens_its_dossier(app_db):
 
 def test_selecting_an_intermediary_opens_its_profile(app_db):
     at = open_overview({"lang": "en", "from": "2021-01"})
-    agencies = frames(app_db, Filters(period_from=dt.date(2021, 1, 1)), "en")["agency_flag_rates"]
-    first = agencies[agencies["flagged_clients"] > 0].iloc[0]
+    agencies = frames(app_db, Filters(period_from=dt.date(2021, 1, 1)), "en")["agencies"]
+    first = agencies.iloc[0]
     at.session_state[keyed(at, "agencies")] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception, at.exception
@@ -151,7 +154,7 @@ def test_exported_briefing_matches_the_screen(app_db, lang):
         lang=lang, generated_at=dt.datetime(2026, 11, 24, 9, 0), as_of=f["national_headline"]["last_period"].iloc[0],
         scope_text=i18n.t("scope.national", lang), filters_text=describe(Filters(), lang), figures=head,
         years=f["emissions_by_year"], risk_years=f["risk_by_year"], enterprises=f["enterprise_risk"],
-        provinces=f["risk_by_province"], agencies=f["agency_flag_rates"], market=f["market_by_month"])
+        provinces=f["risk_by_province"], agencies=f["agencies"], market=f["market_by_month"])
     deck = Presentation(io.BytesIO(briefing.to_pptx(b)))
     assert 6 <= len(deck.slides) <= 8
     texts = ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
@@ -207,3 +210,113 @@ def test_a_rerun_takes_the_summary_and_the_figures_from_the_cache(app_db, monkey
     assert (at.get("markdown")[0].value if at.get("markdown") else None) == summary
     open_overview({"lang": "zh"})  # another language is another view
     assert calls == {"summary": 2, "headline": 2}
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_one_ranking_of_intermediaries_on_the_overview_its_summary_and_the_intermediaries_page(app_db, lang):
+    """The Overview ranks intermediaries by the Intermediaries page's evidence score (not by a count of
+    flagged clients), names the first in its summary, and the deck has the same rows."""
+    at = open_overview({"lang": lang})
+    f = frames(app_db, Filters(), lang)
+    leading = f["agencies"]
+    assert len(leading) and (leading["score"] > 0).all() and leading["score"].is_monotonic_decreasing
+    shown = next(d.value for d in at.dataframe if i18n.t("col.agency_score", lang) in d.value.columns)
+    assert list(shown[i18n.t("col.agency", lang)]) == list(leading["name"].fillna(leading["agency_id"]))
+    assert list(shown[i18n.t("col.agency_score", lang)]) == list(leading["score"])
+    # the Intermediaries page gives each of them the same score, first-ranked within its kind or below
+    con = db.connect(app_db)
+    try:
+        profile = agency_insight.profile(con, Scope.national(), Filters().with_run(runs.latest_assessment(con).run_id))
+    finally:
+        con.close()
+    for _, row in leading.iterrows():
+        same = profile[(profile["kind"] == row["kind"]) & (profile["agency_id"] == row["agency_id"])]
+        assert same["score"].iloc[0] == row["score"]
+    first = leading.iloc[0]
+    summary = next(m.value for m in at.markdown if m.value.startswith(f"**{i18n.t('overview.summary', lang)}**"))
+    assert str(first["name"]) in summary
+
+
+
+# --- time and partial periods (issue 14) ---------------------------------------------------------
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_a_partial_year_in_view_names_its_months_and_keeps_a_comparison(app_db, lang):
+    """/?from=2025-06 on reports to December 2025: "Emissions 2025 (Jun – Dec)", compared with June to
+    December 2024 (in the data, though not in the view), never a bare "Emissions 2025" with no change."""
+    query = {"lang": lang, "from": "2025-06"}
+    flt, _ = Filters.parse(query)
+    years = frames(app_db, flt, lang)["emissions_by_year"]
+    assert list(years["year"]) == [2025] and years["months"].iloc[0] == 7  # the demo reports to Dec 2025
+    at = open_overview(query)
+    assert not at.exception, at.exception
+    jun, dec = pd.Timestamp("2025-06-01"), pd.Timestamp("2025-12-01")
+    label = i18n.t("headline.emissions", lang, period=i18n.fmt_year_period(2025, lang, 7, jun, dec))
+    assert label == ("Emissions 2025 (Jun\u2009–\u2009Dec)" if lang == "en" else "2025年6–12月排放量")
+    [metric] = [m for m in at.metric if m.label == label]
+    assert metric.delta  # a change, against the same months a year earlier
+    earlier = i18n.fmt_year_period(2024, lang, 7, jun - pd.DateOffset(years=1), dec - pd.DateOffset(years=1))
+    assert metric.proto.delta_description == i18n.t("headline.vs_year", lang, period=earlier)
+    # the yearly emissions chart marks the year as partial
+    coverage = i18n.fmt_coverage(7, jun, dec, lang).encode()
+    marked = [c for c in at.get("vega_lite_chart") if any(b"2025*" in d.data.data and coverage in d.data.data
+                                                          for d in c.proto.datasets)]
+    assert len(marked) == 2  # emissions and measured share (the risk counts are scored on all of 2025)
+
+
+def test_the_exported_briefing_is_generated_in_beijing_time(app_db):
+    """The Overview's export stamps its files with Beijing's time and date, whatever this machine keeps."""
+    from core.store import db as store_db
+    from core.ui import export
+    from core.ui.page import Page
+
+    con = store_db.connect(app_db)
+    try:
+        f = Filters().with_run(runs.latest_assessment(con).run_id)
+        page = Page("en", Scope.national(), con, str(app_db), store_db.data_version(con), f)
+        fr = frames(app_db, Filters(), "en")
+        head = headline_words.headline(fr["emissions_by_year"], fr["risk_by_year"], fr["measured_share_by_year"],
+                                         fr["deposit_timeliness_by_year"], fr["market_by_month"], "en")
+        b = export.build(page, {"figures": head, "years": fr["emissions_by_year"], "risk_years": fr["risk_by_year"],
+                                "enterprises": fr["enterprise_risk"], "provinces": fr["risk_by_province"],
+                                "agencies": fr["agencies"], "market": fr["market_by_month"]})
+    finally:
+        con.close()
+    now = i18n.now_beijing()
+    assert b.generated_at.utcoffset() == dt.timedelta(hours=8)
+    assert abs(b.generated_at - now) < dt.timedelta(minutes=2)
+    about = [c.value for row in openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b))).worksheets[0].iter_rows()
+             for c in row]
+    assert any(isinstance(v, str) and v.endswith("(Beijing time)") for v in about)
+    assert briefing.file_stem(b).endswith(now.date().isoformat())
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_overview_opens_with_what_changed_and_three_actions_each_a_link(app_db, lang):
+    """The demo holds one assessment, so the baseline is the year before; the lines and the actions
+    are those core.insight.changes derives from the store's rows, and each action opens its target."""
+    from core.insight import changes as change_insight
+    from core.store import changes as change_store
+    from core.words import changes as change_words
+
+    at = open_overview({"lang": lang})
+    assert not at.exception, at.exception
+    con = db.connect(app_db)
+    try:
+        f = Filters().with_run(runs.latest_assessment(con).run_id)
+        r = change_store.risk_changes(con, Scope.national(), f)
+        leading = agency_insight.leading(agency_insight.profile(con, Scope.national(), f))
+    finally:
+        con.close()
+    y = int(r["year_now"].max())
+    c = change_insight.compare(r, basis="year", now=str(y), before=str(y - 1), agencies=leading)
+    assert len(c.new) and len(c.actions) == 3
+    shown = "\n".join(m.value for m in at.markdown)
+    for line in change_words.lines(c, lang):
+        assert i18n.md_literal(line) in shown
+    for text in change_words.actions(c, lang):
+        assert i18n.md_literal(text) in shown
+    opens = [link for link in at.get("page_link") if link.proto.label == i18n.t("changes.open", lang)]
+    assert len(opens) == 3
+    assert f"enterprise={c.actions[0]['enterprise_id']}" in opens[0].proto.query_string
+    assert f"agency={c.actions[1]['agency_id']}" in opens[1].proto.query_string

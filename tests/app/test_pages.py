@@ -62,10 +62,29 @@ def test_page_renders(app_db, path, lang):
     for kind, n in counts.items():
         assert len(elements(at, kind)) >= n, f"{kind}: {len(elements(at, kind))} < {n}"
     # the navigation is translated and every link carries the language
-    links = elements(at, "page_link")
+    links = nav_links(at)
     assert [link.proto.label for link in links] == [i18n.t(p.label_key, lang) for p in PAGES]
     assert all(link.proto.query_string == f"lang={lang}" for link in links)
     assert at.sidebar.caption[-1].value == i18n.t("scope.national", lang)
+    # under the title: the freshness line, with the synthetic-demo badge (the demo wrote this database)
+    line = at.main.caption[0].value
+    assert i18n.t("freshness.synthetic", lang) in line
+    from core.ui import cache  # the app's own connection (a second one with other settings is refused)
+    last = cache.connection(str(app_db)).execute("SELECT max(period) FROM monthly_reports").fetchone()[0]
+    assert i18n.fmt_period(last, lang) in line  # the demo's last reported month
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_freshness_line_names_the_load_and_has_no_badge_for_real_data(tiny_db_path, monkeypatch, lang):
+    """A database no demo wrote: the line says when the data ends and who loaded it, and no badge."""
+    monkeypatch.setenv(db.ENV_VAR, str(tiny_db_path))
+    monkeypatch.delenv("CARBONWATCH_SCOPE", raising=False)
+    at = open_page("pages/1_Data.py", lang)
+    assert not at.exception, at.exception
+    line = at.main.caption[0].value
+    assert i18n.t("freshness.synthetic", lang) not in line
+    assert i18n.fmt_period("2023-01-01", lang) in line  # the tiny data's last month
+    assert "hand-built test data" in line and i18n.t("freshness.unknown", lang) in line  # loaded_by not recorded
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)
@@ -76,10 +95,20 @@ def test_overview_figures_are_formatted_for_the_language(app_db, lang):
     assert emissions.endswith(("亿吨", "万吨") if lang == "zh" else ("Mt", "Gt", "kt"))
     assert measured.endswith("%") and on_time.endswith("%")
     assert price.endswith("元/吨") if lang == "zh" else price.startswith("CNY ")
-    coverage = at.main.caption[0].value
-    assert coverage.startswith("覆盖范围" if lang == "zh" else "Coverage:")
-    status = at.main.caption[-1].value
-    assert status.startswith("数据来源" if lang == "zh" else "Data:")
+    coverage = caption_starting(at, "覆盖范围" if lang == "zh" else "Coverage:")
+    # the load is named once, in the freshness line under the title
+    assert "demo scale=" in at.main.caption[0].value
+
+
+def caption_starting(at: AppTest, prefix: str) -> str:
+    found = [c.value for c in at.main.caption if c.value.startswith(prefix)]
+    assert len(found) == 1, [c.value for c in at.main.caption]
+    return found[0]
+
+
+def nav_links(at: AppTest) -> list:
+    """The sidebar's page links (a page may link to others in its body too)."""
+    return list(at.sidebar.get("page_link"))
 
 
 def test_language_switch(app_db):
@@ -88,7 +117,7 @@ def test_language_switch(app_db):
     switch.set_value("zh").run()
     assert at.query_params["lang"] == "zh"
     assert at.title[0].value == i18n.t("overview.title", "zh")
-    assert all(link.proto.query_string == "lang=zh" for link in elements(at, "page_link"))
+    assert all(link.proto.query_string == "lang=zh" for link in nav_links(at))
 
 
 @pytest.mark.parametrize("bad", ["fr", "zh'<script>", ""])
@@ -135,7 +164,7 @@ def test_missing_database_is_explained_not_created(tmp_path, monkeypatch, path, 
     assert i18n.t("db.missing.title", lang) in err.value and "make run" in err.value and str(missing) in err.value
     assert not at.metric and not elements(at, "vega_lite_chart")
     assert [t.value for t in at.title] == [i18n.t(EXPECT[path][0], lang)]  # the frame still renders
-    assert [link.proto.label for link in elements(at, "page_link")] == [i18n.t(p.label_key, lang) for p in PAGES]
+    assert [link.proto.label for link in nav_links(at)] == [i18n.t(p.label_key, lang) for p in PAGES]
     assert not missing.exists() and not missing.parent.exists()
 
 
@@ -158,7 +187,7 @@ def test_provincial_deployment_sees_its_province_only(app_db, monkeypatch):
     monkeypatch.setenv("CARBONWATCH_SCOPE", top["province_code"])
     at = open_page("app.py", "zh")
     assert not at.exception
-    coverage = at.main.caption[0].value
+    coverage = caption_starting(at, "覆盖范围")
     assert coverage.startswith(f"覆盖范围：{i18n.fmt_int(expected['enterprises'], 'zh')}家企业")
     # the review list holds the scope's enterprises only
     assert set(at.dataframe[0].value[i18n.t("col.province", "zh")]) <= {top["name_zh"]}

@@ -108,7 +108,7 @@ def demo_database(opts: Options) -> tuple[Path, dict]:
     ingested by bare DuckDB for the loader's ratio."""
     from core import demo
     from core.insight import runs
-    from core.store import loader
+    from core.store import loader, loads
 
     opts.workdir.mkdir(parents=True, exist_ok=True)
     stem = f"demo-s{opts.scale:g}-seed{opts.seed}"
@@ -126,7 +126,7 @@ def demo_database(opts: Options) -> tuple[Path, dict]:
         t1 = time.perf_counter()
         con = db.connect(building)
         try:
-            loader.load_folder(con, files, source=f"demo scale={opts.scale} seed={opts.seed}")
+            loader.load_folder(con, files, source=loads.demo_source(opts.scale, opts.seed))
         finally:
             con.close()
         t2 = time.perf_counter()

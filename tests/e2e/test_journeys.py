@@ -14,7 +14,7 @@ import pytest
 from core.contract import access
 from core.words import i18n
 from core.ui.page import PAGES
-from core.store import intermediaries, risk_views
+from core.store import risk_views
 from tests.e2e import browser
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -216,11 +216,13 @@ def test_from_an_intermediary_on_the_overview_to_its_clients(server, page, asses
 
     con = db.connect(assessed_demo_db)
     try:
-        rates = intermediaries.agency_flag_rates(con, access.Scope.national(),
-                                          Filters().with_run(runs.latest_assessment(con).run_id))
+        from core.insight import agencies as agency_insight
+
+        leading = agency_insight.leading(agency_insight.profile(
+            con, access.Scope.national(), Filters().with_run(runs.latest_assessment(con).run_id)))
     finally:
         con.close()
-    first = rates[rates["flagged_clients"] > 0].iloc[0]["agency_id"]
+    first = leading.iloc[0]["agency_id"]  # the Overview's first row: the one ranking of intermediaries
     browser.open_page(page, server, "app.py", lang="en")
     click_first_row(page, "agencies")
     expect(page).to_have_url(re.compile(r"/Intermediaries\?.*agency=" + re.escape(first)))

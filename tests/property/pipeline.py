@@ -18,6 +18,7 @@ from core.contract.access import Scope
 from core.contract.filters import Filters
 from core.engine import rules
 from core.export import briefing
+from core.insight import agencies as agency_insight
 from core.insight import evaluate, runs
 from core.store import catalog, db, detection, loader, surveillance
 from core.ui.page import PAGES
@@ -100,8 +101,9 @@ def export(path: Path, lang: str) -> None:
         n = Scope.national()
         fr = {name: catalog.SCOPED[name](con, n, f) for name in (
             "emissions_by_year", "risk_by_year", "measured_share_by_year", "deposit_timeliness_by_year",
-            "enterprise_risk", "risk_by_province", "agency_flag_rates", "national_headline")}
+            "enterprise_risk", "risk_by_province", "national_headline")}
         market = surveillance.market_by_month(con, f)
+        agencies = agency_insight.leading(agency_insight.profile(con, n, f))
     finally:
         con.close()
     head = headline_words.headline(fr["emissions_by_year"], fr["risk_by_year"], fr["measured_share_by_year"],
@@ -110,7 +112,7 @@ def export(path: Path, lang: str) -> None:
         lang=lang, generated_at=dt.datetime(2026, 1, 5, 9, 0), as_of=fr["national_headline"]["last_period"].iloc[0],
         scope_text=i18n.t("scope.national", lang), filters_text=describe(Filters(), lang), figures=head,
         years=fr["emissions_by_year"], risk_years=fr["risk_by_year"], enterprises=fr["enterprise_risk"],
-        provinces=fr["risk_by_province"], agencies=fr["agency_flag_rates"], market=market)
+        provinces=fr["risk_by_province"], agencies=agencies, market=market)
     assert len(Presentation(io.BytesIO(briefing.to_pptx(b))).slides) >= 6
     assert len(openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b))).worksheets) == 7
 

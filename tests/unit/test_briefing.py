@@ -19,7 +19,7 @@ from core.words.i18n import t
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LANGS = pytest.mark.parametrize("lang", ["en", "zh"])
-SLIDE_KEYS = ("briefing.title", "briefing.slide.headline", "briefing.slide.provinces", "briefing.slide.top_risks",
+SLIDE_KEYS = ("briefing.title", "changes.title", "briefing.slide.headline", "briefing.slide.provinces", "briefing.slide.top_risks",
               "briefing.slide.intermediaries", "briefing.slide.market", "briefing.slide.method")
 SHEET_KEYS = ("briefing.sheet.about", "briefing.sheet.headline", "briefing.sheet.trend", "briefing.sheet.provinces",
               "briefing.sheet.top_risks", "briefing.sheet.intermediaries", "briefing.sheet.market")
@@ -132,8 +132,8 @@ def test_title_slide_carries_summary_as_of_and_generated_time(lang):
 def test_times_are_beijing_time_and_labelled_so(lang):
     utc = dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.UTC)  # 09:30 in Beijing
     b = dataclasses.replace(make_briefing(lang), generated_at=utc)
-    shown = t("briefing.beijing_time", lang, when=i18n.fmt_datetime(dt.datetime(2026, 11, 24, 9, 30), lang))
-    assert "09:30" in shown and ("Beijing" in shown or "北京时间" in shown)
+    shown = i18n.fmt_datetime(dt.datetime(2026, 11, 24, 9, 30), lang)
+    assert shown == ("2026年11月24日 09:30（北京时间）" if lang == "zh" else "24 Nov 2026 09:30 (Beijing time)")
     assert shown in "\n".join(slide_texts(deck(b).slides[0]))
     about = [c.value for row in workbook(b)[t("briefing.sheet.about", lang)].iter_rows() for c in row]
     assert shown in about
@@ -163,7 +163,7 @@ def test_every_slide_states_scope_filters_and_as_of(lang):
 @LANGS
 def test_headline_table_shows_formatted_values_and_changes(lang):
     b = make_briefing(lang)
-    slide = deck(b).slides[1]
+    slide = deck(b).slides[2]
     cells = table_cells(slide)
     assert i18n.fmt_tonnes(4.53e9, lang) in cells
     assert i18n.fmt_cny(3.2e8, lang) in cells
@@ -175,6 +175,27 @@ def test_headline_table_shows_formatted_values_and_changes(lang):
     assert list(trend.plots[0].series[0].values) == pytest.approx(list(b.trend.emissions_t / divisor))
     assert list(trend.plots[0].categories) == ["2023", "2024", "2025"]
     assert trend.value_axis.minimum_scale == 0  # bars from zero: a cut axis exaggerates a 1 % change
+
+
+@LANGS
+def test_a_partial_year_is_marked_on_the_slide_and_in_the_workbook_as_on_the_screen(lang):
+    """Reports to August 2026: the last bar is lighter, marked *, and its months are named."""
+    b = make_briefing(lang)
+    trend = pd.DataFrame({"year": [2024, 2025, 2026], "emissions_t": [4.6e9, 4.53e9, 3.0e9],
+                          "flagged_enterprises": [11, 12, 9], "months": [12, 12, 8],
+                          "first_month": pd.to_datetime(["2024-01-01", "2025-01-01", "2026-01-01"]),
+                          "last_month": pd.to_datetime(["2024-12-01", "2025-12-01", "2026-08-01"])})
+    b = dataclasses.replace(b, trend=trend)
+    [slide] = [s for s in deck(b).slides if s.shapes.title.text == t("briefing.slide.headline", lang)]
+    [chart] = charts(slide)
+    assert list(chart.plots[0].categories) == ["2024", "2025", "2026*"]
+    bars = chart.plots[0].series[0]
+    assert bars.points[2].format.fill.fore_color.rgb == briefing.PARTIAL_FILL != briefing.SERIES_FILL[0]
+    coverage = i18n.fmt_coverage(8, pd.Timestamp("2026-01-01"), pd.Timestamp("2026-08-01"), lang)
+    assert t("briefing.partial_year", lang, year=2026, coverage=coverage) in "\n".join(slide_texts(slide))
+    ws = workbook(b)[t("briefing.sheet.trend", lang)]
+    col = _header_index(ws)[t("briefing.col.coverage", lang)]
+    assert [ws.cell(row=r, column=col).value for r in range(3, 6)] == [t("coverage.full", lang)] * 2 + [coverage]
 
 
 def _tiles(slide, b):
@@ -190,7 +211,7 @@ def _hex(rgb) -> str:
 @LANGS
 def test_province_map_has_one_editable_tile_per_province_coloured_by_the_map_key(lang):
     b = make_briefing(lang)
-    slide = deck(b).slides[2]
+    slide = deck(b).slides[3]
     tiles = _tiles(slide, b)
     assert all(len(shapes) == 1 for shapes in tiles.values()), tiles
     colour = {name: _hex(shapes[0].fill.fore_color.rgb) for name, shapes in tiles.items()}
@@ -260,7 +281,7 @@ def test_the_decks_map_key_and_tile_colours_equal_the_apps(lang):
     df = screen_provinces()
     b = dataclasses.replace(make_briefing(lang), provinces=briefing.province_frame(df, lang))
     app_title, app_legend, app_tiles = app_map(df, lang)
-    deck_title, deck_legend, deck_tiles = deck_map(deck(b).slides[2])
+    deck_title, deck_legend, deck_tiles = deck_map(deck(b).slides[3])
     assert deck_title == app_title
     assert deck_legend == app_legend
     in_scope = set(df.province_code[df.in_scope])
@@ -297,7 +318,7 @@ def test_tile_names_are_the_apps_short_names_and_fit_whole(lang):
 
     df = screen_provinces()
     b = dataclasses.replace(make_briefing(lang), provinces=briefing.province_frame(df, lang))
-    tiles = {s.name.removeprefix("tile "): s for s in deck(b).slides[2].shapes if s.name.startswith("tile ")}
+    tiles = {s.name.removeprefix("tile "): s for s in deck(b).slides[3].shapes if s.name.startswith("tile ")}
     screen = dict(zip(df.province_code, labels.province_tile_labels(df, lang)))
     for code, shape in tiles.items():
         assert shape.text_frame.paragraphs[0].text == screen[code]
@@ -312,7 +333,7 @@ def test_long_names_in_table_cells_are_never_broken_inside_a_word(lang):
     long_zh = "国家能源集团新疆维吾尔自治区准东五彩湾北一电厂有限公司"  # 27 characters, one unbreakable name
     names = ["Xinjiang Production and Construction Corps Tianshan Electric Power Generation Co., Ltd.", long_zh]
     top = b.top_risks.assign(name=(names * 6)[:len(b.top_risks)], province="新疆维吾尔自治区" if lang == "zh" else "Xinjiang")
-    slide = deck(dataclasses.replace(b, top_risks=top)).slides[3]
+    slide = deck(dataclasses.replace(b, top_risks=top)).slides[4]
     [table] = [s.table for s in slide.shapes if s.has_table]
     for row in list(table.rows)[1:]:
         for j in (1, 2):
@@ -328,7 +349,7 @@ def test_long_names_in_table_cells_are_never_broken_inside_a_word(lang):
 @LANGS
 def test_top_risks_slide_has_a_native_table_of_ten_with_band_coloured_cells_and_no_repeating_chart(lang):
     b = make_briefing(lang)
-    slide = deck(b).slides[3]
+    slide = deck(b).slides[4]
     [table] = [s.table for s in slide.shapes if s.has_table]
     assert len(table.rows) == 1 + briefing.TOP_ROWS
     assert table.cell(1, 1).text == b.top_risks.name.iloc[0]
@@ -344,7 +365,7 @@ def test_top_risks_slide_has_a_native_table_of_ten_with_band_coloured_cells_and_
 @LANGS
 def test_intermediary_slide_has_table_chart_and_base_rate(lang):
     b = make_briefing(lang)
-    slide = deck(b).slides[4]
+    slide = deck(b).slides[5]
     assert any(s.has_table for s in slide.shapes)
     [chart] = charts(slide)
     values = [list(s.values) for s in chart.plots[0].series]
@@ -359,7 +380,7 @@ def test_intermediary_slide_has_table_chart_and_base_rate(lang):
 @LANGS
 def test_market_charts_plot_the_frame(lang):
     b = make_briefing(lang)
-    slide = deck(b).slides[5]
+    slide = deck(b).slides[6]
     price, volume = charts(slide)
     assert list(price.plots[0].series[0].values) == pytest.approx(list(b.market.vwap_cny))
     divisor, unit = i18n.tonnes_unit(b.market.volume_t.max(), lang)
@@ -371,7 +392,7 @@ def test_market_charts_plot_the_frame(lang):
 @LANGS
 def test_method_slide_lists_every_line(lang):
     b = make_briefing(lang)
-    text = "\n".join(slide_texts(deck(b).slides[6]))
+    text = "\n".join(slide_texts(deck(b).slides[7]))
     assert all(line in text for line in b.method)
 
 

@@ -61,8 +61,36 @@ def test_headline_and_status(tiny_con):
     assert (head["enterprises"], head["provinces"], head["units"], head["unit_months"]) == (3, 2, 3, 39)
     assert head["capacity_gw"] == pytest.approx(1.3)
     assert str(head["first_period"])[:7] == "2022-01" and str(head["last_period"])[:7] == "2023-01"
-    status = loads.data_status(tiny_con)
-    assert status.loc[0, "source"] == "hand-built test data" and status.loc[0, "rows"] == 39
+    fresh = loads.freshness(tiny_con, NATIONAL).iloc[0]
+    assert fresh["source"] == "hand-built test data" and not fresh["synthetic"]
+    assert str(fresh["data_as_of"])[:7] == "2023-01" and str(fresh["loaded_at"]) == "2024-05-01 10:00:00"
+    # a province with no reports: its data is as of nothing, the load is still the load
+    tianjin = loads.freshness(tiny_con, Scope.of(["12"])).iloc[0]
+    assert pd.isna(tianjin["data_as_of"]) and tianjin["source"] == "hand-built test data"
+
+
+def test_a_load_records_who_loaded_and_a_demo_load_is_marked_synthetic(tmp_path, monkeypatch):
+    from core.store import loader
+
+    monkeypatch.setenv("CARBONWATCH_USER", "analyst.wang")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "enterprises.csv").write_text("enterprise_id,name,province_code,sector\nE1,One,32,power\n")
+    (folder / "units.csv").write_text("unit_id,enterprise_id,unit_class,capacity_mw\nU1,E1,coal_300mw_below,300\n")
+    (folder / "monthly_reports.csv").write_text(
+        "unit_id,period,fuel_type,fuel_consumed,ncv,carbon_content,carbon_content_source,oxidation_rate,"
+        "generation_mwh,supply_mwh,operating_hours,submitted_at\n"
+        "U1,2024-01,coal,100000,22,0.03085,default,0.99,200000,190000,700,2024-02-20 09:30:00\n")
+    con = db.connect(tmp_path / "x.duckdb")
+    try:
+        loader.load_folder(con, folder, source="real folder")
+        first = loads.freshness(con, NATIONAL).iloc[0]
+        assert (first["loaded_by"], first["source"], bool(first["synthetic"])) == ("analyst.wang", "real folder", False)
+        loader.load_folder(con, folder, source=loads.demo_source(1, 2022), loaded_by="ops")
+        later = loads.freshness(con, NATIONAL).iloc[0]
+        assert later["loaded_by"] == "ops" and bool(later["synthetic"])
+    finally:
+        con.close()
 
 
 # --- scope ------------------------------------------------------------------------------------
