@@ -27,23 +27,17 @@ def demo_source(scale: float, seed: int) -> str:
 def freshness(con, scope: Scope) -> pd.DataFrame:
     """One row for the line at the top of every page: data_as_of (the last reported month the scope
     holds), market_as_of (the last day of published market data), loaded_at, loaded_by and source
-    of the latest load, and synthetic (some load was the demo generator's)."""
+    of the latest load, and synthetic (some load was the demo generator's). loaded_by is NULL for
+    loads made before it was recorded (core.store.ddl.LOAD_LOG_ADDED adds the column on opening)."""
     where, params = scope_where(scope, "e.province_code")
-    by = ("max_by(loaded_by, load_id)" if _has_column(con, "load_log", "loaded_by") else "NULL")
     sql = f"""
         SELECT (SELECT max(m.period) FROM monthly_reports m JOIN units u USING (unit_id)
                 JOIN enterprises e USING (enterprise_id) WHERE {where}) AS data_as_of,
                (SELECT max(date) FROM market_daily) AS market_as_of,
-               max(loaded_at) AS loaded_at, {by} AS loaded_by, max_by(source, load_id) AS source,
+               max(loaded_at) AS loaded_at, max_by(loaded_by, load_id) AS loaded_by, max_by(source, load_id) AS source,
                coalesce(bool_or(starts_with(source, ?)), FALSE) AS synthetic
         FROM load_log"""
     return fetch_df(con, sql, [*params, DEMO_SOURCE_PREFIX])
-
-
-def _has_column(con, table: str, column: str) -> bool:
-    """A read-only database built before `column` was added (core.store.ddl.LOAD_LOG_ADDED) lacks it."""
-    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
-                            [table, column]).fetchone()[0])
 
 
 @page_query("national")
