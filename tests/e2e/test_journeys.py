@@ -232,3 +232,122 @@ def test_from_an_intermediary_on_the_overview_to_its_clients(server, page, asses
     for key in ("agency_signals", "agency_clients"):
         assert page.locator(f".st-key-{key}").count() == 1, key
     browser.screenshot(page, "intermediary_profile_en")
+
+
+# --- issue 14: arrows that tell the truth, the sidebar province, the Market and Scenarios pages ----
+
+def expected_deltas(db_path, provinces: tuple[str, ...]) -> list[str]:
+    """The headline's change texts for a view, as core.words.headline writes them from the store."""
+    from core.contract.filters import Filters
+    from core.insight import runs
+    from core.store import catalog, db, surveillance
+    from core.words import headline as headline_words
+
+    con = db.connect(db_path)
+    try:
+        f = Filters(provinces=provinces).with_run(runs.latest_assessment(con).run_id)
+        n = access.Scope.national()
+        fr = {name: catalog.SCOPED[name](con, n, f) for name in (
+            "emissions_by_year", "risk_by_year", "measured_share_by_year", "deposit_timeliness_by_year")}
+        market = surveillance.market_by_month(con, f)
+    finally:
+        con.close()
+    figures = headline_words.headline(fr["emissions_by_year"], fr["risk_by_year"], fr["measured_share_by_year"],
+                                      fr["deposit_timeliness_by_year"], market, "en")
+    return [headline_words.fmt_change(r.value, r.previous, r.kind, "en") for r in figures.itertuples()]
+
+
+@pytest.mark.parametrize("query", [{}, {"prov": "32"}], ids=["national", "jiangsu"])
+def test_every_delta_arrow_points_the_way_its_sign_does(server, page, assessed_demo_db, query):
+    """A negative change is drawn with a down arrow and a positive one with an up arrow (a U+2212
+    minus once made Streamlit draw "↑ −1"); the view has at least one of each sign to check."""
+    expected = expected_deltas(assessed_demo_db, tuple(query.values()))
+    signs = {d[0] for d in expected if d}
+    assert "-" in signs, f"the view needs a negative change to test: {expected}"
+    browser.open_page(page, server, "app.py", lang="en", **query)
+    deltas = page.get_by_test_id("stMetricDelta").all()
+    shown = [d.get_by_test_id("stMarkdownContainer").inner_text().strip() for d in deltas]
+    assert shown == [d for d in expected if d], shown
+    for d, text in zip(deltas, shown):
+        icon = d.locator("svg[data-testid^=stMetricDeltaIcon]")
+        want = {"-": "stMetricDeltaIcon-Down", "+": "stMetricDeltaIcon-Up"}.get(text[0])
+        if want is None:  # no change: no arrow
+            assert icon.count() == 0, text
+        else:
+            assert icon.get_attribute("data-testid") == want, text
+    browser.screenshot(page, f"arrows_{'_'.join(query.values()) or 'national'}_en")
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_sidebar_province_holds_on_the_province_page_and_in_the_title(server, page, lang):
+    from playwright.sync_api import expect
+
+    shandong = access.province_names()["37"][lang]
+    browser.open_page(page, server, "app.py", lang=lang, prov="37")
+    assert shandong in heading(page)  # the Overview's title names the province, not the nation
+    page.get_by_test_id("stSidebar").get_by_role("link", name=i18n.t("nav.province", lang)).click()
+    expect(page).to_have_url(re.compile(r"/Province\?.*prov=37"))
+    expect(page.get_by_text(shandong).first).to_be_visible()
+    browser.wait_for_render(page)
+    assert_rendered_in(page, lang)
+    assert page.get_by_test_id("stMain").get_by_role("heading", name=re.compile(re.escape(shandong))).count() >= 1
+    assert page.get_by_text(i18n.t("province.choose", lang)).count() == 0  # no "choose a province"
+    browser.screenshot(page, f"province_from_sidebar_{lang}")
+
+
+def test_market_alert_to_its_evidence_and_to_an_enterprise(server, page):
+    """Market supervisors: select the highest-scoring alert, read its evidence, open an enterprise."""
+    from playwright.sync_api import expect
+
+    browser.open_page(page, server, "pages/5_Market.py", lang="en")
+    assert page.locator(".st-key-market_alerts").count() == 1
+    click_first_row(page, "market_alerts")
+    evidence = page.locator(".st-key-market_evidence")
+    expect(evidence).to_be_visible()
+    browser.wait_for_render(page)
+    assert_rendered_in(page, "en")
+    expect(page).to_have_url(re.compile(r"[?&]alert="))
+    browser.screenshot(page, "market_evidence_en")
+    alert_url = page.url
+    first = evidence.get_by_test_id("stPageLink-NavLink").first
+    name = first.get_by_test_id("stMarkdownContainer").inner_text().strip()
+    first.click()
+    expect(page).to_have_url(re.compile(r"/Enterprise\?.*enterprise="))
+    expect(page.get_by_text(name).first).to_be_visible()
+    browser.wait_for_render(page)
+    assert_rendered_in(page, "en")
+    # the same alert, shared as a link, opens in Chinese with its evidence
+    browser.open_page(page, server, "pages/5_Market.py", **{**_query_of(alert_url), "lang": "zh"})
+    assert page.locator(".st-key-market_evidence").count() == 1
+    assert_rendered_in(page, "zh")
+    browser.screenshot(page, "market_evidence_zh")
+
+
+def _query_of(url: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def test_a_saved_scenario_reopens_from_its_link_with_the_same_figures(server, page):
+    """Analysts: the default what-if is computed on opening; saved under a name, its link reopens it
+    with identical figures, in either language."""
+    from playwright.sync_api import expect
+
+    browser.open_page(page, server, "pages/7_Scenarios.py", lang="en")
+    metrics = page.locator(".st-key-scenario_metrics [data-testid=stMetricValue]")
+    before = metrics.all_inner_texts()
+    assert len(before) >= 3
+    page.get_by_label(i18n.t("scenarios.save.name", "en")).fill("Journey check")
+    page.get_by_role("button", name=i18n.t("scenarios.save.button", "en")).click()
+    done = page.get_by_test_id("stAlertContentSuccess")
+    expect(done).to_be_visible()
+    href = done.locator("a").first.get_attribute("href")
+    assert "scenario=" in href
+    browser.screenshot(page, "scenario_saved_en")
+    browser.open_page(page, server, "pages/7_Scenarios.py", **_query_of(href))
+    assert page.locator(".st-key-scenario_metrics [data-testid=stMetricValue]").all_inner_texts() == before
+    assert_rendered_in(page, "en")
+    browser.open_page(page, server, "pages/7_Scenarios.py", **{**_query_of(href), "lang": "zh"})
+    assert_rendered_in(page, "zh")
+    browser.screenshot(page, "scenario_reopened_zh")
