@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 export CARBONWATCH_CHROMIUM := $(CHROMIUM)
 BENCH_DIR ?= tests/bench/artifacts
 
-.PHONY: run test test-all e2e bench chromium demo venv clean-db
+.PHONY: run test test-all e2e bench chromium deck-render demo venv clean-db
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CarbonWatch needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -47,9 +47,10 @@ test: $(VENV)/.installed
 test-all: $(VENV)/.installed chromium
 	CARBONWATCH_E2E=require $(PYTEST) tests
 
-# Browser journeys only; they must run (Chromium is installed with apt when missing).
-# Screenshots: tests/e2e/artifacts/.
-e2e: $(VENV)/.installed chromium
+# Browser journeys only; they must run (Chromium is installed with apt when missing). The deck is
+# also rendered with LibreOffice when it is present or apt can install it (optional: skipped, with
+# the reason, otherwise). Screenshots and slide images: tests/e2e/artifacts/.
+e2e: $(VENV)/.installed chromium deck-render
 	CARBONWATCH_E2E=require $(PY) -m pytest -q -rs tests/e2e
 
 # Benchmarks at 1x and 10x national scale: a table on stdout and $(BENCH_DIR)/bench-scale*.json.
@@ -62,6 +63,11 @@ bench: $(VENV)/.installed
 # Installs Debian's chromium and fonts-noto-cjk with apt-get when missing (needs root), else says why not.
 chromium:
 	@sh tests/e2e/install_chromium.sh $(CHROMIUM)
+
+deck-render:
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || \
+	  (apt-get install -y --no-install-recommends libreoffice-impress poppler-utils >/dev/null 2>&1 || \
+	   echo "make e2e: LibreOffice not installed (needs root and apt); the deck render test is skipped")
 
 clean-db:
 	rm -f $(DB) $(DB).wal

@@ -585,7 +585,7 @@ def _intermediary_slide(prs, b: Briefing) -> None:
              i18n.fmt_int(r.clients, b.lang), i18n.fmt_int(r.flagged_clients, b.lang),
              i18n.fmt_pct(r.flagged_share, b.lang)]
             for r in top.itertuples(index=False)]
-    _table(slide, (MARGIN, BODY_TOP, 7.2, 4.6), header, rows, [1.1, 2.6, 0.8, 0.8, 1.0, 0.9], b.lang,
+    _table(slide, (MARGIN, BODY_TOP, 7.2, 4.6), header, rows, [1.0, 2.3, 1.2, 0.8, 1.0, 0.9], b.lang,
            numeric={2, 3, 4, 5}, size=10, names={0, 1})
     chart = _chart(slide, (8.0, BODY_TOP, SLIDE_W - MARGIN - 8.0, 4.9), XL_CHART_TYPE.BAR_CLUSTERED,
                    [_short(_text_of(n), 14) for n in top.name],
