@@ -563,10 +563,14 @@ def _short(name: str, limit: int = 22) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
+NETWORK_LABELS = 15  # accounts named on a large trading network
+
+
 def alert_network(edges: pd.DataFrame, nodes: pd.DataFrame, lang: str) -> alt.LayerChart:
     """core.insight.trading.network: a line per seller -> buyer and kind (thicker for more tonnes), a dot
     per account (sized by its tonnes on these lines, coloured by the kind of its best alert), on the
-    deterministic layout the nodes carry (x, y); labels when the graph is small enough to read."""
+    deterministic layout the nodes carry (x, y); every account named on a small graph, the
+    NETWORK_LABELS largest on a large one."""
     kinds = [k for k in KIND_COLOURS if k in set(edges["kind"]) | set(nodes["kind"])]
     labels = [i18n.t(f"market.kind.{k}", lang) for k in kinds]
     colour = alt.Color("kind_label:N", title=i18n.t("market.col.kind", lang), sort=labels,
@@ -604,9 +608,10 @@ def alert_network(edges: pd.DataFrame, nodes: pd.DataFrame, lang: str) -> alt.La
         x=x, y=y, color=colour, size=alt.Size("volume_t:Q", scale=alt.Scale(range=[40, 500]), legend=None),
         tooltip=tips)
     layers = [lines, dots]
-    if len(n) <= 40:
-        layers.append(alt.Chart(n).mark_text(dy=-11, fontSize=10, color="#344054").encode(
-            x=x, y=y, text="label:N", tooltip=tips))
+    # labels: every account of a small graph, else the NETWORK_LABELS with most tonnes (the rest by hover)
+    named = n if len(n) <= 40 else n.nlargest(NETWORK_LABELS, "volume_t")
+    layers.append(alt.Chart(named).mark_text(dy=-11, fontSize=10, color="#344054").encode(
+        x=x, y=y, text="label:N", tooltip=tips))
     rows = float(ys.max() - ys.min()) + 2 * pad if len(ys) else 1.0
     return alt.layer(*layers).properties(height=int(min(720, max(280, 150 * rows))))
 
