@@ -40,8 +40,9 @@ with st.container(key="summary"):
 changed = change_ui.panel(page, agencies)  # what changed since the previous briefing, and what to do
 figures = page.derive(headline_words.headline, overview.emissions_by_year, risk_views.risk_by_year,
                       overview.measured_share_by_year, overview.deposit_timeliness_by_year, surveillance.market_by_month)
-helps = [t("headline.flagged.help", run=page.run_id or "—"), None, t("headline.emissions.help"),
-         t("metric.measured.help"), t("metric.on_time.help"), t("headline.price.help")]
+helps = [page.help("headline.flagged.help", run=page.run_id or "—"), None,
+         *(page.help(k) for k in ("headline.emissions.help", "metric.measured.help", "metric.on_time.help",
+                                  "headline.price.help"))]
 cells = [c for _ in range(2) for c in st.columns(3)]
 for col, row, help_text in zip(cells, figures.itertuples(), helps):
     col.metric(row.label, headline_words.fmt_value(row.value, row.kind, lang), help=help_text, border=True,
@@ -58,8 +59,8 @@ briefing_buttons(page, figures=figures, years=years, risk_years=risk_years, ente
 with st.container(key="top_risks"):
     st.subheader(t("overview.top.title"))
     top = enterprises.dropna(subset=["risk_score"]).head(10)
-    ev = tables.show(tables.top_risks(top, lang, lambda e: page.url("pages/4_Enterprise.py", enterprise=e)),
-                     columns=tables.top_risk_columns(lang), band_column=t("col.band"), on_select="rerun",
+    ev = tables.show(tables.top_risks(top, lang), columns=tables.top_risk_columns(lang), band_column=t("col.band"),
+                     wrap=True, on_select="rerun",
                      selection_mode="single-row", key=page.key("top"))
     st.caption(t("overview.top.caption"))
     if ev["selection"]["rows"]:

@@ -23,13 +23,13 @@ names = lab.used_detectors(run)
 st.subheader(t("lab.summary"))
 summary = st.columns(4)
 summary[0].metric(t("lab.summary.rows"), i18n.fmt_int(run.n_rows, lang), border=True,
-                  help=t("lab.summary.rows.help", level=t(f"level.{run.config.level}"),
+                  help=page.help("lab.summary.rows.help", level=t(f"level.{run.config.level}"),
                          scope=lab.scope_label(run.config.scope, lang)))
 summary[1].metric(t("lab.summary.detectors"), i18n.fmt_int(len(names), lang), border=True)
 summary[2].metric(t("lab.summary.features"), i18n.fmt_int(len(run.agreement.get("features", [])), lang),
                   border=True)
 summary[3].metric(t("lab.summary.duration"), i18n.fmt_seconds(run.duration_s, lang), border=True,
-                  help=t("lab.summary.duration.help"))
+                  help=page.help("lab.summary.duration.help"))
 sep = t("sep.list")
 st.caption(" ".join([
     t("lab.summary.id", run_id=run.run_id),
@@ -92,7 +92,7 @@ with st.container(key="flagged_rows"):
     st.download_button(t("lab.download.flagged"), lab.flagged_csv(page, run, threshold), key="download_flagged",
                        file_name=f"carbonwatch_flagged_{run.run_id}.csv", mime="text/csv", on_click="ignore",
                        icon=":material/download:", disabled=flagged.empty,
-                       help=t("lab.download.flagged.help", limit=i18n.fmt_int(lab.EXPORT_LIMIT, lang)))
+                       help=page.help("lab.download.flagged.help", limit=i18n.fmt_int(lab.EXPORT_LIMIT, lang)))
 
 # 5. Enterprises by risk, with weights the analyst can change.
 st.subheader(t("lab.ranking"))
@@ -103,7 +103,7 @@ bands = lab.ranked(page, run, weights)["band"].value_counts()
 ranking = lab.ranked_table(page, run, weights)
 for col, (band, _) in zip(st.columns(len(risk.BANDS)), risk.BANDS):
     col.metric(t(f"band.{band}"), i18n.fmt_int(bands.get(band, 0), lang), border=True,
-               help=t("lab.band.help", range=lab.band_range(band)))
+               help=page.help("lab.band.help", range=lab.band_range(band)))
 with st.container(key="ranked_enterprises"):
     tables.show(ranking.head(lab.RANKED_SHOWN), formats=tables.ranked_formats(lang),
                 columns=tables.wide(lang, "reasons"), height=420)

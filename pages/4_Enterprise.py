@@ -50,11 +50,11 @@ with st.container(key="risk"):
         cols[0].metric(t("col.risk_score"), f"{worst['risk_score']:.1f}", delta=t(f"band.{worst['band']}"),
                        delta_color=dossier.BAND_DELTA_COLOURS[worst["band"]], delta_arrow="off", border=True,
                        delta_description=t("enterprise.risk.in_year", year=int(worst["year"])),
-                       help=t("enterprise.risk.rules", n=int(worst["n_rules"])))
+                       help=page.help("enterprise.risk.rules", n=int(worst["n_rules"])))
         for col, c in zip(cols[1:], risk.COMPONENTS):
             col.metric(t("enterprise.risk.component", component=t(f"component.{c}"),
                          weight=f"{risk.DEFAULT_WEIGHTS[c]:.2f}"), f"{worst[c]:.2f}", border=True,
-                       help=t(f"component.{c}.help"))
+                       help=page.help(f"component.{c}.help"))
         st.markdown(t("enterprise.risk.reasons", reasons=reason_words.describe_reasons(worst["reasons"], lang)))
         st.caption(t("enterprise.risk.caption", run=run, formula=lab.formula(risk.DEFAULT_WEIGHTS, lang)))
         if len(years) > 1:
@@ -121,7 +121,8 @@ with st.container(key="timeline"):
         st.markdown(shared or t("enterprise.timeline.own_dates"))
         dossier.chart(None, specs["timeline"], t("enterprise.timeline.caption"), key="chart_timeline")
 
-# 7. Verification, allowances and trades.
+# 7. Who served it, verification, allowances and trades.
+dossier.agencies_section(page, eid)
 dossier.table_section(page, "verifications", "enterprise.verification",
                       page.query(dossiers.enterprise_verifications, enterprise_id=eid), tables.dossier_verifications)
 dossier.table_section(page, "allowances", "enterprise.allowances",
@@ -137,3 +138,4 @@ with st.container(key="trades"):
                       key="chart_trades")
         tables.show(tables.dossier_trades(trades, lang), height="content" if len(trades) <= 12 else 440)
         st.caption(t("enterprise.trades.caption"))
+        dossier.counterparty_links(page, trades)

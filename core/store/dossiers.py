@@ -231,6 +231,32 @@ def enterprise_verifications(con, scope: Scope, flt: Filters = NO_FILTERS, enter
 
 
 @page_query("scoped")
+def enterprise_agencies(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_id: str = "") -> pd.DataFrame:
+    """Who served the enterprise in the period, one row per agency and role: kind ('consultant',
+    'lab', 'verifier'), agency_id, name, served (months with its lab reports, years verified; 0
+    for the consultant of record), ordered consultant, labs, verifiers, most served first."""
+    cte, params = _dossier(scope, enterprise_id)
+    pwhere, pparams = period_where(flt, "m.period")
+    ywhere, yparams = year_where(flt, "v.year")
+    sql = f"""
+        {cte},
+        served AS (
+            SELECT 'consultant' AS kind, e.consultant_id AS agency_id, 0 AS served, 0 AS ord
+            FROM de JOIN enterprises e USING (enterprise_id) WHERE e.consultant_id IS NOT NULL
+            UNION ALL
+            SELECT 'lab', m.lab_id, count(DISTINCT m.period), 1
+            FROM monthly_reports m JOIN du USING (unit_id) WHERE m.lab_id IS NOT NULL AND {pwhere} GROUP BY m.lab_id
+            UNION ALL
+            SELECT 'verifier', v.verifier_id, count(DISTINCT v.year), 2
+            FROM verifications v JOIN de USING (enterprise_id) WHERE v.verifier_id IS NOT NULL AND {ywhere}
+            GROUP BY v.verifier_id)
+        SELECT s.kind, s.agency_id, coalesce(a.name, s.agency_id) AS name, s.served
+        FROM served s LEFT JOIN agencies a ON a.agency_id = s.agency_id
+        ORDER BY s.ord, s.served DESC, s.agency_id"""
+    return fetch_df(con, sql, [*params, *pparams, *yparams])
+
+
+@page_query("scoped")
 def enterprise_allowances(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_id: str = "") -> pd.DataFrame:
     """Allowance position per year of the period: year, allocated_t, verified_t, surrendered_t,
     position_t (allocated - verified; negative is a shortfall), due_date, surrendered_at, on_time
@@ -271,14 +297,18 @@ def _dossier_trades(flt: Filters) -> tuple[str, list]:
 def enterprise_trades(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_id: str = "") -> pd.DataFrame:
     """The trades of the enterprise's accounts in the period, latest first: trade_id, ts, method,
     side ('buy'/'sell'), own_account, counterparty_account, counterparty (holder name), volume_t,
-    price_cny, amount_cny, signed_volume_t (+ bought, - sold)."""
+    price_cny, amount_cny, signed_volume_t (+ bought, - sold), counterparty_enterprise_id (the
+    counterparty's enterprise when it is another one inside the scope, so that a link to it opens)."""
     cte, params = _dossier(scope, enterprise_id)
     trades, tparams = _dossier_trades(flt)
     sql = f"""
         {cte}, {trades}
         SELECT dt.trade_id, dt.ts, dt.method, dt.side, dt.own_account, dt.other_account AS counterparty_account,
                o.holder_name AS counterparty, dt.volume_t, dt.price_cny, dt.volume_t * dt.price_cny AS amount_cny,
-               CASE dt.side WHEN 'buy' THEN dt.volume_t ELSE -dt.volume_t END AS signed_volume_t
+               CASE dt.side WHEN 'buy' THEN dt.volume_t ELSE -dt.volume_t END AS signed_volume_t,
+               CASE WHEN o.enterprise_id IN (SELECT enterprise_id FROM se)
+                     AND o.enterprise_id NOT IN (SELECT enterprise_id FROM de) THEN o.enterprise_id
+               END AS counterparty_enterprise_id
         FROM dt LEFT JOIN accounts o ON o.account_id = dt.other_account
         ORDER BY dt.ts DESC, dt.trade_id, dt.side"""
     return fetch_df(con, sql, [*params, *tparams])

@@ -19,6 +19,7 @@ from core.ui import filters as filter_ui
 from core.ui.dossier import parse_id  # an id from untrusted URL text (length, control characters)
 from core.ui.page import Page
 from core.words import agencies as agency_words
+from core.words import glossary
 from core.words import i18n
 
 PARAM = "agency"  # ?agency=<agency_id>
@@ -93,7 +94,8 @@ def ranking(page: Page, prof: pd.DataFrame, kind: str, row: pd.Series | None) ->
         if picked and picked[0] < len(rows) and (row is None or rows["agency_id"].iloc[picked[0]] != row["agency_id"]):
             page.go(SELF, **{PARAM: rows["agency_id"].iloc[picked[0]]})
         st.caption(t("agencies.ranked.count", n=i18n.fmt_int(len(rows), lang)))
-        st.caption(t("agencies.ranked.caption", run_id=page.run_id or i18n.MISSING))
+        st.caption(t("agencies.ranked.caption", run_id=page.run_id or i18n.MISSING) + " "
+                   + " · ".join(glossary.link(term, lang) for term in ("evidence-score", "bh-q", "base-rate")))
 
 
 # --- the drill-down ------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def signals(page: Page, row: pd.Series) -> None:
     with st.container(key="agency_signals"):
         cols = st.columns(4)
         cols[0].metric(t("agencies.detail.score"), f"{row['score']:.0f}", border=True,
-                       help=t("agencies.detail.score.help"))
+                       help=page.help("agencies.detail.score.help"))
         cols[1].metric(t("agencies.detail.clients"), i18n.fmt_int(row["clients"], lang), border=True)
         cols[2].metric(t("agencies.detail.flagged"), i18n.fmt_int(row["flagged_clients"], lang), border=True,
                        delta=t("agencies.detail.flagged.delta", share=i18n.fmt_pct(row["flagged_share"], lang),
@@ -128,7 +130,7 @@ def signals(page: Page, row: pd.Series) -> None:
                        delta_arrow="off")
         cols[3].metric(t("agencies.detail.q"), agency_words.fmt_p(row["q_value"]), border=True,
                        delta=t("agencies.detail.q.delta", p=agency_words.fmt_p(row["p_value"])), delta_color="off",
-                       delta_arrow="off", help=t("agencies.help.q"))
+                       delta_arrow="off", help=page.help("agencies.help.q"))
         st.markdown(f"**{t('agencies.detail.signals')}**")
         fired = [agency_words.signal_text(f, lang) for f in _fired(row)]
         st.markdown("\n".join(f"- {s}" for s in fired) if fired else t("agencies.signal.none"))
@@ -138,7 +140,7 @@ def signals(page: Page, row: pd.Series) -> None:
                          rate=i18n.fmt_pct(row["pass_rate_flagged"], lang)))
         field = FILTER_FIELD[row["kind"]]
         st.button(t("agencies.filter"), key="agency_filter", icon=":material/filter_alt:",
-                  help=t("agencies.filter.help"),
+                  help=page.help("agencies.filter.help"),
                   on_click=filter_ui.narrow, args=(page.filters, (PARAM,)), kwargs={field: (row["agency_id"],)})
 
 
@@ -175,7 +177,11 @@ def client_table(page: Page, agency_id: str) -> None:
         if rows.empty:
             st.caption(t("agencies.clients.none"))
             return
-        frame = tables.agency_clients(rows, lang, lambda e: page.url(DOSSIER, enterprise=e))
-        tables.show(frame, columns=tables.agency_client_columns(lang), band_column=t("col.band"),
-                    height="content" if len(frame) <= 12 else 440)
+        frame = tables.agency_clients(rows, lang)
+        event = tables.show(frame, columns=tables.agency_client_columns(lang), band_column=t("col.band"), wrap=True,
+                            height="content" if len(frame) <= 8 else 440, on_select="rerun",
+                            selection_mode="single-row", key=page.key("agency_clients", agency_id))
         st.caption(t("agencies.clients.caption"))
+        picked = event["selection"]["rows"]
+        if picked and picked[0] < len(rows):
+            page.go(DOSSIER, enterprise=rows["enterprise_id"].iloc[picked[0]])

@@ -145,3 +145,47 @@ def chart(title: str | None, spec: dict, caption: str, key: str) -> None:
             st.markdown(f"**{title}**")
         st.vega_lite_chart(spec, width="stretch")
         st.caption(caption)
+
+
+AGENCY_KINDS = ("consultant", "lab", "verifier")
+COUNTERPARTY_LINKS = 6  # the counterparties with most tonnes traded get a link each
+
+
+def agencies_section(page: Page, enterprise_id: str) -> None:
+    """Who served the enterprise (consultant, labs, verifiers), each name one click to its page on
+    Intermediaries, in this tab."""
+    served = page.query(dossiers.enterprise_agencies, enterprise_id=enterprise_id)
+    with st.container(key="agencies"):
+        st.subheader(page.t("enterprise.agencies"))
+        if served.empty:
+            st.caption(page.t("enterprise.agencies.none"))
+            return
+        for col, kind in zip(st.columns(len(AGENCY_KINDS)), AGENCY_KINDS):
+            rows = served[served["kind"] == kind]
+            col.markdown(f"**{page.t('agencies.kind.' + kind)}**")
+            if rows.empty:
+                col.caption(i18n.MISSING)
+            for r in rows.itertuples():
+                label = r.name if kind == "consultant" else page.t(f"enterprise.agencies.served.{kind}", name=r.name,
+                                                                   n=i18n.fmt_int(r.served, page.lang))
+                col.page_link("pages/6_Intermediaries.py", label=label, icon=":material/arrow_forward:",
+                              query_params=page.link(agency=r.agency_id))
+        st.caption(page.t("enterprise.agencies.caption"))
+
+
+def counterparty_links(page: Page, trades: pd.DataFrame) -> None:
+    """The counterparties that are enterprises in the user's scope, most tonnes first: one click to
+    their dossier, in this tab."""
+    named = trades.dropna(subset=["counterparty_enterprise_id"])
+    if named.empty:
+        return
+    top = (named.groupby(["counterparty_enterprise_id", "counterparty"], as_index=False)["volume_t"].sum()
+           .sort_values(["volume_t", "counterparty_enterprise_id"], ascending=[False, True]))
+    st.markdown(f"**{page.t('enterprise.trades.counterparties')}**")
+    shown = top.head(COUNTERPARTY_LINKS)
+    for col, r in zip(st.columns(3) * 2, shown.itertuples()):
+        col.page_link("pages/4_Enterprise.py", label=page.t("enterprise.trades.counterparty", name=r.counterparty,
+                                                             volume=i18n.fmt_tonnes(r.volume_t, page.lang)),
+                      icon=":material/arrow_forward:", query_params=page.link(enterprise=r.counterparty_enterprise_id))
+    if len(top) > len(shown):
+        st.caption(page.t("enterprise.trades.counterparties.more", n=i18n.fmt_int(len(top) - len(shown), page.lang)))

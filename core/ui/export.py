@@ -45,10 +45,10 @@ def briefing_buttons(page: Page, **frames: pd.DataFrame) -> None:
     with st.container(key="export", horizontal=True):
         st.download_button(t("overview.export.pptx"), lambda: briefing.to_pptx(build(page, frames)),
                            file_name=f"{_stem(page)}.pptx", mime=PPTX, on_click="ignore",
-                           icon=":material/slideshow:", help=t("overview.export.help"), key="export_pptx")
+                           icon=":material/slideshow:", help=page.help("overview.export.help"), key="export_pptx")
         st.download_button(t("overview.export.xlsx"), lambda: briefing.to_xlsx(build(page, frames)),
                            file_name=f"{_stem(page)}.xlsx", mime=XLSX, on_click="ignore",
-                           icon=":material/table_view:", help=t("overview.export.help"), key="export_xlsx")
+                           icon=":material/table_view:", help=page.help("overview.export.help"), key="export_xlsx")
 
 
 def _stem(page: Page) -> str:

@@ -85,9 +85,9 @@ def controls(page: Page) -> tuple[runs.RunConfig, Threshold, bool]:
         left, right = st.columns([3, 2], gap="large")
         provinces = left.multiselect(
             t("lab.scope"), options, default=_selected(shown.scope, page.scope), key="lab_provinces",
-            format_func=lambda c: names[c][lang], placeholder=t("lab.scope.all"), help=t("lab.scope.help"))
+            format_func=lambda c: names[c][lang], placeholder=t("lab.scope.all"), help=page.help("lab.scope.help"))
         level = right.radio(t("lab.level"), runs.LEVELS, index=runs.LEVELS.index(shown.level), key="lab_level",
-                            format_func=lambda v: t(f"level.{v}"), horizontal=True, help=t("lab.level.help"))
+                            format_func=lambda v: t(f"level.{v}"), horizontal=True, help=page.help("lab.level.help"))
         feats = st.multiselect(t("lab.features"), list(features.MODEL_FEATURES), default=list(shown.features),
                                key="lab_features", format_func=lambda f: i18n.label("feature", f, lang))
         dets = st.multiselect(t("lab.detectors"), list(detectors.REGISTRY), default=list(shown.detectors),
@@ -238,7 +238,7 @@ def weights_input(page: Page) -> dict[str, float]:
     cols = st.columns(len(risk.COMPONENTS))
     w = {c: float(col.number_input(page.t(f"col.{c}"), min_value=0.0, max_value=10.0, step=0.05,
                                    value=float(risk.DEFAULT_WEIGHTS[c]), key=f"lab_weight_{c}",
-                                   help=page.t(f"component.{c}.help")))
+                                   help=page.help(f"component.{c}.help")))
          for c, col in zip(risk.COMPONENTS, cols)}
     if sum(w.values()) <= 0:
         st.warning(page.t("lab.weights.zero"))

@@ -21,7 +21,7 @@ from core.insight import trading
 from core.store import surveillance
 from core.ui import cache, charts, tables
 from core.ui.page import Page
-from core.words import i18n
+from core.words import glossary, i18n
 from core.words import market as market_words
 
 PARAM = "alert"  # ?alert=<alert_id>
@@ -89,7 +89,7 @@ def kind_help(kind: str, lang: str) -> str:
                                        lift=f"{q.DEADLINE_LIFT:g}"),
         "flagged_net_seller": dict(volume=i18n.fmt_tonnes(q.NET_SELL_MIN_T, lang)),
     }[kind]
-    return i18n.t(f"market.kind.{kind}.help", lang, **args)
+    return i18n.t(f"market.kind.{kind}.help", lang, **args) + "\n\n" + glossary.link("market-alerts", lang)
 
 
 def kind_metrics(page: Page, found: pd.DataFrame) -> None:
@@ -114,21 +114,12 @@ def kind_filter(page: Page, found: pd.DataFrame) -> tuple[str, ...]:
 
 # --- the ranked table and the selected alert's evidence ----------------------------------------------
 
-def _dossier_url(page: Page):
-    def url(row) -> str | None:
-        for eid, prov in zip(row.enterprises, row.provinces):
-            if page.scope.allows(prov):
-                return page.url(DOSSIER, enterprise=eid)
-        return None
-    return url
-
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _table(scope_key, flt: Filters, kinds: tuple[str, ...], lang: str, db_path: str, data_version: str, *,
            _page: Page) -> pd.DataFrame:
     shown = _shown(_scan(scope_key, flt, db_path, data_version), kinds)
-    return tables.market_alerts(shown, lang, lambda r: market_words.explain(pd.Series(r._asdict()), lang),
-                                _dossier_url(_page))
+    return tables.market_alerts(shown, lang, lambda r: market_words.explain(pd.Series(r._asdict()), lang))
 
 
 def _shown(found: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
@@ -150,7 +141,8 @@ def alert_table(page: Page, found: pd.DataFrame, kinds: tuple[str, ...], chosen_
         default = {"selection": {"rows": [ids.index(chosen_id)], "columns": []}} if chosen_id in ids else None
         key = page.key("market_alerts", kinds, chosen_id)
         first_render = key not in st.session_state
-        event = tables.show(frame, columns=tables.market_alert_columns(frame, lang), height=420, on_select="rerun",
+        event = tables.show(frame, columns=tables.market_alert_columns(frame, lang), height=420, wrap=True,
+                            on_select="rerun",
                             selection_mode="single-row", selection_default=default, key=key)
         rows = [r for r in event["selection"]["rows"] if r < len(shown)]
         st.caption(" ".join([t("market.alerts.count", shown=i18n.fmt_int(len(shown), lang),

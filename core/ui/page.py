@@ -28,6 +28,7 @@ from core.store import db, loads
 import core.ui.cache as cache
 from core.ui.filters import sidebar as filter_sidebar
 from core.words import filters as filter_words
+from core.words import glossary
 from core.words import i18n
 
 # The tab's icon, served by the app itself: a `:material/...:` icon or an emoji favicon is fetched
@@ -51,6 +52,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/7_Scenarios.py", "nav.scenarios", ":material/science:"),
     PageSpec("pages/1_Data.py", "nav.data", ":material/database:"),
     PageSpec("pages/2_Anomaly_Lab.py", "nav.lab", ":material/troubleshoot:"),
+    PageSpec("pages/8_Glossary.py", "nav.glossary", ":material/menu_book:"),
 )
 
 _LANG_WIDGET = "lang_switch"
@@ -73,6 +75,10 @@ class Page:
 
     def t(self, key: str, **kwargs) -> str:
         return i18n.t(key, self.lang, **kwargs)
+
+    def help(self, key: str, **kwargs) -> str:
+        """A widget's `?` help: the text, then a link to its glossary term (or the glossary)."""
+        return glossary.help_text(key, self.lang, **kwargs)
 
     def link(self, **extra) -> dict[str, str]:
         """Query parameters for a link from this view: language, filters and `extra` (e.g.
@@ -208,7 +214,7 @@ def freshness(page: Page) -> None:
              source=i18n.md_literal(row["source"]))
     if bool(row["synthetic"]):  # the same fact as Page.synthetic
         line = f":orange-badge[:material/science: {t('freshness.synthetic')}] {line}"
-    st.caption(line, help=t("freshness.synthetic.help") if bool(row["synthetic"]) else None)
+    st.caption(line, help=page.help("freshness.synthetic.help") if bool(row["synthetic"]) else None)
 
 
 def page_title(title_key: str, page: Page) -> str:

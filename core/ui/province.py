@@ -106,7 +106,7 @@ def _picker(page: Page, code: str | None) -> None:
               for r in by_province.itertuples()}  # at most 32 rows
     st.session_state[_PICK] = code  # the URL is the truth (a link or the back button may have changed it)
     st.selectbox(page.t("province.pick"), list(labels), key=_PICK, format_func=labels.get,
-                 placeholder=page.t("province.pick.placeholder"), help=page.t("province.pick.help"),
+                 placeholder=page.t("province.pick.placeholder"), help=page.help("province.pick.help"),
                  on_change=_write_province)
 
 
@@ -153,15 +153,15 @@ def metrics(page: Page, s: Standing) -> None:
     basis = t("province.basis.national" if page.scope.provinces is None else "province.basis.scope")
     cols = st.columns(4)
     cols[0].metric(t("province.metric.enterprises"), i18n.fmt_int(s.enterprises, lang), border=True,
-                   help=t("province.metric.enterprises.help", assessed=i18n.fmt_int(s.assessed, lang)))
+                   help=page.help("province.metric.enterprises.help", assessed=i18n.fmt_int(s.assessed, lang)))
     cols[1].metric(t("province.metric.flagged"), i18n.fmt_int(s.flagged, lang) if s.assessed else i18n.MISSING,
-                   border=True, help=t("province.metric.flagged.help", rate=i18n.fmt_pct(s.rate, lang),
+                   border=True, help=page.help("province.metric.flagged.help", rate=i18n.fmt_pct(s.rate, lang),
                                        basis=basis, base=i18n.fmt_pct(s.base_rate, lang)))
     cols[2].metric(t("province.metric.emissions"), i18n.fmt_tonnes(s.emissions_t, lang), border=True,
-                   help=t("province.metric.emissions.help"))
+                   help=page.help("province.metric.emissions.help"))
     cols[3].metric(t("province.metric.rank"),
                    t("province.metric.rank.value", rank=s.rank, n=s.of) if s.rank else i18n.MISSING, border=True,
-                   help=t("province.metric.rank.help", n=i18n.fmt_int(s.of, lang)))
+                   help=page.help("province.metric.rank.help", n=i18n.fmt_int(s.of, lang)))
 
 
 def formula(lang: str) -> str:
@@ -211,7 +211,7 @@ def enterprise_table(page: Page, code: str, ents: pd.DataFrame) -> None:
             return
         frame = tables.province_enterprises(shown, lang, page)
         event = tables.show(frame, columns=tables.province_columns(frame, lang), band_column=t("col.band"),
-                            height=420, on_select="rerun", selection_mode="single-row",
+                            height=420, wrap=True, on_select="rerun", selection_mode="single-row",
                             key=view_key("province_table", code, page.filters, search, tuple(bands or ())))
         rows = event["selection"]["rows"]
         if rows and rows[0] < len(frame):

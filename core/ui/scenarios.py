@@ -140,13 +140,13 @@ def _carbon_form(page: Page, shown: scenarios.CarbonDefault, key) -> Callable[[]
     t, lang = page.t, page.lang
     rule_ids = st.multiselect(t("scenarios.rules"), list(rules.RULES), default=list(shown.rule_ids), key=key("rules"),
                               format_func=lambda r: f"{r} · {label_words.rule_title(r, lang)}",
-                              placeholder=t("scenarios.none_selected"), help=t("scenarios.rules.help"))
+                              placeholder=t("scenarios.none_selected"), help=page.help("scenarios.rules.help"))
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     on = left.toggle(t("scenarios.below.on"), value=shown.below is not None, key=key("below_on"))
     below = right.number_input(t("scenarios.below"), min_value=scenarios.CC_RANGE[0],
                                max_value=scenarios.CC_RANGE[1], step=0.0005, format="%.4f", key=key("below"),
                                value=shown.below if shown.below is not None else mrv.CC_BAND[0],
-                               help=t("scenarios.below.help"))
+                               help=page.help("scenarios.below.help"))
     return lambda: scenarios.CarbonDefault(rule_ids=tuple(rule_ids), below=float(below) if on else None)
 
 
@@ -175,17 +175,17 @@ def _review_form(page: Page, shown: scenarios.ReviewBudget, key) -> Callable[[],
         cols = st.columns(2)
         weights = [cols[i % 2].number_input(t(f"component.{c}"), min_value=0.0, max_value=scenarios.WEIGHT_MAX,
                                             step=0.05, value=float(w), key=key(f"weight_{c}"),
-                                            help=t(f"component.{c}.help"))
+                                            help=page.help(f"component.{c}.help"))
                    for i, (c, w) in enumerate(zip(risk.COMPONENTS, shown.weights))]
         st.markdown(f"**{t('scenarios.model')}**")
         a, b, c = st.columns(3, vertical_alignment="bottom")
         z_floor = a.number_input(t("scenarios.z_floor"), *scenarios.Z_RANGE, value=float(shown.z_floor), step=0.5,
-                                 key=key("z_floor"), help=t("scenarios.z.help"))
+                                 key=key("z_floor"), help=page.help("scenarios.z.help"))
         z_full = b.number_input(t("scenarios.z_full"), *scenarios.Z_RANGE, value=float(shown.z_full), step=0.5,
-                                key=key("z_full"), help=t("scenarios.z.help"))
+                                key=key("z_full"), help=page.help("scenarios.z.help"))
         share = c.number_input(t("scenarios.contamination"), min_value=0.1, max_value=100.0, step=0.5,
                                value=float(shown.contamination * 100), key=key("contamination"),
-                               help=t("scenarios.contamination.help"))
+                               help=page.help("scenarios.contamination.help"))
         review = _review_inputs(page, shown, key)
     return lambda: scenarios.ReviewBudget(
         severities=tuple(zip(edited["rule"], edited["severity"])), weights=tuple(float(w) for w in weights),
@@ -204,7 +204,7 @@ def _agencies_form(page: Page, shown: scenarios.UnreliableIntermediaries, key) -
         picked = list(getattr(shown, field))
         chosen[field] = col.multiselect(
             t(f"scenarios.{field}"), [*names, *(i for i in picked if i not in names)], default=picked,
-            key=key(field), placeholder=t("scenarios.none_selected"), help=t("scenarios.agencies.help"),
+            key=key(field), placeholder=t("scenarios.none_selected"), help=page.help("scenarios.agencies.help"),
             format_func=lambda i, n=names, c=clients: t("scenarios.agency.option", name=n.get(i, i),
                                                         clients=i18n.fmt_int(c.get(i, 0), lang)))
     review = _review_inputs(page, shown, key)
@@ -302,19 +302,19 @@ def metrics(page: Page, res: Result) -> None:
         cells += [
             dict(label=t("scenarios.metric.emissions"), value=i18n.fmt_tonnes(tot["emissions_after_t"], lang),
                  delta=_signed_tonnes(tot["emissions_after_t"], tot["emissions_before_t"], lang),
-                 delta_description=before(tot["emissions_before_t"]), help=t("scenarios.metric.emissions.help")),
+                 delta_description=before(tot["emissions_before_t"]), help=page.help("scenarios.metric.emissions.help")),
             dict(label=t("scenarios.metric.shortfall"), value=i18n.fmt_tonnes(tot["shortfall_after_t"], lang),
                  delta=_signed_tonnes(tot["shortfall_after_t"], tot["shortfall_before_t"], lang),
-                 delta_description=before(tot["shortfall_before_t"]), help=t("scenarios.metric.shortfall.help")),
+                 delta_description=before(tot["shortfall_before_t"]), help=page.help("scenarios.metric.shortfall.help")),
             dict(label=t("scenarios.metric.penalty"),
                  value=_range(tot["penalty_low_cny"], tot["penalty_high_cny"], lang),
-                 help=t("scenarios.metric.penalty.help")),
+                 help=page.help("scenarios.metric.penalty.help")),
             dict(label=t("scenarios.metric.fine"), value=_range(tot["fine_low_cny"], tot["fine_high_cny"], lang),
-                 help=t("scenarios.metric.fine.help")),
+                 help=page.help("scenarios.metric.fine.help")),
         ]
         if "reviewed_after" not in tot:
             cells.append(dict(label=t("scenarios.metric.changed"), value=i18n.fmt_int(tot["enterprises_changed"], lang),
-                              help=t("scenarios.metric.changed.help",
+                              help=page.help("scenarios.metric.changed.help",
                                      months=i18n.fmt_int(tot["replaced_months"], lang))))
     if "reviewed_after" in tot:
         s = res.scenario
@@ -325,7 +325,7 @@ def metrics(page: Page, res: Result) -> None:
                               delta=_signed_int(tot["reviewed_after"] - tot["reviewed_before"]), delta_color="off",
                               delta_description=t("scenarios.metric.before",
                                                   value=i18n.fmt_int(tot["reviewed_before"], lang)),
-                              help=t("scenarios.metric.reviewed.help", rule=rule,
+                              help=page.help("scenarios.metric.reviewed.help", rule=rule,
                                      assessed=i18n.fmt_int(tot["assessed"], lang))))
         known = tot["known_cases"]
         cells.append(dict(
@@ -335,10 +335,10 @@ def metrics(page: Page, res: Result) -> None:
             delta_description=(t("scenarios.metric.before", value=i18n.fmt_int(tot["caught_before"], lang)) if known
                                else t("scenarios.metric.no_cases")),
             help=t("scenarios.metric.caught.help", known=i18n.fmt_int(known, lang)) + " " +
-            t("scenarios.metric.reviewed.help", rule=rule, assessed=i18n.fmt_int(tot["assessed"], lang))))
+            page.help("scenarios.metric.reviewed.help", rule=rule, assessed=i18n.fmt_int(tot["assessed"], lang))))
         cells.append(dict(label=t("scenarios.metric.entering"), value=i18n.fmt_int(tot["entering"], lang),
                           delta_description=t("scenarios.metric.leaving", n=i18n.fmt_int(tot["leaving"], lang)),
-                          help=t("scenarios.metric.entering.help", rule=rule,
+                          help=page.help("scenarios.metric.entering.help", rule=rule,
                                  moved=i18n.fmt_int(tot["rank_changed"], lang))))
     with st.container(key="scenario_metrics"):
         for row in range(0, len(cells), METRICS_PER_ROW):  # three to a row: the labels and ranges stay whole
@@ -389,11 +389,14 @@ def by_enterprise(page: Page, res: Result) -> None:
     with st.container(key="scenario_enterprises"):
         st.subheader(t("scenarios.enterprise.title"))
         top = res.enterprises.head(ENTERPRISES_SHOWN)
-        table = tables.scenario_enterprises(top, lang, lambda e: page.url("pages/4_Enterprise.py", enterprise=e))
-        tables.show(table, columns=tables.scenario_columns(table, lang), height=420,
-                    key=page.key("scenario_enterprises"))
+        table = tables.scenario_enterprises(top, lang)
+        event = tables.show(table, columns=tables.scenario_columns(table, lang), height=420, on_select="rerun",
+                            selection_mode="single-row", key=page.key("scenario_enterprises"))
         st.caption(t("scenarios.enterprise.caption", shown=i18n.fmt_int(len(top), lang),
                      n=i18n.fmt_int(len(res.enterprises), lang)))
+        picked = event["selection"]["rows"]
+        if picked and picked[0] < len(top):
+            page.go("pages/4_Enterprise.py", enterprise=top["enterprise_id"].iloc[picked[0]])
 
 
 def curve(page: Page, res: Result) -> None:
@@ -451,9 +454,15 @@ def saved_list(page: Page) -> None:
     names = filter_names(page)
     table = tables.saved_scenarios(saved, lang, lambda s: link(page, s.scenario_id, s.filters),
                                    lambda f: filter_words.describe(f, lang, names))
-    tables.show(table, columns={t("scenarios.col.link"): st.column_config.LinkColumn(
-        display_text="↗", width="small"), t("scenarios.col.name"): st.column_config.TextColumn(width="medium")},
-        key="scenario_saved_list")
+    event = tables.show(table, columns={t("scenarios.col.name"): st.column_config.TextColumn(width="medium", pinned=True),
+                                        t("scenarios.col.link"): st.column_config.TextColumn(width="medium")},
+                        on_select="rerun", selection_mode="single-row",
+                        key=page.key("scenario_saved_list", st.query_params.get(PARAM)))
+    st.caption(t("scenarios.saved.select"))
+    picked = event["selection"]["rows"]
+    if picked and picked[0] < len(saved):
+        chosen = saved[picked[0]]
+        st.switch_page(PAGE, query_params={"lang": lang, PARAM: chosen.scenario_id, **chosen.filters.to_query()})
 
 
 def downloads(page: Page, res: Result, saved: Saved | None) -> None:
@@ -465,15 +474,15 @@ def downloads(page: Page, res: Result, saved: Saved | None) -> None:
         st.download_button(t("scenarios.download.provinces"),
                            lambda: tables.csv_bytes(tables.scenario_provinces(res.provinces, lang)),
                            file_name=f"{stem}-provinces.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:", key="scenario_csv_provinces", help=t("scenarios.download.help"))
+                           icon=":material/download:", key="scenario_csv_provinces", help=page.help("scenarios.download.help"))
         st.download_button(t("scenarios.download.enterprises"),
                            lambda: tables.csv_bytes(tables.scenario_enterprises(res.enterprises, lang)),
                            file_name=f"{stem}-enterprises.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:", key="scenario_csv_enterprises",
-                           help=t("scenarios.download.help"))
+                           help=page.help("scenarios.download.help"))
         st.download_button(t("scenarios.download.xlsx"), lambda: workbook(res, lang, about),
                            file_name=f"{stem}.xlsx", mime=XLSX, on_click="ignore", icon=":material/table_view:",
-                           key="scenario_xlsx", help=t("scenarios.download.help"))
+                           key="scenario_xlsx", help=page.help("scenarios.download.help"))
 
 
 def workbook(res: Result, lang: str, about: list[tuple[str, str]]) -> bytes:

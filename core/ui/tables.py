@@ -7,23 +7,30 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core.contract import schema
+from core.contract import clock, schema
 from core.engine import risk
 from core.store import loader
 from core.ui.theme import BAND_COLOURS
 from core.words import agencies as agency_words
+from core.words import glossary
 from core.words import headline as headline_words
 from core.words import i18n
 from core.words import labels as label_words
 from core.words import reasons as reason_words
 
 
+WRAP_ROW_HEIGHT = 68  # px: above Streamlit's 4rem a text cell wraps, to three lines at this height
+
+
 def show(df: pd.DataFrame, formats: dict[str, str] | None = None, columns: dict | None = None,
-         band_column: str | None = None, **kwargs):
+         band_column: str | None = None, wrap: bool = False, **kwargs):
     """st.dataframe without the index, whole numbers with thousands separators; `formats` gives
     other numeric columns a printf-style format (they stay numbers, so they still sort); `columns`
     adds column configs of its own (widths); `band_column` (holding band_label texts) is shaded
-    in the band's colour, as on the charts and the map."""
+    in the band's colour, as on the charts and the map; `wrap` gives rows the height at which long
+    texts (reasons, signals) wrap instead of being cut."""
+    if wrap:
+        kwargs.setdefault("row_height", WRAP_ROW_HEIGHT)
     config = {c: st.column_config.NumberColumn(format="%,d") for c in df.columns
               if pd.api.types.is_integer_dtype(df[c])}
     config.update({c: st.column_config.NumberColumn(format=f) for c, f in (formats or {}).items() if c in df.columns})
@@ -229,9 +236,9 @@ def band_label(band, lang: str) -> str:
 _BAND_OF_LABEL = {i18n.t(f"band.{b}", lang): b for b, _ in risk.BANDS for lang in i18n.LANGS}
 
 
-def top_risks(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
-    """The review list: enterprise, province, risk, band, main reason, emissions, and a link to the
-    dossier (`dossier_url(enterprise_id)`). Risk stays a number so the column sorts."""
+def top_risks(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The review list: enterprise, province, risk, band, main reason, emissions (a row click opens
+    the dossier). Risk stays a number so the column sorts."""
 
     divisor, unit = i18n.tonnes_unit(df["emissions_t"].max() if len(df) else 0, lang)
     out = pd.DataFrame({
@@ -241,28 +248,26 @@ def top_risks(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
         "band": df["band"].map(lambda b: band_label(b, lang)),
         "main_reason": df["reasons"].map(lambda r: headline_words.main_reason(r, lang)),
         "emissions": (df["emissions_t"] / divisor).round(2),
-        "open": df["enterprise_id"].map(dossier_url),
     })
     return out.rename(columns={
         "enterprise": i18n.t("col.enterprise", lang), "province": i18n.t("col.province", lang),
         "risk_score": i18n.t("col.risk_score", lang), "band": i18n.t("col.band", lang),
         "main_reason": i18n.t("col.main_reason", lang),
-        "emissions": i18n.t("axis.emissions", lang, unit=unit), "open": i18n.t("col.open", lang)})
+        "emissions": i18n.t("axis.emissions", lang, unit=unit)})
 
 
 def top_risk_columns(lang: str) -> dict:
-    """Widths (px) that keep name and reason readable and the link narrow."""
+    """Widths (px) that keep the name (pinned) and the reason (wrapped) readable."""
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
-    return {i18n.t("col.enterprise", lang): text(width=250), i18n.t("col.province", lang): text(width=100),
+    return {i18n.t("col.enterprise", lang): text(width=250, pinned=True), i18n.t("col.province", lang): text(width=90),
             i18n.t("col.risk_score", lang): num(format="%.1f", width=64), i18n.t("col.band", lang): text(width=64),
-            i18n.t("col.main_reason", lang): text(width=240),
-            i18n.t("col.open", lang): st.column_config.LinkColumn(display_text="↗", width=50)}
+            i18n.t("col.main_reason", lang): text(width=300)}
 
 
 def agency_columns(lang: str) -> dict:
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
     return {i18n.t("col.kind", lang): text(width=64), i18n.t("col.agency", lang): text(width=150, pinned=True),
-            i18n.t("col.agency_score", lang): num(format="%.1f", width=56, help=i18n.t("col.agency_score.help", lang)),
+            i18n.t("col.agency_score", lang): num(format="%.1f", width=56, help=glossary.help_text("col.agency_score.help", lang)),
             i18n.t("col.stands_out", lang): text(width=260),
             i18n.t("col.clients", lang): num(format="%,d", width=56),
             i18n.t("col.flagged_clients", lang): num(format="%,d", width=56),
@@ -330,14 +335,15 @@ def agency_ranking_columns(kind: str, base_rate, lang: str) -> dict:
 
     num, text = st.column_config.NumberColumn, st.column_config.TextColumn
     c = lambda k: _agency_col(k, lang)  # noqa: E731
-    t = lambda k, **kw: i18n.t(f"agencies.help.{k}", lang, **kw)  # noqa: E731
+    t = lambda k, **kw: glossary.help_text(f"agencies.help.{k}", lang, **kw)  # noqa: E731
     base = i18n.fmt_pct(base_rate, lang)
     config = {
-        c("score"): st.column_config.ProgressColumn(format="%.0f", min_value=0, max_value=100, width=80),
+        c("score"): st.column_config.ProgressColumn(format="%.0f", min_value=0, max_value=100, width=80,
+                                                    help=glossary.help_text("col.agency_score.help", lang)),
         c("name"): text(width=220), c("province"): text(width=80),
         c("clients"): num(format="%,d", width=56), c("flagged"): num(format="%,d", width=56),
-        c("flagged_share"): num(format="%.1f", width=70, help=i18n.t("agencies.help.base", lang, base=base)),
-        c("lift"): num(format="%.2f", width=56, help=i18n.t("agencies.help.base", lang, base=base)),
+        c("flagged_share"): num(format="%.1f", width=70, help=t("base", base=base)),
+        c("lift"): num(format="%.2f", width=56, help=t("base", base=base)),
         c("p"): num(format="%.2g", width=64, help=t("p")), c("q"): num(format="%.2g", width=64, help=t("q")),
         c("pattern"): num(format="%,d", width=80, help=t("pattern")),
         c("copies"): num(format="%,d", width=80, help=t("copies")),
@@ -360,13 +366,13 @@ def _served(row, lang: str) -> str:
     return i18n.t("agencies.served.years", lang, years=i18n.fmt_list(years, lang))
 
 
-def agency_clients(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
-    """core.insight.agencies.clients for display: enterprise, link to the dossier, province, risk, band, the
-    agency's signals that involve it, the period served and its months."""
+def agency_clients(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """core.insight.agencies.clients for display: enterprise, province, risk, band, the agency's
+    signals that involve it, the period served and its months (left out for a verifier, which
+    serves years: the period column names them)."""
     sep = i18n.t("sep.list", lang)
     out = pd.DataFrame({
         i18n.t("col.enterprise", lang): df["name"],
-        _agency_col("open", lang): df["enterprise_id"].map(dossier_url),
         i18n.t("col.province", lang): df[f"province_{lang}"],
         i18n.t("col.risk_score", lang): df["risk_score"].astype(float).round(1),
         i18n.t("col.band", lang): df["band"].map(lambda b: band_label(b, lang)),
@@ -376,14 +382,14 @@ def agency_clients(df: pd.DataFrame, lang: str, dossier_url) -> pd.DataFrame:
         _agency_col("months", lang): df["months"].astype("Int64").where(df["months"] > 0),
         i18n.t("col.enterprise_id", lang): df["enterprise_id"],
     })
+    if out[_agency_col("months", lang)].isna().all():
+        out = out.drop(columns=_agency_col("months", lang))
     return out.reset_index(drop=True)
 
 
 def agency_client_columns(lang: str) -> dict:
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
     return {i18n.t("col.enterprise", lang): text(width=240, pinned=True),
-            _agency_col("open", lang): st.column_config.LinkColumn(display_text=i18n.t("agencies.open", lang),
-                                                                   width=60),
             i18n.t("col.risk_score", lang): num(format="%.1f", width=70), i18n.t("col.band", lang): text(width=70),
             _agency_col("client_signals", lang): text(width=360), _agency_col("served", lang): text(width=150),
             _agency_col("months", lang): num(format="%,d", width=60)}
@@ -441,13 +447,10 @@ def scenario_provinces(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(out).reset_index(drop=True)
 
 
-def scenario_enterprises(df: pd.DataFrame, lang: str, dossier_url=None) -> pd.DataFrame:
-    """Result.enterprises as a display table, largest change first; with `dossier_url(enterprise_id)`
-    a link column to the dossier (left out of the downloads, where a relative link means nothing)."""
+def scenario_enterprises(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Result.enterprises as a display table (and download), largest change first."""
     out = {i18n.t("col.enterprise", lang): df["name"],
            _sc("province", lang): df[f"province_{lang}"]}
-    if dossier_url is not None:
-        out[_sc("link", lang)] = df["enterprise_id"].map(dossier_url)
     if "emissions_after_t" in df:
         out.update(_emission_columns(df, lang))
     if "rank_after" in df:
@@ -470,12 +473,11 @@ def scenario_enterprises(df: pd.DataFrame, lang: str, dossier_url=None) -> pd.Da
 
 
 def scenario_columns(table: pd.DataFrame, lang: str) -> dict:
-    """Column configs of the what-if tables: the name pinned, the dossier link, two decimals."""
+    """Column configs of the what-if tables: the name pinned and wide, two decimals."""
     num = st.column_config.NumberColumn
     config = {c: num(format="%,.2f") for c in table.columns if pd.api.types.is_float_dtype(table[c])}
-    config[i18n.t("col.enterprise", lang)] = st.column_config.TextColumn(width="medium", pinned=True)
+    config[i18n.t("col.enterprise", lang)] = st.column_config.TextColumn(width=240, pinned=True)
     config[_sc("province", lang)] = st.column_config.TextColumn(pinned=True)
-    config[_sc("link", lang)] = st.column_config.LinkColumn(display_text="↗", width="small")
     for k in ("score_before", "score_after"):
         config[_sc(k, lang)] = num(format="%.1f")
     return config
@@ -496,7 +498,8 @@ def scenario_prices(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def saved_scenarios(saved: list, lang: str, link, describe_filters) -> pd.DataFrame:
-    """core.insight.scenarios.list_saved as a table: name, what-if, saved at, filters in words, link."""
+    """core.insight.scenarios.list_saved as a table: name, what-if, saved at, filters in words and
+    the shareable link as text to copy (a row click opens the scenario)."""
     return pd.DataFrame({
         _sc("name", lang): [s.name for s in saved],
         _sc("kind", lang): [i18n.t(f"scenarios.kind.{s.scenario.kind}", lang) for s in saved],
@@ -520,12 +523,11 @@ def emissions_unit(values: pd.Series, lang: str) -> tuple[float, str]:
 
 def province_enterprises(df: pd.DataFrame, lang: str, page) -> pd.DataFrame:
     """risk_views.enterprise_risk for the province page: one row per enterprise, highest risk first, with
-    numbers left as numbers (so they sort) and a link to the dossier that carries language and filters."""
+    numbers left as numbers (so they sort); a row click opens the dossier."""
     divisor, unit = emissions_unit(df["emissions_t"], lang)
     col = lambda k, **kw: i18n.t(f"province.col.{k}", lang, **kw)  # noqa: E731
     return pd.DataFrame({
         i18n.t("col.enterprise", lang): df["name"],
-        col("open"): [page.url("pages/4_Enterprise.py", enterprise=e) for e in df["enterprise_id"]],
         i18n.t("col.risk_score", lang): df["risk_score"].round(1),
         i18n.t("col.band", lang): df["band"].map(lambda b: band_label(b, lang)),
         col("reason"): [_reason(r, lang) for r in df["reasons"]],
@@ -540,18 +542,16 @@ def province_enterprises(df: pd.DataFrame, lang: str, page) -> pd.DataFrame:
 
 
 def province_columns(df: pd.DataFrame, lang: str) -> dict:
-    """Column configs of province_enterprises: formats, widths, help and the dossier link."""
+    """Column configs of province_enterprises: formats, widths (the name pinned, the reason wide) and help."""
     num = st.column_config.NumberColumn
     units = {i18n.t("province.col.emissions", lang, unit=u): u for u in ("万吨", "kt", "Mt")}
     emissions = next((c for c in df.columns if c in units), "")
     return {
-        i18n.t("col.enterprise", lang): st.column_config.TextColumn(width="medium", pinned=True),
+        i18n.t("col.enterprise", lang): st.column_config.TextColumn(width=240, pinned=True),
         i18n.t("col.risk_score", lang): num(format="%.1f", width="small"),
         i18n.t("province.col.reason", lang): st.column_config.TextColumn(width="large"),
         emissions: num(format="%.2f" if units.get(emissions) == "Mt" else "%,.1f"),
-        i18n.t("province.col.position", lang): num(format="%,d", help=i18n.t("province.col.position.help", lang)),
-        i18n.t("province.col.open", lang): st.column_config.LinkColumn(display_text=i18n.t("province.open", lang),
-                                                                       width="small"),
+        i18n.t("province.col.position", lang): num(format="%,d", help=glossary.help_text("province.col.position.help", lang)),
     }
 
 
@@ -561,11 +561,11 @@ def _names(values, sep: str) -> str:
     return sep.join(str(v) for v in values) if len(values) else i18n.MISSING
 
 
-def market_alerts(df: pd.DataFrame, lang: str, explain, dossier_url) -> pd.DataFrame:
+def market_alerts(df: pd.DataFrame, lang: str, explain) -> pd.DataFrame:
     """core.insight.trading.scan for display, in its order (highest score first): score and volume stay
     numbers so they sort; the parties (the holders of the accounts the alert is about: the
-    enterprise's name for an entity account), the reason in words (`explain(row)`), a link to the
-    dossier of the first enterprise the user may open (`dossier_url(row)`, None for none) and the id."""
+    enterprise's name for an entity account), the reason in words (`explain(row)`) and the id; the
+    selected alert's evidence links to the dossiers."""
     sep = i18n.t("sep.names", lang)
     divisor, unit = emissions_unit(df["volume_t"], lang)
     rows = list(df.itertuples(index=False))
@@ -576,7 +576,6 @@ def market_alerts(df: pd.DataFrame, lang: str, explain, dossier_url) -> pd.DataF
         "accounts": df["holders"].map(lambda v: _names(v, sep)),
         "volume": (df["volume_t"].astype(float) / divisor).round(2),
         "reason": [explain(r) for r in rows],
-        "open": [dossier_url(r) for r in rows],
         "alert_id": df["alert_id"],
     }, index=df.index).reset_index(drop=True)
     headers = {c: i18n.t(f"market.col.{c}", lang) for c in out.columns}
@@ -586,16 +585,14 @@ def market_alerts(df: pd.DataFrame, lang: str, explain, dossier_url) -> pd.DataF
 
 def market_alert_columns(frame: pd.DataFrame, lang: str) -> dict:
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
-    fixed = {i18n.t(f"market.col.{c}", lang) for c in ("score", "kind", "when", "accounts", "reason", "open", "alert_id")}
+    fixed = {i18n.t(f"market.col.{c}", lang) for c in ("score", "kind", "when", "accounts", "reason", "alert_id")}
     volume = next(c for c in frame.columns if c not in fixed)  # its header carries the unit market_alerts chose
     return {i18n.t("market.col.score", lang): num(format="%.1f", width=56),
             i18n.t("market.col.kind", lang): text(width=150),
             i18n.t("market.col.when", lang): text(width=110),
-            i18n.t("market.col.accounts", lang): text(width=280),
+            i18n.t("market.col.accounts", lang): text(width=280, pinned=True),
             volume: num(format="%,.2f", width=110),
             i18n.t("market.col.reason", lang): text(width="large"),
-            i18n.t("market.col.open", lang): st.column_config.LinkColumn(display_text=i18n.t("market.open", lang),
-                                                                         width="small"),
             i18n.t("market.col.alert_id", lang): text(width="small")}
 
 
@@ -731,7 +728,20 @@ def dossier_verifications(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return _dossier_headers(out, lang, {"reported": unit, "verified": unit})
 
 
-def dossier_allowances(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _surrender_status(on_time, due, lang: str, today) -> str:
+    """Yes / No, or for a year not surrendered: 'due by 31 Dec 2026' while its deadline has not
+    passed (Beijing date), 'not surrendered' after it."""
+    if not (on_time is None or on_time is pd.NA or (isinstance(on_time, float) and pd.isna(on_time))):
+        return _yes_no(on_time, lang)
+    if due is not None and not pd.isna(due) and pd.Timestamp(due).date() >= today:
+        return i18n.t("enterprise.due_by", lang, date=i18n.fmt_date(due, lang))
+    return i18n.t("enterprise.not_surrendered", lang)
+
+
+def dossier_allowances(df: pd.DataFrame, lang: str, today=None) -> pd.DataFrame:
+    """The allowance position per year; `today` (default: now, Beijing) decides whether a year not
+    surrendered is still due or late."""
+    today = today or clock.now().date()
     tonnes = ["allocated_t", "verified_t", "surrendered_t", "position_t"]
     largest = _largest(df, tonnes)
     cols = {c: i18n.fmt_tonnes_column(df[c], lang, signed=c == "position_t", largest=largest) for c in tonnes}
@@ -744,7 +754,7 @@ def dossier_allowances(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         "position": cols["position_t"][0],
         "due_date": df["due_date"].map(lambda d: i18n.fmt_date(d, lang)),
         "surrendered_at": df["surrendered_at"].map(lambda d: i18n.fmt_date(d, lang)),
-        "on_time": df["on_time"].map(lambda v: _yes_no(v, lang, "enterprise.not_surrendered")),
+        "on_time": [_surrender_status(v, d, lang, today) for v, d in zip(df["on_time"], df["due_date"])],
     })
     return _dossier_headers(out, lang, dict.fromkeys(("allocated", "verified", "surrendered", "position"), unit))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.store import loader
-from core.words import i18n
+from core.words import glossary, i18n
 
 _IMPORT_LOCK = threading.Lock()
 
@@ -26,7 +26,7 @@ def file_picker(lang: str) -> list:
     and the Chinese caption glosses the English ones."""
     mb = i18n.fmt_int(st.get_option("server.maxUploadSize"), lang)
     files = st.file_uploader(i18n.t("data.import.files", lang), type=[f.lstrip(".") for f in loader.FORMATS],
-                             accept_multiple_files=True, help=i18n.t("data.import.files.help", lang))
+                             accept_multiple_files=True, help=glossary.help_text("data.import.files.help", lang))
     st.caption(i18n.t("data.import.files.caption", lang, mb=mb))
     return files
 

@@ -14,6 +14,7 @@ from core.store import db, risk_views
 from core.words import i18n
 from core.insight import runs
 from core.contract.filters import Filters
+from core.ui import dossier
 from tests.app import apptest
 
 DOSSIER = "pages/4_Enterprise.py"
@@ -209,3 +210,35 @@ def test_a_dossier_column_of_tonnes_reads_in_one_unit_named_in_its_header(lang):
         .startswith("-")
     money = i18n.cny_column_unit(lang)[1]
     assert i18n.t("format.paren", lang, text=i18n.t("enterprise.col.amount", lang), note=money) in trades.columns
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_intermediary_and_counterparty_enterprise_is_one_click_away(app_db, lang):
+    """The consultant, the labs and the verifiers of the period open the Intermediaries page; the
+    counterparties that are enterprises open their dossier: page links (same tab), in the language."""
+    top = top_enterprise(app_db)
+    eid = top["enterprise_id"]
+    served = _read(app_db, """
+        SELECT consultant_id AS agency_id FROM enterprises WHERE enterprise_id = ? AND consultant_id IS NOT NULL
+        UNION SELECT DISTINCT m.lab_id FROM monthly_reports m JOIN units u USING (unit_id)
+              WHERE u.enterprise_id = ? AND m.lab_id IS NOT NULL
+        UNION SELECT DISTINCT verifier_id FROM verifications WHERE enterprise_id = ? AND verifier_id IS NOT NULL""",
+                   [eid, eid, eid])["agency_id"]
+    others = _read(app_db, """
+        WITH mine AS (SELECT account_id FROM accounts WHERE enterprise_id = ?)
+        SELECT DISTINCT o.enterprise_id FROM trades t
+        JOIN accounts o ON o.account_id = CASE WHEN t.buyer_account IN (SELECT * FROM mine) THEN t.seller_account
+                                               ELSE t.buyer_account END
+        WHERE (t.buyer_account IN (SELECT * FROM mine) OR t.seller_account IN (SELECT * FROM mine))
+          AND o.enterprise_id IS NOT NULL AND o.enterprise_id <> ?""", [eid, eid])["enterprise_id"]
+    at = open_dossier({"lang": lang, "enterprise": eid})
+    assert not at.exception, at.exception
+    links = [p.proto for p in at.get("page_link")]
+    agency_links = {dict(q.split("=") for q in p.query_string.split("&"))["agency"] for p in links
+                    if "agency=" in p.query_string}
+    assert agency_links == set(served) and len(served) > 0
+    assert all(f"lang={lang}" in p.query_string for p in links)
+    dossier_links = {dict(q.split("=") for q in p.query_string.split("&"))["enterprise"] for p in links
+                     if "enterprise=" in p.query_string}
+    assert dossier_links <= set(others)
+    assert len(dossier_links) == min(len(set(others)), dossier.COUNTERPARTY_LINKS)

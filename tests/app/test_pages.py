@@ -33,6 +33,8 @@ EXPECT = {
     # opened without ?agency=: the kind switch and the ranking of that kind
     "pages/6_Intermediaries.py": ("agencies.title", {"button_group": 2, "dataframe": 1}),
     # opened without ?scenario=: the default what-if (carbon content), recomputed
+    # every term, with its search box
+    "pages/8_Glossary.py": ("glossary.title", {"text_input": 1, "subheader": 18}),
     "pages/7_Scenarios.py": ("scenarios.title", {"metric": 5, "vega_lite_chart": 1, "dataframe": 2,
                                                  "download_button": 3, "multiselect": 1}),
 }
@@ -72,6 +74,19 @@ def test_page_renders(app_db, path, lang):
     from core.ui import cache  # the app's own connection (a second one with other settings is refused)
     last = cache.connection(str(app_db)).execute("SELECT max(period) FROM monthly_reports").fetchone()[0]
     assert i18n.fmt_period(last, lang) in line  # the demo's last reported month
+    # every `?` help on the page reaches the glossary, in the page's language
+    for kind, text in helps(at):
+        assert f"(/Glossary?lang={lang}" in text, (kind, text)
+
+
+HELP_KINDS = ("metric", "selectbox", "multiselect", "slider", "select_slider", "number_input", "radio", "toggle",
+              "checkbox", "text_input", "date_input", "download_button", "button", "file_uploader", "caption")
+
+
+def helps(at: AppTest) -> list[tuple[str, str]]:
+    """(kind, help) of every element of the page that has a `?` help."""
+    return [(kind, el.proto.help) for kind in HELP_KINDS for el in at.get(kind)
+            if getattr(el.proto, "help", "")]
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)
@@ -136,7 +151,8 @@ def test_the_upload_box_says_what_to_drop_in_the_readers_language(app_db, lang):
     """Streamlit's own words in the box stay English; the label, help and caption beside it do not."""
     at = open_page("pages/1_Data.py", lang)
     (box,) = at.file_uploader
-    assert box.label == i18n.t("data.import.files", lang) and box.help == i18n.t("data.import.files.help", lang)
+    assert box.label == i18n.t("data.import.files", lang)
+    assert box.help.startswith(i18n.t("data.import.files.help", lang)) and f"/Glossary?lang={lang}" in box.help
     assert set(box.proto.type) == {".csv", ".xlsx", ".parquet"}
     caption = i18n.t("data.import.files.caption", lang, mb=i18n.fmt_int(200, lang))
     assert caption in [c.value for c in at.main.caption] and "200 MB" in caption
@@ -252,3 +268,24 @@ def test_import_refuses_two_files_for_one_table(writable_db):
     _upload(at, [("enterprises.csv", row), ("Enterprises.CSV", row)])
     assert at.error and "Nothing was changed" in at.error[0].value
     assert "duplicate_file" in set(_table_with(at, "col.hint")["Rule"])
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_glossary_lists_every_term_with_its_anchor_and_search_narrows_it(app_db, lang):
+    from core.words import glossary
+
+    at = open_page("pages/8_Glossary.py", lang)
+    assert not at.exception, at.exception
+    entries = glossary.entries(lang)
+    assert [s.value for s in at.subheader] == [term for _, term, _ in entries]
+    assert [s.proto.anchor for s in at.subheader] == [tid for tid, _, _ in entries]
+    at.text_input(key="glossary_search").set_value(glossary.term("robust-z", lang)).run()
+    shown = [s.value for s in at.subheader]  # the term, and any whose definition uses it
+    assert glossary.term("robust-z", lang) in shown and len(shown) < len(entries)
+    at.text_input(key="glossary_search").set_value("zzz-nothing").run()
+    assert not at.subheader and at.info
+
+
+def test_the_overview_flagged_help_links_to_the_glossary(app_db):
+    at = open_page("app.py", "zh")
+    assert "(/Glossary?lang=zh#bands)" in at.metric[0].proto.help

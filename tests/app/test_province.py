@@ -83,14 +83,13 @@ def test_deep_link_lists_exactly_the_provinces_enterprises(app_db, facts, lang):
     assert len(at.get("vega_lite_chart")) + len(at.get("arrow_vega_lite_chart")) == 2
     captions = " ".join(c.value for c in at.caption)
     assert facts["run_id"] in captions
-    # the table is in the page's language, with a shareable dossier link per row
+    # the table is in the page's language; a row click opens the dossier (no link column, new tab)
     df = table(at)
     assert i18n.t("province.col.reason", lang) in df.columns
     units = ["万吨"] if lang == "zh" else ["kt", "Mt"]  # one unit per column, named in its header
     assert len({i18n.t("province.col.emissions", lang, unit=u) for u in units} & set(df.columns)) == 1
-    links = df[i18n.t("province.col.open", lang)]
-    assert links.str.startswith("/Enterprise?").all() and links.str.contains(f"lang={lang}").all()
-    assert all(link.endswith(f"enterprise={e}") for link, e in zip(links, want["enterprise_id"]))
+    assert df[i18n.t("col.enterprise_id", lang)].tolist() == want["enterprise_id"].tolist()
+    assert not any(isinstance(v, str) and v.startswith("/Enterprise?") for v in df.to_numpy().ravel())
     assert set(df[i18n.t("col.band", lang)].dropna()) <= {tables_band(b, lang) for b in ("critical", "high", "medium",
                                                                                           "low")} | {i18n.MISSING}
 
@@ -119,10 +118,13 @@ def test_a_filtered_link_reproduces_the_query_with_the_same_filters(app_db, fact
     assert ids(at, "zh") == want["enterprise_id"].tolist()
     if "band" in query:
         assert len(want) < len(expected(app_db, code, Filters().with_run(facts["run_id"])))
-    # the filters survive into every link the page makes
-    for link in table(at)[i18n.t("province.col.open", "zh")]:
-        linked = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
-        assert {k: linked.get(k) for k in query} == query and linked["lang"] == "zh"
+    # the filters survive into the drill-down a row click makes
+    key = province.view_key("province_table", code, flt.with_run(facts["run_id"]), "", ())
+    at.session_state[key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    linked = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert linked.get("enterprise") == want["enterprise_id"].iloc[0]
+    assert {k: linked.get(k) for k in query} == query and linked["lang"] == "zh"
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)

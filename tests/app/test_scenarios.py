@@ -159,10 +159,18 @@ def test_a_link_opens_a_saved_scenario_with_its_filters(private_db):
     assert caught == (i18n.fmt_int(expected.totals["caught_after"], "zh") if expected.totals["known_cases"]
                       else i18n.MISSING)
     assert at.session_state[ui._SHOWN + "review_budget"] == scenario
-    # the saved list links to it
+    # the saved list holds it with its shareable link; a row click reopens it from another view
     listed = at.dataframe[-1].value
     assert "Audit <plan> [2024]" in set(listed[i18n.t("scenarios.col.name", "zh")])
     assert any(f"scenario={sid}" in u for u in listed[i18n.t("scenarios.col.link", "zh")])
+    at = open_page("zh")
+    row = list(at.dataframe[-1].value[i18n.t("scenarios.col.name", "zh")]).index("Audit <plan> [2024]")
+    key = next(k for k in at.session_state if str(k).startswith("scenario_saved_list-"))
+    at.session_state[key] = {"selection": {"rows": [row], "columns": []}}
+    at.run()
+    clean(at)
+    assert at.query_params["scenario"] == sid and at.query_params["prov"] == province
+    assert at.segmented_control(key=ui.KIND_KEY).value == "review_budget"
 
 
 def test_a_link_to_an_emission_scenario_shows_its_figures(private_db):
