@@ -60,7 +60,7 @@ with st.container(key="top_risks"):
     st.subheader(t("overview.top.title"))
     top = enterprises.dropna(subset=["risk_score"]).head(10)
     ev = tables.show(tables.top_risks(top, lang), columns=tables.top_risk_columns(lang), band_column=t("col.band"),
-                     wrap=True, on_select="rerun",
+                     wrap=True, height="content", on_select="rerun",
                      selection_mode="single-row", key=page.key("top"))
     st.caption(t("overview.top.caption"))
     if ev["selection"]["rows"]:
@@ -78,7 +78,8 @@ with map_col, st.container(key="tile_map"):
         page.go("pages/3_Province.py", province=picked)
 with agency_col, st.container(key="agencies"):
     st.subheader(t("overview.agencies.title"))
-    ev = tables.show(tables.agencies(agencies, lang), columns=tables.agency_columns(lang), on_select="rerun",
+    ev = tables.show(tables.agencies(agencies, lang), columns=tables.agency_columns(lang), wrap=True, height="content",
+                     on_select="rerun",
                      selection_mode="single-row", key=page.key("agencies"))
     base = agencies["base_rate"].iloc[0] if len(agencies) else None
     st.caption(t("overview.agencies.caption", base=i18n.fmt_pct(base, lang)))

@@ -126,7 +126,8 @@ dossier.agencies_section(page, eid)
 dossier.table_section(page, "verifications", "enterprise.verification",
                       page.query(dossiers.enterprise_verifications, enterprise_id=eid), tables.dossier_verifications)
 dossier.table_section(page, "allowances", "enterprise.allowances",
-                      page.query(dossiers.enterprise_allowances, enterprise_id=eid), tables.dossier_allowances)
+                      page.query(dossiers.enterprise_allowances, enterprise_id=eid), tables.dossier_allowances,
+                      columns=tables.dossier_widths(lang, on_time=210))
 
 with st.container(key="trades"):
     st.subheader(t("enterprise.trades"))

@@ -86,8 +86,8 @@ def ranking(page: Page, prof: pd.DataFrame, kind: str, row: pd.Series | None) ->
             return
         base = rows["base_rate"].iloc[0]
         frame = tables.agency_ranking(rows, kind, lang)
-        event = tables.show(frame, columns=tables.agency_ranking_columns(kind, base, lang), height=420,
-                            on_select="rerun", selection_mode="single-row",
+        event = tables.show(frame, columns=tables.agency_ranking_columns(kind, base, lang), height=480,
+                            wrap=True, on_select="rerun", selection_mode="single-row",
                             # the open agency is part of the key: its selection must not reopen it forever
                             key=page.key("agency_ranking", kind, None if row is None else row["agency_id"]))
         picked = event["selection"]["rows"]

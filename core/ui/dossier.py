@@ -125,7 +125,7 @@ def measure_caption(measure: str, lang: str) -> str:
 
 
 def table_section(page: Page, key: str, text: str, frame: pd.DataFrame,
-                  display: Callable[[pd.DataFrame, str], pd.DataFrame]) -> None:
+                  display: Callable[[pd.DataFrame, str], pd.DataFrame], columns: dict | None = None) -> None:
     """A dossier section of one table: the heading `text`, the table (or `text`.none) and where it
     comes from (`text`.caption); the container `key` lets tests and the browser find it."""
     with st.container(key=key):
@@ -133,7 +133,7 @@ def table_section(page: Page, key: str, text: str, frame: pd.DataFrame,
         if frame.empty:
             st.caption(page.t(f"{text}.none"))
         else:
-            tables.show(display(frame, page.lang), height="content")
+            tables.show(display(frame, page.lang), columns=columns, height="content")
         st.caption(page.t(f"{text}.caption"))
 
 
@@ -147,7 +147,6 @@ def chart(title: str | None, spec: dict, caption: str, key: str) -> None:
         st.caption(caption)
 
 
-AGENCY_KINDS = ("consultant", "lab", "verifier")
 COUNTERPARTY_LINKS = 6  # the counterparties with most tonnes traded get a link each
 
 
@@ -160,16 +159,11 @@ def agencies_section(page: Page, enterprise_id: str) -> None:
         if served.empty:
             st.caption(page.t("enterprise.agencies.none"))
             return
-        for col, kind in zip(st.columns(len(AGENCY_KINDS)), AGENCY_KINDS):
-            rows = served[served["kind"] == kind]
-            col.markdown(f"**{page.t('agencies.kind.' + kind)}**")
-            if rows.empty:
-                col.caption(i18n.MISSING)
-            for r in rows.itertuples():
-                label = r.name if kind == "consultant" else page.t(f"enterprise.agencies.served.{kind}", name=r.name,
-                                                                   n=i18n.fmt_int(r.served, page.lang))
-                col.page_link("pages/6_Intermediaries.py", label=label, icon=":material/arrow_forward:",
-                              query_params=page.link(agency=r.agency_id))
+        for r in served.itertuples():  # one a line: the names are long and stay whole
+            st.page_link("pages/6_Intermediaries.py", icon=":material/arrow_forward:",
+                         label=page.t(f"enterprise.agencies.served.{r.kind}", name=r.name,
+                                      n=i18n.fmt_int(r.served, page.lang)),
+                         query_params=page.link(agency=r.agency_id))
         st.caption(page.t("enterprise.agencies.caption"))
 
 
@@ -183,9 +177,10 @@ def counterparty_links(page: Page, trades: pd.DataFrame) -> None:
            .sort_values(["volume_t", "counterparty_enterprise_id"], ascending=[False, True]))
     st.markdown(f"**{page.t('enterprise.trades.counterparties')}**")
     shown = top.head(COUNTERPARTY_LINKS)
-    for col, r in zip(st.columns(3) * 2, shown.itertuples()):
-        col.page_link("pages/4_Enterprise.py", label=page.t("enterprise.trades.counterparty", name=r.counterparty,
-                                                             volume=i18n.fmt_tonnes(r.volume_t, page.lang)),
-                      icon=":material/arrow_forward:", query_params=page.link(enterprise=r.counterparty_enterprise_id))
+    for r in shown.itertuples():
+        st.page_link("pages/4_Enterprise.py", icon=":material/arrow_forward:",
+                     label=page.t("enterprise.trades.counterparty", name=r.counterparty,
+                                  volume=i18n.fmt_tonnes(r.volume_t, page.lang)),
+                     query_params=page.link(enterprise=r.counterparty_enterprise_id))
     if len(top) > len(shown):
         st.caption(page.t("enterprise.trades.counterparties.more", n=i18n.fmt_int(len(top) - len(shown), page.lang)))

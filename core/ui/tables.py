@@ -257,31 +257,33 @@ def top_risks(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def top_risk_columns(lang: str) -> dict:
-    """Widths (px) that keep the name (pinned) and the reason (wrapped) readable."""
+    """Widths (px) that keep the name and the reason (wrapped) readable; the table fits the page, so
+    nothing is pinned (Streamlit greys a pinned column)."""
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
-    return {i18n.t("col.enterprise", lang): text(width=250, pinned=True), i18n.t("col.province", lang): text(width=90),
+    return {i18n.t("col.enterprise", lang): text(width=250), i18n.t("col.province", lang): text(width=90),
             i18n.t("col.risk_score", lang): num(format="%.1f", width=64), i18n.t("col.band", lang): text(width=64),
             i18n.t("col.main_reason", lang): text(width=300)}
 
 
 def agency_columns(lang: str) -> dict:
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
-    return {i18n.t("col.kind", lang): text(width=64), i18n.t("col.agency", lang): text(width=150, pinned=True),
-            i18n.t("col.agency_score", lang): num(format="%.1f", width=56, help=glossary.help_text("col.agency_score.help", lang)),
-            i18n.t("col.stands_out", lang): text(width=260),
+    return {i18n.t("col.kind", lang): text(width=76), i18n.t("col.agency", lang): text(width=140),
+            i18n.t("col.agency_score", lang): num(format="%.1f", width=50,
+                                                  help=glossary.help_text("col.agency_score.help", lang)),
+            i18n.t("col.stands_out", lang): text(width=200),
             i18n.t("col.clients", lang): num(format="%,d", width=56),
             i18n.t("col.flagged_clients", lang): num(format="%,d", width=56),
             i18n.t("col.flagged_share", lang): num(format="%.1f%%", width=70)}
 
 
 def agencies(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """core.insight.agencies.leading rows: kind, name, evidence score, what stands out, clients, flagged
-    clients and their share."""
+    """core.insight.agencies.leading rows: name, evidence score, what stands out (what the narrow
+    Overview column shows first), kind, clients, flagged clients and their share."""
     out = pd.DataFrame({
-        "kind": df["kind"].map(lambda k: i18n.t(f"agency.{k}", lang)),
         "agency": df["name"].fillna(df["agency_id"]),
         "agency_score": df["score"].astype(float),
         "stands_out": [agency_words.explain(r, lang) for _, r in df.iterrows()],
+        "kind": df["kind"].map(lambda k: i18n.t(f"agency.{k}", lang)),
         "clients": df["clients"].astype(int),
         "flagged_clients": df["flagged_clients"].astype(int),
         "flagged_share": (df["flagged_share"] * 100).round(1),
@@ -340,7 +342,7 @@ def agency_ranking_columns(kind: str, base_rate, lang: str) -> dict:
     config = {
         c("score"): st.column_config.ProgressColumn(format="%.0f", min_value=0, max_value=100, width=80,
                                                     help=glossary.help_text("col.agency_score.help", lang)),
-        c("name"): text(width=220), c("province"): text(width=80),
+        c("name"): text(width=220, pinned=True), c("province"): text(width=80),
         c("clients"): num(format="%,d", width=56), c("flagged"): num(format="%,d", width=56),
         c("flagged_share"): num(format="%.1f", width=70, help=t("base", base=base)),
         c("lift"): num(format="%.2f", width=56, help=t("base", base=base)),
@@ -391,7 +393,7 @@ def agency_client_columns(lang: str) -> dict:
     text, num = st.column_config.TextColumn, st.column_config.NumberColumn
     return {i18n.t("col.enterprise", lang): text(width=240, pinned=True),
             i18n.t("col.risk_score", lang): num(format="%.1f", width=70), i18n.t("col.band", lang): text(width=70),
-            _agency_col("client_signals", lang): text(width=360), _agency_col("served", lang): text(width=150),
+            _agency_col("client_signals", lang): text(width=300), _agency_col("served", lang): text(width=200),
             _agency_col("months", lang): num(format="%,d", width=60)}
 
 
@@ -476,7 +478,7 @@ def scenario_columns(table: pd.DataFrame, lang: str) -> dict:
     """Column configs of the what-if tables: the name pinned and wide, two decimals."""
     num = st.column_config.NumberColumn
     config = {c: num(format="%,.2f") for c in table.columns if pd.api.types.is_float_dtype(table[c])}
-    config[i18n.t("col.enterprise", lang)] = st.column_config.TextColumn(width=240, pinned=True)
+    config[i18n.t("col.enterprise", lang)] = st.column_config.TextColumn(width=300, pinned=True)
     config[_sc("province", lang)] = st.column_config.TextColumn(pinned=True)
     for k in ("score_before", "score_after"):
         config[_sc(k, lang)] = num(format="%.1f")
@@ -588,11 +590,11 @@ def market_alert_columns(frame: pd.DataFrame, lang: str) -> dict:
     fixed = {i18n.t(f"market.col.{c}", lang) for c in ("score", "kind", "when", "accounts", "reason", "alert_id")}
     volume = next(c for c in frame.columns if c not in fixed)  # its header carries the unit market_alerts chose
     return {i18n.t("market.col.score", lang): num(format="%.1f", width=56),
-            i18n.t("market.col.kind", lang): text(width=150),
-            i18n.t("market.col.when", lang): text(width=110),
-            i18n.t("market.col.accounts", lang): text(width=280, pinned=True),
-            volume: num(format="%,.2f", width=110),
-            i18n.t("market.col.reason", lang): text(width="large"),
+            i18n.t("market.col.kind", lang): text(width=110),
+            i18n.t("market.col.when", lang): text(width=90),
+            i18n.t("market.col.accounts", lang): text(width=220, pinned=True),
+            volume: num(format="%,.2f", width=90),
+            i18n.t("market.col.reason", lang): text(width=330),
             i18n.t("market.col.alert_id", lang): text(width="small")}
 
 
