@@ -76,7 +76,7 @@ with st.container(key="flagged_rows"):
     else:
         # the run and threshold are in the key: a selection never outlives the rows it was made on
         picked = tables.show(flagged, formats=tables.flagged_formats(names, lang), columns=tables.wide(lang, "why"),
-                             height=420, on_select="rerun", selection_mode="single-row",
+                             height=420, wrap=True, on_select="rerun", selection_mode="single-row",
                              key=f"flagged_{run.run_id}_{threshold}")
         rows = picked["selection"]["rows"]
         if rows:
@@ -106,7 +106,7 @@ for col, (band, _) in zip(st.columns(len(risk.BANDS)), risk.BANDS):
                help=page.help("lab.band.help", range=lab.band_range(band)))
 with st.container(key="ranked_enterprises"):
     tables.show(ranking.head(lab.RANKED_SHOWN), formats=tables.ranked_formats(lang),
-                columns=tables.wide(lang, "reasons"), height=420)
+                columns=tables.wide(lang, "reasons"), height=420, wrap=True)
     st.caption(t("lab.ranking.shown", shown=i18n.fmt_int(min(len(ranking), lab.RANKED_SHOWN), lang),
                  n=i18n.fmt_int(len(ranking), lang)))
     st.download_button(t("lab.download.ranked"), lab.ranked_csv(ranking), key="download_ranked",

@@ -178,8 +178,10 @@ def flagged_formats(detector_names: list[str], lang: str) -> dict[str, str]:
 
 
 def wide(lang: str, *keys: str) -> dict:
-    """Column config giving the text columns `keys` (col.<key>) room: reasons and explanations."""
-    return {i18n.t(f"col.{k}", lang): st.column_config.TextColumn(width="large") for k in keys}
+    """Column config giving the text columns `keys` (col.<key>) room (reasons and explanations; the
+    table wraps them) and pinning the enterprise's name, so that it stays when the table scrolls."""
+    return {i18n.t("col.enterprise", lang): st.column_config.TextColumn(width=240, pinned=True),
+            **{i18n.t(f"col.{k}", lang): st.column_config.TextColumn(width="large") for k in keys}}
 
 
 def ranked(df: pd.DataFrame, lang: str) -> pd.DataFrame:

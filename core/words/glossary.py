@@ -9,11 +9,12 @@ from core.contract import mrv, scoring
 from core.engine import detectors
 from core.words import i18n
 
-# Display order of the glossary page's default (unsorted) catalogue; the page sorts by term.
+# The catalogue's order, by topic: the order of a language that is not sorted alphabetically.
 TERMS = ("risk-score", "bands", "flagged", "rules-component", "model-component", "robust-z", "motive", "context",
          "evidence-score", "bh-q", "base-rate", "measured-carbon", "ncv", "surrender", "partial-period",
          "intermediaries", "market-alerts", "synthetic")
 PATH = "/Glossary"
+ALPHABETICAL = {"en"}  # languages whose glossary is sorted by term
 
 # Which help texts name which term: a help built with help_text() ends with a link to it.
 HELP_TERMS = {
@@ -55,10 +56,12 @@ def term(term_id: str, lang: str) -> str:
 
 
 def entries(lang: str) -> list[tuple[str, str, str]]:
-    """(id, term, definition) of every term, sorted by the term as the language sorts it."""
+    """(id, term, definition) of every term: alphabetical where the alphabet orders the terms (en);
+    in Chinese, where code-point order is no order a reader knows (and no pinyin collation is
+    at hand), in the catalogue's order: from the risk score to the data behind it."""
     values = dict(_values(lang))
     rows = [(tid, term(tid, lang), i18n.t(f"glossary.{tid}.definition", lang, **values)) for tid in TERMS]
-    return sorted(rows, key=lambda r: r[1].casefold())
+    return sorted(rows, key=lambda r: r[1].casefold()) if lang in ALPHABETICAL else rows
 
 
 def url(term_id: str, lang: str) -> str:

@@ -34,3 +34,8 @@ def test_every_help_link_targets_a_term_and_keeps_the_language():
             assert f"(/Glossary?lang={lang}#{term_id})" in glossary.link(term_id, lang)
     with pytest.raises(KeyError):
         glossary.link("no-such-term", "en")
+
+
+def test_english_is_alphabetical_and_chinese_follows_the_topics():
+    assert [r[1] for r in glossary.entries("en")] == sorted((r[1] for r in glossary.entries("en")), key=str.casefold)
+    assert [r[0] for r in glossary.entries("zh")] == list(glossary.TERMS)
