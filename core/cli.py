@@ -5,6 +5,8 @@
     python -m core.cli score [--db PATH] [--detectors a,b] [--out ranked.csv]
     python -m core.cli evaluate [--db PATH] [--detectors a,b] [--budget 0.05]
     python -m core.cli detector-bench FOLDER [--trials 3] [--max-rows 10000] [--seed 0] [--markdown FILE] [--json FILE]
+    python -m core.cli user add NAME --role ROLE [--provinces 37,32] [--password-stdin] [--db PATH]
+    python -m core.cli user list [--db PATH]
 """
 from __future__ import annotations
 
@@ -186,6 +188,52 @@ def cmd_detector_bench(args) -> int:
     return 0
 
 
+def _read_password(args) -> str:
+    """The new account's password: one line of standard input (--password-stdin, for scripts), or
+    typed twice at a prompt that does not echo it."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_user(args) -> int:
+    from core.contract import access, roles
+    from core.store import accounts
+
+    try:
+        con = db.connect(args.db)
+    except db.DatabaseBusy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "list":
+            shown = accounts.users(con)
+            if shown.empty:
+                print("no accounts: the app runs in demo mode on 127.0.0.1 and refuses other addresses")
+            for r in shown.itertuples():
+                print(f"{r.name:<24} {r.role:<20} {r.provinces or 'all provinces':<20} "
+                      f"{'disabled' if r.disabled else 'enabled'}  created {r.created_at:%Y-%m-%d %H:%M} by {r.created_by}")
+            return 0
+        try:
+            provinces = access.parse_scope(args.provinces, set(access.province_names())).provinces \
+                if args.provinces else None
+            password = _read_password(args)
+            user = accounts.add_user(con, args.name, args.role, provinces, password, by=None)
+        except (access.ScopeError, accounts.AccountError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        where = "all provinces" if user.scope.provinces is None else roles.provinces_text(user.provinces)
+        print(f"user {user.name} added: {user.role}, {where}")
+        return 0
+    finally:
+        con.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m core.cli", description="CarbonWatch command line")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -227,11 +275,23 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--json", help="write every figure to this file")
     pb.set_defaults(func=cmd_detector_bench)
 
+    pu = sub.add_parser("user", help="local accounts of a standalone office: add one, list them")
+    pu.add_argument("action", choices=("add", "list"))
+    pu.add_argument("name", nargs="?", help="the account's name (add)")
+    pu.add_argument("--role", choices=("national_admin", "national_analyst", "provincial_analyst", "viewer"))
+    pu.add_argument("--provinces", help="province codes of a provincial account, e.g. 37,32")
+    pu.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pu.add_argument("--db", help="database file (default: $CARBONWATCH_DB or data/carbonwatch.duckdb)")
+    pu.set_defaults(func=cmd_user)
+
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "cmd", None) == "user" and args.action == "add" and not (args.name and args.role):
+        parser.error("user add needs NAME and --role")
     try:
         return args.func(args)
     except BrokenPipeError:  # e.g. `score | head`: the reader has what it wanted

@@ -34,16 +34,19 @@ with history_col:
         tables.show(tables.load_history(history, lang))
 
 st.subheader(t("data.import"))
+can_load = page.user.can("load_data")
 with st.form("import", clear_on_submit=True):
     uploads = file_picker(lang)
-    submitted = st.form_submit_button(t("data.import.submit"), type="primary")
-if submitted:
+    submitted = st.form_submit_button(t("data.import.submit"), type="primary", disabled=not can_load)
+    if not can_load:
+        st.caption(t("data.import.refused", role=t(f"role.{page.user.role}")))
+if submitted and can_load:
     if not uploads:
         st.warning(t("data.import.none"))
     else:
         try:
             report = import_uploads(page.con, [(f.name, f.getvalue()) for f in uploads],
-                                    source="upload: " + ", ".join(f.name for f in uploads))
+                                    source="upload: " + ", ".join(f.name for f in uploads), user=page.user)
         except loader.LoadRejected as e:
             st.error(t("data.import.rejected", problems=i18n.fmt_int(e.total, lang)), icon=":material/block:")
             tables.show(tables.problems(e, lang))

@@ -3,7 +3,7 @@ ranking and measure it against past inspections."""
 import streamlit as st
 
 from core.engine import risk
-from core.ui import lab, page_setup, tables
+from core.ui import auth, lab, page_setup, tables
 from core.ui.widgets import chart_block
 from core.words import i18n
 from core.words import labels as label_words
@@ -89,10 +89,10 @@ with st.container(key="flagged_rows"):
         else:
             st.caption(t("lab.flagged.select"))
     st.caption(t("lab.flagged.caption"))
-    st.download_button(t("lab.download.flagged"), lab.flagged_csv(page, run, threshold), key="download_flagged",
-                       file_name=f"carbonwatch_flagged_{run.run_id}.csv", mime="text/csv", on_click="ignore",
-                       icon=":material/download:", disabled=flagged.empty,
-                       help=page.help("lab.download.flagged.help", limit=i18n.fmt_int(lab.EXPORT_LIMIT, lang)))
+    auth.download(page, t("lab.download.flagged"), lab.flagged_csv(page, run, threshold), key="download_flagged",
+                  file_name=f"carbonwatch_flagged_{run.run_id}.csv", mime="text/csv", level="enterprise",
+                  what="lab_flagged", icon=":material/download:", disabled=flagged.empty,
+                  help=page.help("lab.download.flagged.help", limit=i18n.fmt_int(lab.EXPORT_LIMIT, lang)))
 
 # 5. Enterprises by risk, with weights the analyst can change.
 st.subheader(t("lab.ranking"))
@@ -109,9 +109,9 @@ with st.container(key="ranked_enterprises"):
                 columns=tables.wide(lang, "reasons"), height=420, wrap=True)
     st.caption(t("lab.ranking.shown", shown=i18n.fmt_int(min(len(ranking), lab.RANKED_SHOWN), lang),
                  n=i18n.fmt_int(len(ranking), lang)))
-    st.download_button(t("lab.download.ranked"), lab.ranked_csv(ranking), key="download_ranked",
-                       file_name=f"carbonwatch_ranking_{run.run_id}.csv", mime="text/csv", on_click="ignore",
-                       icon=":material/download:")
+    auth.download(page, t("lab.download.ranked"), lab.ranked_csv(ranking), key="download_ranked",
+                  file_name=f"carbonwatch_ranking_{run.run_id}.csv", mime="text/csv", level="enterprise",
+                  what="lab_ranking", icon=":material/download:")
 
 # 6. How well does the ranking find the cases inspectors confirmed?
 st.subheader(t("lab.eval"))

@@ -23,7 +23,7 @@ from core.contract import clock
 from core.contract.access import Scope
 from core.engine import detectors, features, risk, rules
 from core.insight import agencies, trading
-from core.store import db, detection
+from core.store import audit, db, detection
 from core.store import runs as run_store
 
 LEVELS = ("unit_month", "enterprise_year")
@@ -123,10 +123,12 @@ def latest_assessment(con) -> Run | None:
 
 
 def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float], None] | None = None,
-        force: bool = False, model_required: bool = False) -> Run:
+        force: bool = False, model_required: bool = False, user=None) -> Run:
     """Make (or read back) the run for `config` on the current data. Data the detectors cannot learn
     from (too few rows, nothing varies) is ranked by the rules alone, with a note, so an assessment
-    always completes; `model_required` (an analyst's model run) refuses it with the reason instead."""
+    always completes; `model_required` (an analyst's model run) refuses it with the reason instead.
+    Every run asked for is audited, as `user`'s (None: the system, e.g. the demo's assessment),
+    a run read back from the store too (what was asked, by whom)."""
     config = config or RunConfig()
     say = progress or (lambda msg, frac: None)
     version = db.data_version(con)
@@ -135,6 +137,7 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
         stored = find(con, run_id)
         if stored is not None:
             say("stored", 1.0)
+            _audit(con, user, stored)
             return stored
     t0 = time.perf_counter()
     say("features", 0.05)
@@ -166,8 +169,19 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
                 "detectors": result.detectors, "notes": result.notes,
                 "repaired": result.repaired}, False)
     _save(con, info, version, scores, hits, comp)
+    _audit(con, user, info)
     say("done", 1.0)
     return info
+
+
+def _audit(con, user, r: Run) -> None:
+    cur = con.cursor()
+    try:
+        audit.record(cur, user, "model_run", r.run_id, scope=r.config.scope, detail={
+            "detectors": list(r.config.detectors), "features": len(r.config.features), "level": r.config.level,
+            "from_store": bool(r.from_store), "rows": int(r.n_rows), "seconds": round(float(r.duration_s), 1)})
+    finally:
+        cur.close()
 
 
 def context_inputs(con, scope: Scope, hits: pd.DataFrame, alerts: pd.DataFrame | None = None) -> pd.DataFrame:

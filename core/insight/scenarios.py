@@ -440,13 +440,14 @@ def scenario_id(scenario: Scenario, flt: Filters, scope: Scope) -> str:
     return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 
-def save(con, name: str, scenario: Scenario, flt: Filters, scope: Scope) -> str:
-    """Store the scenario under a validated name (saving it again renames it); returns its id."""
+def save(con, name: str, scenario: Scenario, flt: Filters, scope: Scope, user=None) -> str:
+    """Store the scenario under a validated name (saving it again renames it), audited as `user`'s;
+    returns its id."""
     name = validate_name(name)
     sid = scenario_id(scenario, flt, scope)
     whatif.save_scenario(con, [sid, name, scenario.kind, json.dumps(scenario.params, sort_keys=True, ensure_ascii=False),
                                 clock.now(), db.data_version(con), scope_label(scope),
-                                filters_query(flt)])
+                                filters_query(flt)], user)
     return sid
 
 

@@ -101,9 +101,36 @@ ANALYSIS_DDL = [
 ]
 
 
+# Who may sign in (core.store.accounts): local accounts of a standalone office, the password as an
+# argon2id hash (argon2-cffi; never the password), the role and provinces of core.contract.roles.
+ACCOUNTS_DDL = """
+CREATE TABLE IF NOT EXISTS users (
+    name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, provinces VARCHAR NOT NULL, password_hash VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL, created_by VARCHAR NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false)"""
+
+# What was done, by whom (core.store.audit): append-only. The product has no UPDATE or DELETE of
+# it (tests/unit/test_audit.py reads the code for one); a row is never changed once written.
+AUDIT_DDL = """
+CREATE SEQUENCE IF NOT EXISTS audit_seq;
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+    logged_at TIMESTAMP NOT NULL,
+    user_name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    target VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    outcome VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    before VARCHAR,
+    after VARCHAR)"""
+
+
 def ddl() -> list[str]:
     """CREATE statements in dependency order (parents before children)."""
-    stmts = [PROVINCES_DDL, *[s for s in LOAD_LOG_DDL.split(";") if s.strip()], *ANALYSIS_DDL]
+    stmts = [PROVINCES_DDL, *[s for s in LOAD_LOG_DDL.split(";") if s.strip()], *ANALYSIS_DDL, ACCOUNTS_DDL,
+             *[s for s in AUDIT_DDL.split(";") if s.strip()]]
     for t in TABLES:
         cols = [_column_ddl(t, c) for c in t.columns]
         cols.append(f"PRIMARY KEY ({', '.join(t.key)})")

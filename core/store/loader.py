@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.contract import clock, schema
+from core.store import audit
 from core.contract.schema import Column, Table
 
 FORMATS = (".csv", ".parquet", ".xlsx")
@@ -856,7 +857,7 @@ def loader_account() -> str:
         return f"uid {os.getuid()}"
 
 
-def _commit(cur, staged: list[_Staged], source: str, loaded_by: str) -> dict[str, tuple[int, int]]:
+def _commit(cur, staged: list[_Staged], source: str, loaded_by: str, user) -> dict[str, tuple[int, int]]:
     loaded_at = clock.now()  # Beijing wall-clock time, as every time the database holds (core.store.ddl)
     result: dict[str, tuple[int, int]] = {}
     current = None
@@ -869,6 +870,9 @@ def _commit(cur, staged: list[_Staged], source: str, loaded_by: str) -> dict[str
                 "INSERT INTO load_log (loaded_at, source, table_name, file_name, inserted, updated, loaded_by) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [loaded_at, source, s.table.name, s.file, *result[s.table.name], loaded_by])
+        audit.record(cur, user, "load", source, detail={
+            "loaded_by": loaded_by, "files": {s.table.name: s.file for s in staged},
+            "rows": {name: {"inserted": i, "updated": u} for name, (i, u) in result.items()}})
         cur.execute("COMMIT")
     except Exception as e:
         try:
@@ -877,6 +881,8 @@ def _commit(cur, staged: list[_Staged], source: str, loaded_by: str) -> dict[str
             pass  # the transaction was already aborted
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         file = current.file if current else "(load)"
+        audit.record(cur, user, "load_rejected", source, outcome="failed",
+                     detail={"loaded_by": loaded_by, "file": file, "error": first[:300]})
         raise LoadRejected([Problem(file, None, None, None, "commit_failed",
                                     f"the database refused the load and it was rolled back: {first}",
                                     "nothing was changed; fix the data named in the message, or report this "
@@ -897,7 +903,7 @@ def _check_required(cur, tables: set[str], where: str, sink: _Sink) -> None:
 
 
 def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, warnings: list[str],
-          loaded_by: str | None = None) -> LoadReport:
+          loaded_by: str | None = None, user=None) -> LoadReport:
     cur = con.cursor()  # own connection-level state: temp objects and the transaction
     staged: dict[str, _Staged] = {}
     failed: set[str] = set()
@@ -921,8 +927,13 @@ def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, war
         if files:
             _check_required(cur, set(files), where, sink)
         if sink.total:
+            audit.record(cur, user, "load_rejected", source, outcome="refused", detail={
+                "loaded_by": loaded_by or (user.name if user else loader_account()),
+                "files": {k: Path(v).name for k, v in files.items()}, "problems": sink.total,
+                "first": [f"{p.file}:{p.row}:{p.column}: {p.message}" for p in sink.problems[:5]]})
             raise LoadRejected(sink.problems, sink.total)
-        tables = _commit(cur, list(staged.values()), source, loaded_by or loader_account())
+        tables = _commit(cur, list(staged.values()), source,
+                         loaded_by or (user.name if user else loader_account()), user)
         return LoadReport(tables, warnings)
     finally:
         for s in staged.values():
@@ -930,7 +941,7 @@ def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, war
         cur.close()
 
 
-def load_files(con, files: dict[str, Path], *, source: str, loaded_by: str | None = None) -> LoadReport:
+def load_files(con, files: dict[str, Path], *, source: str, loaded_by: str | None = None, user=None) -> LoadReport:
     """Validate and load an explicit table -> file mapping (e.g. files uploaded to a temp folder)."""
     sink, known = _Sink(), {}
     for name, path in files.items():
@@ -942,10 +953,11 @@ def load_files(con, files: dict[str, Path], *, source: str, loaded_by: str | Non
     if not files:
         sink.add(Problem("(upload)", None, None, None, "no_files", "no files to load",
                          "choose at least one file named after a table, e.g. enterprises.csv"))
-    return _load(con, known, source, "(upload)", sink, [], loaded_by)
+    return _load(con, known, source, "(upload)", sink, [], loaded_by, user)
 
 
-def load_folder(con, folder: Path, *, source: str | None = None, loaded_by: str | None = None) -> LoadReport:
+def load_folder(con, folder: Path, *, source: str | None = None, loaded_by: str | None = None,
+                user=None) -> LoadReport:
     """Validate every `<table>.csv|.parquet|.xlsx` in `folder` and load them all, or nothing."""
     folder = Path(folder)
     sink, warnings = _Sink(), []
@@ -973,4 +985,4 @@ def load_folder(con, folder: Path, *, source: str | None = None, loaded_by: str 
             sink.add(Problem(folder.name or str(folder), None, None, None, "no_files",
                              "no table files found in the folder",
                              "name files after the tables, e.g. enterprises.csv, units.csv, monthly_reports.csv"))
-    return _load(con, files, source or str(folder), folder.name or str(folder), sink, warnings, loaded_by)
+    return _load(con, files, source or str(folder), folder.name or str(folder), sink, warnings, loaded_by, user)

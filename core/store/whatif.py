@@ -10,6 +10,7 @@ import pandas as pd
 from core.contract import mrv, scoring
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
+from core.store import audit
 from core.store.db import fetch_df
 from core.store.sql import (
     EMISSIONS_T,
@@ -269,14 +270,24 @@ def saved_scenarios(con, scope: Scope) -> pd.DataFrame:
     return fetch_df(con, f"SELECT * FROM scenarios WHERE {where} ORDER BY created_at DESC, scenario_id", params)
 
 
-def save_scenario(con, row: list) -> None:
+def save_scenario(con, row: list, user=None) -> None:
     """Insert a saved scenario (scenario_id, name, kind, params, created_at, data_version, scope,
-    filters), or rename it and refresh its time and data version when its id is stored already."""
+    filters), or rename it and refresh its time and data version when its id is stored already;
+    the audit entry (by `user`, with the name before and after) commits with it."""
     cur = con.cursor()
     try:
+        cur.execute("BEGIN TRANSACTION")
+        before = cur.execute("SELECT name FROM scenarios WHERE scenario_id = ?", [row[0]]).fetchone()
         cur.execute(
             "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scenario_id) DO UPDATE SET "
             "name = excluded.name, created_at = excluded.created_at, data_version = excluded.data_version", row)
+        audit.record(cur, user, "scenario_save", row[0], scope=Scope.from_text(row[6]) if row[6] else None,
+                     detail={"kind": row[2], "params": row[3], "filters": row[7]},
+                     before={"name": before[0]} if before else None, after={"name": row[1]})
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
     finally:
         cur.close()
 

@@ -12,6 +12,7 @@ import streamlit as st
 from core.contract import access
 from core.export import briefing
 from core.store import overview
+from core.ui import auth
 from core.ui.page import Page, scope_label
 from core.words import filters as filter_words
 from core.words import i18n
@@ -43,12 +44,13 @@ def briefing_buttons(page: Page, **frames: pd.DataFrame) -> None:
     """Two download buttons side by side, each building its file on click."""
     t = page.t
     with st.container(key="export", horizontal=True):
-        st.download_button(t("overview.export.pptx"), lambda: briefing.to_pptx(build(page, frames)),
-                           file_name=f"{_stem(page)}.pptx", mime=PPTX, on_click="ignore",
-                           icon=":material/slideshow:", help=page.help("overview.export.help"), key="export_pptx")
-        st.download_button(t("overview.export.xlsx"), lambda: briefing.to_xlsx(build(page, frames)),
-                           file_name=f"{_stem(page)}.xlsx", mime=XLSX, on_click="ignore",
-                           icon=":material/table_view:", help=page.help("overview.export.help"), key="export_xlsx")
+        # the briefing names the highest-risk enterprises: an enterprise-level export
+        auth.download(page, t("overview.export.pptx"), lambda: briefing.to_pptx(build(page, frames)),
+                      file_name=f"{_stem(page)}.pptx", mime=PPTX, level="enterprise", what="briefing_pptx",
+                      icon=":material/slideshow:", help=page.help("overview.export.help"), key="export_pptx")
+        auth.download(page, t("overview.export.xlsx"), lambda: briefing.to_xlsx(build(page, frames)),
+                      file_name=f"{_stem(page)}.xlsx", mime=XLSX, level="enterprise", what="briefing_xlsx",
+                      icon=":material/table_view:", help=page.help("overview.export.help"), key="export_xlsx")
 
 
 def _stem(page: Page) -> str:

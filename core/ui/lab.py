@@ -101,8 +101,12 @@ def controls(page: Page) -> tuple[runs.RunConfig, Threshold, bool]:
                                   format="%.1f%%", key="lab_contamination")
         z = c3.number_input(t("lab.z"), min_value=1.0, max_value=30.0, value=float(threshold.z), step=0.5,
                             key="lab_z")
-        submitted = st.form_submit_button(t("lab.run"), type="primary", icon=":material/play_arrow:")
-    if not submitted:
+        allowed = page.user.can("run_models")
+        submitted = st.form_submit_button(t("lab.run"), type="primary", icon=":material/play_arrow:",
+                                          disabled=not allowed)
+        if not allowed:
+            st.caption(t("lab.run.refused", role=t(f"role.{page.user.role}")))
+    if not submitted or not allowed:
         return shown, threshold, False
     problem = refusal(level, dets, feats, lang)
     if problem:
@@ -172,7 +176,7 @@ def run_with_progress(page: Page, config: runs.RunConfig) -> runs.Run | None:
             st.caption(t("lab.status.waiting"))
             _RUN_LOCK.acquire()
         try:
-            run = runs.run(page.con, config, progress=report, model_required=True)
+            run = runs.run(page.con, config, progress=report, model_required=True, user=page.user)
         except Exception as e:  # e.g. too few rows in a small scope: the analyst reads why, the log keeps the trace
             _log.exception("run %s failed", config)
             status.update(label=t("lab.status.failed", reason=f"{type(e).__name__}: {e}"), state="error",
@@ -353,7 +357,9 @@ def _evaluation(run_id: str, budget: float, weights: tuple[float, ...], scope_ke
 def flagged_csv(page: Page, run: runs.Run, threshold: Threshold) -> Callable[[], bytes]:
     """The flagged rows as CSV, made only when the analyst clicks (Streamlit runs it on its own thread:
     it takes its own cursor and touches no st.* call)."""
-    con, scope, lang, names, level = page.con, run.config.scope, page.lang, used_detectors(run), run.config.level
+    # the user's scope, not the run's: a national run opened by a provincial analyst exports only
+    # the rows of the analyst's provinces
+    con, scope, lang, names, level = page.con, page.scope, page.lang, used_detectors(run), run.config.level
 
     def make() -> bytes:
         rows = risk_views.flagged_rows(con, scope, run.run_id, limit=EXPORT_LIMIT, **threshold.query_params())

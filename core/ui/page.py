@@ -21,11 +21,13 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from core.contract import access
+from core.contract import access, roles
 from core.contract.access import Scope
+from core.contract.roles import User
 from core.contract.filters import NO_FILTERS, Filters
 from core.store import db, loads
 import core.ui.cache as cache
+from core.ui import auth
 from core.ui.filters import sidebar as filter_sidebar
 from core.words import filters as filter_words
 from core.words import glossary
@@ -68,6 +70,7 @@ class Page:
     db_path: str
     data_version: str
     filters: Filters = NO_FILTERS  # with the run_id of the current assessment, if there is one
+    user: User = roles.SYSTEM  # who is looking (core.ui.auth); `scope` is already narrowed to theirs
 
     @property
     def run_id(self) -> str | None:
@@ -214,6 +217,8 @@ def freshness(page: Page) -> None:
              source=i18n.md_literal(row["source"]))
     if bool(row["synthetic"]):  # the same fact as Page.synthetic
         line = f":orange-badge[:material/science: {t('freshness.synthetic')}] {line}"
+    if page.user.source == "demo":  # nobody signed in: say so on every page, beside the data's age
+        line = f":violet-badge[:material/person_off: {t('auth.demo.badge')}] {line}"
     st.caption(line, help=page.help("freshness.synthetic.help") if bool(row["synthetic"]) else None)
 
 
@@ -238,10 +243,9 @@ class _Refused(Exception):
 def _open(lang: str, page_params: tuple[str, ...]) -> Page:
     """Scope, database, current assessment and filters, or a stop with what to do."""
     try:
-        scope = access.scope_from_env()
+        deployment = access.scope_from_env()
     except access.ScopeError as e:
         _stop_with(i18n.t("scope.invalid", lang, value=os.environ.get(access.ENV_VAR, ""), problem=e))
-    st.sidebar.caption(scope_label(scope, lang))
 
     path = db.resolve_path()
     if not path.exists():
@@ -250,9 +254,16 @@ def _open(lang: str, page_params: tuple[str, ...]) -> Page:
         con = cache.connection(str(path))
     except db.DatabaseBusy:
         _stop_with(i18n.t("db.busy", lang, path=path))
+    try:
+        user = auth.identify(con, lang)  # the sign-in form, or who is signed in
+    except auth.SignInRequired:
+        st.stop()
+    scope = user.within(deployment)  # the signed-in scope: every query below gets it, nothing widens it
+    auth.account_box(con, user, lang)
+    st.sidebar.caption(scope_label(scope, lang))
     version = db.data_version(con)
     base = Page(lang=lang, scope=scope, con=con, db_path=str(path), data_version=version,
-                filters=NO_FILTERS.with_run(cache.assessment_id(str(path), version)))
+                filters=NO_FILTERS.with_run(cache.assessment_id(str(path), version)), user=user)
     return replace(base, filters=filter_sidebar(base, page_params))
 
 

@@ -22,7 +22,7 @@ from core.export import xlsx
 from core.insight import scenarios
 from core.insight.scenarios import Result, Saved, Scenario
 from core.store import intermediaries
-from core.ui import cache, charts, tables
+from core.ui import auth, cache, charts, tables
 from core.ui import filters as filter_ui
 from core.ui.export import XLSX, filter_names
 from core.ui.page import Page, page_url, scope_label
@@ -432,11 +432,15 @@ def save_form(page: Page, scenario: Scenario) -> None:
         left, right = st.columns([4, 1], vertical_alignment="bottom")
         name = left.text_input(t("scenarios.save.name"), max_chars=scenarios.NAME_MAX, key="scenario_save_name",
                                placeholder=t("scenarios.save.placeholder"))
-        go = right.form_submit_button(t("scenarios.save.button"), icon=":material/bookmark_add:", width="stretch")
-    if not go:
+        allowed = page.user.can("save_scenarios")
+        go = right.form_submit_button(t("scenarios.save.button"), icon=":material/bookmark_add:", width="stretch",
+                                      disabled=not allowed)
+    if not allowed:
+        st.caption(t("scenarios.save.refused", role=t(f"role.{page.user.role}")))
+    if not go or not allowed:
         return
     try:
-        sid = scenarios.save(page.con, name, scenario, page.filters, page.scope)
+        sid = scenarios.save(page.con, name, scenario, page.filters, page.scope, page.user)
     except ValueError as e:
         st.error(t("scenarios.save.invalid", problem=_plain_text(e)), icon=":material/block:")
         return
@@ -471,18 +475,18 @@ def downloads(page: Page, res: Result, saved: Saved | None) -> None:
     stem = f"carbonwatch-scenario-{res.scenario.kind}-{lang}-{i18n.now_beijing().date().isoformat()}"
     about = about_rows(page, res, saved)
     with st.container(key="scenario_downloads", horizontal=True):
-        st.download_button(t("scenarios.download.provinces"),
-                           lambda: tables.csv_bytes(tables.scenario_provinces(res.provinces, lang)),
-                           file_name=f"{stem}-provinces.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:", key="scenario_csv_provinces", help=page.help("scenarios.download.help"))
-        st.download_button(t("scenarios.download.enterprises"),
-                           lambda: tables.csv_bytes(tables.scenario_enterprises(res.enterprises, lang)),
-                           file_name=f"{stem}-enterprises.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:", key="scenario_csv_enterprises",
-                           help=page.help("scenarios.download.help"))
-        st.download_button(t("scenarios.download.xlsx"), lambda: workbook(res, lang, about),
-                           file_name=f"{stem}.xlsx", mime=XLSX, on_click="ignore", icon=":material/table_view:",
-                           key="scenario_xlsx", help=page.help("scenarios.download.help"))
+        auth.download(page, t("scenarios.download.provinces"),
+                      lambda: tables.csv_bytes(tables.scenario_provinces(res.provinces, lang)),
+                      file_name=f"{stem}-provinces.csv", mime="text/csv", level="aggregate", what="scenario_provinces",
+                      icon=":material/download:", key="scenario_csv_provinces", help=page.help("scenarios.download.help"))
+        auth.download(page, t("scenarios.download.enterprises"),
+                      lambda: tables.csv_bytes(tables.scenario_enterprises(res.enterprises, lang)),
+                      file_name=f"{stem}-enterprises.csv", mime="text/csv", level="enterprise",
+                      what="scenario_enterprises", icon=":material/download:", key="scenario_csv_enterprises",
+                      help=page.help("scenarios.download.help"))
+        auth.download(page, t("scenarios.download.xlsx"), lambda: workbook(res, lang, about),
+                      file_name=f"{stem}.xlsx", mime=XLSX, level="enterprise", what="scenario_xlsx",
+                      icon=":material/table_view:", key="scenario_xlsx", help=page.help("scenarios.download.help"))
 
 
 def workbook(res: Result, lang: str, about: list[tuple[str, str]]) -> bytes:

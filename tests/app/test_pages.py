@@ -71,6 +71,7 @@ def test_page_renders(app_db, path, lang):
     # under the title: the freshness line, with the synthetic-demo badge (the demo wrote this database)
     line = at.main.caption[0].value
     assert i18n.t("freshness.synthetic", lang) in line
+    assert i18n.t("auth.demo.badge", lang) in line  # no sign-in on 127.0.0.1: the demo mode says so
     from core.ui import cache  # the app's own connection (a second one with other settings is refused)
     last = cache.connection(str(app_db)).execute("SELECT max(period) FROM monthly_reports").fetchone()[0]
     assert i18n.fmt_period(last, lang) in line  # the demo's last reported month

@@ -71,7 +71,11 @@ def test_load_with_one_bad_row_exits_nonzero_and_changes_nothing(built, tmp_path
     assert r.returncode == 1
     assert "monthly_reports.csv row 7 (line 8), column ncv, value '5120'" in r.stderr
     assert "kcal/kg" in r.stderr and "nothing was changed" in r.stderr
-    assert snapshot(path) == before
+    after = snapshot(path)
+    # nothing stored changed; the refused attempt itself is in the audit log, one entry more
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {t: v for t, v in before.items() if t != "audit_log"}
+    added = sorted(set(after["audit_log"]) - set(before["audit_log"]))
+    assert len(added) == 1 and "'load_rejected'" in added[0] and "'refused'" in added[0]
 
 
 def test_reload_reports_updates(built):
