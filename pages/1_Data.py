@@ -27,8 +27,10 @@ with counts_col:
     tables.show(tables.table_counts(page.query(loads.table_counts), lang), height="content")
 with history_col:
     st.subheader(t("data.history"))
-    history = page.query(loads.load_history)
-    if history.empty:
+    history = page.query(loads.load_history) if page.user.can("load_data") else None
+    if history is None:  # the load log is national; who loaded what is the national office's to read
+        st.caption(t("data.history.national", role=t(f"role.{page.user.role}")))
+    elif history.empty:
         st.caption(t("data.history.empty"))
     else:
         tables.show(tables.load_history(history, lang))

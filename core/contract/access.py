@@ -59,6 +59,9 @@ class Scope:
 
 
 ENV_VAR = "CARBONWATCH_SCOPE"
+# What a query returns in place of an identifier outside the user's scope that evidence would
+# otherwise name (core.words.labels writes it as "an enterprise outside your scope").
+OUTSIDE = "@outside-scope"
 _CODE = re.compile(r"\d{2}")
 
 

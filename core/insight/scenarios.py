@@ -451,15 +451,19 @@ def save(con, name: str, scenario: Scenario, flt: Filters, scope: Scope, user=No
     return sid
 
 
-def load(con, scenario_id: str) -> Saved | None:
-    """The saved scenario, or None when there is none under that id. Its parameters are
-    validated again (a stored row is input like any other)."""
+def load(con, scenario_id: str, scope: Scope | None = None) -> Saved | None:
+    """The saved scenario, or None when there is none under that id, or (with `scope`) when it
+    was saved in a scope wider than or beside `scope`: an id is computable from parameters, so
+    knowing one must not show another office's scenario. Its parameters are validated again (a
+    stored row is input like any other)."""
     if not isinstance(scenario_id, str) or not ID_PATTERN.fullmatch(scenario_id):
         raise ValueError("scenario_id: expected 12 lowercase hexadecimal characters")
     row = whatif.scenario_row(con, scenario_id)
     if row.empty:
         return None
     r = row.iloc[0]
+    if scope is not None and not scope.contains(Scope.from_text(r["scope"])):
+        return None  # as unknown: nothing about it is said
     return _saved(r)
 
 

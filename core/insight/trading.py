@@ -47,6 +47,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from core.contract import access
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.store import surveillance
@@ -177,8 +178,11 @@ def scan(con, scope: Scope, flt: Filters = NO_FILTERS, kinds: tuple[str, ...] = 
     out["score"] = out["score"].astype(float)
     out["clarity"] = out["clarity"].astype(float)
     out["volume_t"] = out["volume_t"].astype(float)
-    return out.sort_values(["score", "first_ts", "alert_id"], ascending=[False, True, True],
-                           kind="stable").reset_index(drop=True)
+    out = out.sort_values(["score", "first_ts", "alert_id"], ascending=[False, True, True],
+                          kind="stable").reset_index(drop=True)
+    if scope.provinces is not None:  # another province's parties are not named (mask_parties)
+        out = mask_parties(out, scope, surveillance.account_provinces(con, [a for v in out["accounts"] for a in v]))
+    return out
 
 
 def counts(alerts: pd.DataFrame) -> pd.Series:
@@ -186,10 +190,33 @@ def counts(alerts: pd.DataFrame) -> pd.Series:
     return alerts["kind"].value_counts().reindex(list(KINDS), fill_value=0)
 
 
-def evidence_trades(con, trade_ids) -> pd.DataFrame:
+def evidence_trades(con, trade_ids, scope: Scope | None = None) -> pd.DataFrame:
     """The evidence trades of alerts (their trade_ids; core.surveillance.surveillance_trades), in time order.
-    Only for ids taken from `scan`'s result: the scan applied the scope."""
-    return surveillance.surveillance_trades(con, sorted(set(trade_ids)))
+    Only for ids taken from `scan`'s result: the scan applied the scope; with `scope`, the parties
+    outside it are not named and trades between two of them are left out."""
+    return surveillance.surveillance_trades(con, sorted(set(trade_ids)), scope)
+
+
+def mask_parties(alerts: pd.DataFrame, scope: Scope, account_provinces: dict[str, str | None]) -> pd.DataFrame:
+    """`alerts` (of scan) with the parties outside `scope` not named: an enterprise of another
+    province reads access.OUTSIDE in enterprises and enterprise_names, and an account of one in
+    accounts and holders (institutions and individuals belong to no province and stay named).
+    `account_provinces`: account -> its enterprise's province (None for none)."""
+    if scope.provinces is None or alerts.empty:
+        return alerts
+    out = alerts.copy()
+    allowed = scope.allows
+
+    def names(values, provinces):
+        return [v if allowed(p) else access.OUTSIDE for v, p in zip(values, provinces)]
+
+    out["enterprise_names"] = [names(n, p) for n, p in zip(out["enterprise_names"], out["provinces"])]
+    out["enterprises"] = [names(e, p) for e, p in zip(out["enterprises"], out["provinces"])]
+    hidden = [[account_provinces.get(a) is not None and not allowed(account_provinces.get(a)) for a in accs]
+              for accs in out["accounts"]]
+    out["holders"] = [[access.OUTSIDE if h else v for v, h in zip(vals, hid)] for vals, hid in zip(out["holders"], hidden)]
+    out["accounts"] = [[access.OUTSIDE if h else v for v, h in zip(vals, hid)] for vals, hid in zip(out["accounts"], hidden)]
+    return out
 
 
 def enterprise_context(con, scope: Scope, run_id: str | None) -> pd.DataFrame:

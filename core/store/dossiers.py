@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.contract import scoring
+from core.contract import access
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.store.db import fetch_df
@@ -169,14 +170,21 @@ def enterprise_monthly(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_
 def enterprise_rule_hits(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_id: str = "") -> pd.DataFrame:
     """Every rule hit of the enterprise in the stored run that touches the period (a yearly hit
     when one of the months its evidence names is in it): rule_id, severity, period (YYYY-MM or
-    YYYY), unit_id, evidence (JSON), most severe first within each period, periods in order."""
+    YYYY), unit_id, evidence (JSON), most severe first within each period, periods in order. An
+    evidence `source` naming an enterprise outside the scope (R04: whose lab results were copied)
+    reads access.OUTSIDE instead: the hit stays, the other province's enterprise is not named."""
     cte, params = _dossier(scope, enterprise_id)
     hits, hparams = _dossier_hits(flt)
     sql = f"""
         {cte}, {hits}
-        SELECT rule_id, severity, period, unit_id, evidence FROM dh
+        SELECT rule_id, severity, period, unit_id,
+               CASE WHEN json_extract_string(evidence, '$.source') IS NOT NULL
+                     AND split_part(json_extract_string(evidence, '$.source'), ' ', 1)
+                         NOT IN (SELECT enterprise_id FROM se)
+                    THEN json_merge_patch(evidence, json_object('source', ?)) ELSE evidence END AS evidence
+        FROM dh
         ORDER BY period, list_position(?::VARCHAR[], severity), rule_id, unit_id NULLS FIRST"""
-    return fetch_df(con, sql, [*params, *hparams, list(scoring.SEVERITIES)])
+    return fetch_df(con, sql, [*params, *hparams, access.OUTSIDE, list(scoring.SEVERITIES)])
 
 
 @page_query("scoped")
@@ -278,6 +286,10 @@ def enterprise_allowances(con, scope: Scope, flt: Filters = NO_FILTERS, enterpri
     return fetch_df(con, sql, [*params, *yparams])
 
 
+# A counterparty account the scope may name: not an enterprise's, or an enterprise inside the scope.
+VISIBLE = "(o.enterprise_id IS NULL OR o.enterprise_id IN (SELECT enterprise_id FROM se))"
+
+
 def _dossier_trades(flt: Filters) -> tuple[str, list]:
     """CTE `dt` (needs `de`): the trades of the enterprise's accounts in the period, one row per
     side it took (a trade between two of its own accounts appears once bought and once sold)."""
@@ -298,13 +310,17 @@ def enterprise_trades(con, scope: Scope, flt: Filters = NO_FILTERS, enterprise_i
     """The trades of the enterprise's accounts in the period, latest first: trade_id, ts, method,
     side ('buy'/'sell'), own_account, counterparty_account, counterparty (holder name), volume_t,
     price_cny, amount_cny, signed_volume_t (+ bought, - sold), counterparty_enterprise_id (the
-    counterparty's enterprise when it is another one inside the scope, so that a link to it opens)."""
+    counterparty's enterprise when it is another one inside the scope, so that a link to it opens).
+    A counterparty that is an enterprise outside the scope is not named: its account and holder are
+    NULL (shown as "an account outside your scope"); institutions and individuals, which belong to
+    no province, are named."""
     cte, params = _dossier(scope, enterprise_id)
     trades, tparams = _dossier_trades(flt)
     sql = f"""
         {cte}, {trades}
-        SELECT dt.trade_id, dt.ts, dt.method, dt.side, dt.own_account, dt.other_account AS counterparty_account,
-               o.holder_name AS counterparty, dt.volume_t, dt.price_cny, dt.volume_t * dt.price_cny AS amount_cny,
+        SELECT dt.trade_id, dt.ts, dt.method, dt.side, dt.own_account,
+               CASE WHEN {VISIBLE} THEN dt.other_account END AS counterparty_account,
+               CASE WHEN {VISIBLE} THEN o.holder_name END AS counterparty, dt.volume_t, dt.price_cny, dt.volume_t * dt.price_cny AS amount_cny,
                CASE dt.side WHEN 'buy' THEN dt.volume_t ELSE -dt.volume_t END AS signed_volume_t,
                CASE WHEN o.enterprise_id IN (SELECT enterprise_id FROM se)
                      AND o.enterprise_id NOT IN (SELECT enterprise_id FROM de) THEN o.enterprise_id

@@ -40,13 +40,39 @@ def freshness(con, scope: Scope) -> pd.DataFrame:
     return fetch_df(con, sql, [*params, DEMO_SOURCE_PREFIX])
 
 
-@page_query("national")
-def table_counts(con) -> pd.DataFrame:
-    """table, rows for every table of the contract plus the reference and log tables."""
+# Tables that belong to no province: counted whole for every user, a documented exception of the
+# province scope (the reference list of provinces, the national register of intermediaries, the
+# exchange's daily market, the load log). Every other table is counted inside the user's scope.
+NATIONAL_TABLES = ("provinces", "agencies", "market_daily", "load_log")
+
+
+def _scoped_count(name: str) -> str:
+    """SQL counting `name`'s rows inside the scope CTE `se` (enterprises) of core.store.sql.scoped."""
+    cols = {c.name for c in schema.TABLE_BY_NAME[name].columns} if name in schema.TABLE_BY_NAME else set()
+    if name in NATIONAL_TABLES:
+        return f"SELECT count(*) FROM {name}"
+    if name == "enterprises":
+        return "SELECT count(*) FROM se"
+    if "enterprise_id" in cols:
+        return f"SELECT count(*) FROM {name} JOIN se USING (enterprise_id)"
+    if "unit_id" in cols:
+        return f"SELECT count(*) FROM {name} JOIN units USING (unit_id) JOIN se USING (enterprise_id)"
+    if name == "trades":  # a trade in which an account of the scope bought or sold
+        return ("SELECT count(*) FROM trades t WHERE EXISTS (SELECT 1 FROM accounts a JOIN se USING (enterprise_id) "
+                "WHERE a.account_id IN (t.buyer_account, t.seller_account))")
+    raise KeyError(f"no scope rule for table {name}")
+
+
+@page_query("unfiltered")
+def table_counts(con, scope: Scope) -> pd.DataFrame:
+    """table, rows, national (True for NATIONAL_TABLES, counted whole) for every table of the
+    contract plus the reference and log tables; the others count the rows inside `scope`."""
     names = ["provinces", *[t.name for t in schema.TABLES], "load_log"]
-    sql = " UNION ALL ".join(f"SELECT '{n}' AS \"table\", count(*) AS rows, {i} AS ord FROM {n}"
-                             for i, n in enumerate(names))
-    return fetch_df(con, f"SELECT \"table\", rows FROM ({sql}) ORDER BY ord")
+    where, params = scope_where(scope, "e.province_code")
+    sql = " UNION ALL ".join(f"SELECT '{n}' AS \"table\", ({_scoped_count(n)}) AS rows, {n in NATIONAL_TABLES} AS national, "
+                             f"{i} AS ord" for i, n in enumerate(names))
+    return fetch_df(con, f"WITH se AS (SELECT e.enterprise_id FROM enterprises e WHERE {where}) "
+                         f"SELECT \"table\", rows, national FROM ({sql}) ORDER BY ord", params)
 
 
 @page_query("national")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.contract import mrv
+from core.contract import access, mrv
 from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.store.db import fetch_df
@@ -405,22 +405,51 @@ SURVEILLANCE_QUERIES = (surveillance_round_trips, surveillance_wash_groups, surv
                         surveillance_deadline_concentration, surveillance_flagged_net_sellers)
 
 
-def surveillance_trades(con, trade_ids: list[str]) -> pd.DataFrame:
+def account_provinces(con, accounts: list[str]) -> dict[str, str | None]:
+    """account -> the province of its enterprise (None: an institution's or individual's account)."""
+    rows = fetch_df(con, "SELECT a.account_id, e.province_code FROM accounts a LEFT JOIN enterprises e "
+                         "USING (enterprise_id) WHERE a.account_id IN (SELECT unnest(?::VARCHAR[]))",
+                    [sorted(set(accounts))])
+    return {a: (p if isinstance(p, str) else None) for a, p in zip(rows["account_id"], rows["province_code"])}
+
+
+def _visible(alias: str) -> str:
+    """An account the scope may name: no enterprise's (an institution, an individual: no province),
+    or an enterprise's inside the scope (`in_scope`, a bound list; NULL: national)."""
+    return (f"({alias}.province_code IS NULL OR ?::VARCHAR[] IS NULL "
+            f"OR list_contains(?::VARCHAR[], {alias}.province_code))")
+
+
+def surveillance_trades(con, trade_ids: list[str], scope: Scope | None = None) -> pd.DataFrame:
     """The evidence trades of alerts, by id: trade_id, ts, method, buyer_account, buyer (holder name),
     buyer_enterprise, seller_account, seller, seller_enterprise, volume_t, price_cny, prev_close (the
-    prevailing close) and deviation (price / prev_close - 1), in time order. No scope: core.trading
-    asks only for the evidence of alerts the scope may see (a trade of a visible alert is evidence even
-    between two accounts outside the scope, e.g. the middle leg of a cycle)."""
+    prevailing close) and deviation (price / prev_close - 1), in time order. Ask only for the
+    evidence of alerts the scope may see (core.insight.trading.scan applied it).
+
+    With a provincial `scope`, an account of an enterprise outside it is not named: its account is
+    a stable pseudonym ('@outside-' and 6 hex digits, so a graph still joins its trades) and its
+    holder and enterprise are NULL; a trade between two such accounts is left out (another
+    province's trade; outside_trades counts them)."""
+    provinces = None if scope is None or scope.provinces is None else sorted(scope.provinces)
+    vb, vs = _visible("b"), _visible("s")
     sql = f"""
-        WITH {_MARKET_CTES}
-        SELECT t.trade_id, t.ts, t.method, t.buyer_account, b.holder_name AS buyer, b.enterprise_id AS buyer_enterprise,
-               t.seller_account, s.holder_name AS seller, s.enterprise_id AS seller_enterprise, t.volume_t, t.price_cny,
-               cl.prev_close, t.price_cny / cl.prev_close - 1 AS deviation
-        FROM t LEFT JOIN cl USING (day) LEFT JOIN acc b ON b.account_id = t.buyer_account
-        LEFT JOIN acc s ON s.account_id = t.seller_account
-        WHERE t.trade_id IN (SELECT unnest(?::VARCHAR[]))
-        ORDER BY t.ts, t.trade_id"""
-    return fetch_df(con, sql, [list(trade_ids)])
+        WITH {_MARKET_CTES},
+        x AS (SELECT t.*, {vb} AS b_ok, {vs} AS s_ok, b.holder_name AS b_name, b.enterprise_id AS b_ent,
+                     s.holder_name AS s_name, s.enterprise_id AS s_ent
+              FROM t LEFT JOIN acc b ON b.account_id = t.buyer_account LEFT JOIN acc s ON s.account_id = t.seller_account
+              WHERE t.trade_id IN (SELECT unnest(?::VARCHAR[])))
+        SELECT x.trade_id, x.ts, x.method,
+               CASE WHEN b_ok THEN buyer_account ELSE '{access.OUTSIDE}-' || left(md5(buyer_account), 6) END
+                   AS buyer_account,
+               CASE WHEN b_ok THEN b_name END AS buyer, CASE WHEN b_ok THEN b_ent END AS buyer_enterprise,
+               CASE WHEN s_ok THEN seller_account ELSE '{access.OUTSIDE}-' || left(md5(seller_account), 6) END
+                   AS seller_account,
+               CASE WHEN s_ok THEN s_name END AS seller, CASE WHEN s_ok THEN s_ent END AS seller_enterprise,
+               x.volume_t, x.price_cny, cl.prev_close, x.price_cny / cl.prev_close - 1 AS deviation
+        FROM x LEFT JOIN cl USING (day)
+        WHERE b_ok OR s_ok
+        ORDER BY x.ts, x.trade_id"""
+    return fetch_df(con, sql, [provinces, provinces, provinces, provinces, list(trade_ids)])
 
 
 @page_query("filtered")

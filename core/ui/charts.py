@@ -570,7 +570,8 @@ def alert_network(edges: pd.DataFrame, nodes: pd.DataFrame, lang: str) -> alt.La
     """core.insight.trading.network: a line per seller -> buyer and kind (thicker for more tonnes), a dot
     per account (sized by its tonnes on these lines, coloured by the kind of its best alert), on the
     deterministic layout the nodes carry (x, y); every account named on a small graph, the
-    NETWORK_LABELS largest on a large one."""
+    NETWORK_LABELS largest on a large one. A party outside the reader's scope is named in words."""
+    nodes = nodes.assign(holder=nodes["holder"].map(lambda v: label_words.party(v, lang)))
     kinds = [k for k in KIND_COLOURS if k in set(edges["kind"]) | set(nodes["kind"])]
     labels = [i18n.t(f"market.kind.{k}", lang) for k in kinds]
     colour = alt.Color("kind_label:N", title=i18n.t("market.col.kind", lang), sort=labels,

@@ -23,6 +23,7 @@ from core.ui import cache, charts, tables
 from core.ui.page import Page
 from core.words import glossary, i18n
 from core.words import market as market_words
+from core.words import labels as label_words
 
 PARAM = "alert"  # ?alert=<alert_id>
 DOSSIER = "pages/4_Enterprise.py"
@@ -41,8 +42,8 @@ def _scan(scope_key, flt: Filters, db_path: str, data_version: str) -> pd.DataFr
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _trades(trade_ids: tuple[str, ...], db_path: str, data_version: str) -> pd.DataFrame:
-    return trading.evidence_trades(cache.connection(db_path), trade_ids)
+def _trades(trade_ids: tuple[str, ...], scope_key, db_path: str, data_version: str) -> pd.DataFrame:
+    return trading.evidence_trades(cache.connection(db_path), trade_ids, Scope.from_key(scope_key))
 
 
 def alerts(page: Page) -> pd.DataFrame:
@@ -51,7 +52,7 @@ def alerts(page: Page) -> pd.DataFrame:
 
 
 def evidence_trades(page: Page, alert: pd.Series) -> pd.DataFrame:
-    return _trades(tuple(sorted(alert["trade_ids"])), page.db_path, page.data_version)
+    return _trades(tuple(sorted(alert["trade_ids"])), page.scope.key, page.db_path, page.data_version)
 
 
 # --- which alert: ?alert= ---------------------------------------------------------------------------
@@ -185,7 +186,7 @@ def evidence(page: Page, alert: pd.Series) -> None:
                 if page.scope.allows(prov):
                     st.page_link(DOSSIER, label=name, icon=":material/factory:", query_params=page.link(enterprise=eid))
                 else:
-                    st.caption(t("market.evidence.outside", name=_md(name)))
+                    st.caption(t("market.evidence.outside", name=_md(label_words.party(name, lang, "enterprise"))))
         st.markdown(f"**{t('market.evidence.trades')}**")
         trades = evidence_trades(page, alert)
         tables.show(tables.market_trades(trades, lang), height="content" if len(trades) <= 12 else 440)
@@ -204,7 +205,7 @@ def _network_spec(scope_key, flt: Filters, kinds: tuple[str, ...], lang: str, db
     if top.empty:
         return None
     ids = tuple(sorted({i for ids in top["trade_ids"] for i in ids}))
-    edges, nodes = trading.network(top, _trades(ids, db_path, data_version))
+    edges, nodes = trading.network(top, _trades(ids, scope_key, db_path, data_version))
     return charts.alert_network(edges, nodes, lang).to_dict() if len(nodes) else None
 
 

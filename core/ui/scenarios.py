@@ -55,7 +55,7 @@ def opened(page: Page) -> Saved | None:
         st.warning(t("scenarios.saved.bad_id"), icon=":material/link_off:")
         return None
     try:
-        saved = scenarios.load(page.con, raw)
+        saved = scenarios.load(page.con, raw, page.scope)
     except ValueError as e:  # a stored row that no longer validates
         st.warning(t("scenarios.saved.broken", id=raw, problem=_plain_text(e)), icon=":material/link_off:")
         return None

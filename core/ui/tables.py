@@ -69,9 +69,12 @@ def _headers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def table_counts(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """table, rows, contents (translated)."""
-    df = counts.assign(description=counts["table"].map(lambda n: i18n.t(f"table.{n}", lang)))
-    return _headers(df[["table", "rows", "description"]], lang)
+    """table, rows, what is counted (the user's scope, or the whole country for a table of no
+    province), contents (translated)."""
+    df = counts.assign(description=counts["table"].map(lambda n: i18n.t(f"table.{n}", lang)),
+                       counted=counts["national"].map(lambda v: i18n.t("data.counted.national" if v
+                                                                         else "data.counted.scope", lang)))
+    return _headers(df[["table", "rows", "counted", "description"]], lang)
 
 
 def load_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -577,7 +580,7 @@ def market_alerts(df: pd.DataFrame, lang: str, explain) -> pd.DataFrame:
         "score": df["score"].astype(float).round(1),
         "kind": df["kind"].map(lambda k: i18n.t(f"market.kind.{k}", lang)),
         "when": df["first_ts"].map(lambda d: i18n.fmt_date(d, lang)),
-        "accounts": df["holders"].map(lambda v: _names(v, sep)),
+        "accounts": df["holders"].map(lambda v: _names([label_words.party(x, lang) for x in v], sep)),
         "volume": (df["volume_t"].astype(float) / divisor).round(2),
         "reason": [explain(r) for r in rows],
         "alert_id": df["alert_id"],
@@ -613,8 +616,8 @@ def market_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         "price": df["price_cny"].map(price),
         "prev_close": df["prev_close"].map(price),
         "deviation": df["deviation"].map(lambda v: i18n.fmt_pct(v, lang, signed=True)),
-        "seller": df["seller"].fillna(df["seller_account"]),
-        "buyer": df["buyer"].fillna(df["buyer_account"]),
+        "seller": df["seller"].fillna(df["seller_account"]).map(lambda v: label_words.party(v, lang)),
+        "buyer": df["buyer"].fillna(df["buyer_account"]).map(lambda v: label_words.party(v, lang)),
     })
     return out.rename(columns={c: _with_unit(i18n.t(f"market.trade.{c}", lang), {"volume": unit}.get(c), lang)
                                for c in out.columns})
@@ -771,8 +774,9 @@ def dossier_trades(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         "ts": df["ts"].map(lambda d: i18n.fmt_datetime(d, lang)),
         "method": df["method"].map(lambda m: _label_or_raw("enterprise.method", m, lang)),
         "side": df["side"].map(lambda s: i18n.t(f"enterprise.side.{s}", lang)),
-        "counterparty": [n if isinstance(n, str) else a for n, a in zip(df["counterparty"],
-                                                                         df["counterparty_account"])],
+        "counterparty": [n if isinstance(n, str) else a if isinstance(a, str)
+                         else i18n.t("scope.outside_account", lang)
+                         for n, a in zip(df["counterparty"], df["counterparty_account"])],
         "volume": volume,
         "price": df["price_cny"].map(lambda v: i18n.t("enterprise.price", lang, value=f"{v:,.2f}")),
         "amount": amount,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from core.contract import access
 from core.words import i18n
 
 
@@ -18,7 +19,18 @@ def rule_title(rule_id: str, lang: str) -> str:
 def rule_explain(rule_id: str, evidence: dict | str, lang: str) -> str:
     """A hit's explanation, written from its evidence (a dict or its JSON)."""
     ev = json.loads(evidence) if isinstance(evidence, str) else evidence
+    ev = {k: i18n.t("scope.outside_enterprise", lang) if v == access.OUTSIDE else v for k, v in ev.items()}
     return i18n.t(f"rule.{rule_id}.explain", lang).format(**ev)
+
+
+def party(value, lang: str, kind: str = "account") -> str:
+    """A name or account as shown: the words for one outside the user's scope when a query put
+    access.OUTSIDE (or its pseudonym, '@outside-scope-1a2b3c') in its place, else the value."""
+    if isinstance(value, str) and value.startswith(access.OUTSIDE):
+        suffix = value[len(access.OUTSIDE) + 1:]
+        words = i18n.t(f"scope.outside_{kind}", lang)
+        return f"{words} ({suffix})" if suffix else words
+    return value
 
 
 def has_rule(rule_id) -> bool:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from core.contract import mrv
 from core.store import surveillance
-from core.words import i18n
+from core.words import i18n, labels
 
 
 def _price(v, lang: str) -> str:
@@ -23,8 +23,9 @@ def _name(holders: list, i: int) -> str:
 
 
 def _reason_args(kind: str, ev: dict, alert: pd.Series, lang: str) -> dict:
-    """The placeholders of market.reason.<kind>, from the evidence and the holders' names."""
-    h = list(alert["holders"])
+    """The placeholders of market.reason.<kind>, from the evidence and the holders' names (a party
+    outside the reader's scope in words, not by name)."""
+    h = [labels.party(v, lang) for v in alert["holders"]]
     tonnes = lambda k: i18n.fmt_tonnes(ev.get(k), lang)  # noqa: E731
     pct = lambda k: i18n.fmt_pct(ev.get(k), lang, signed=True)  # noqa: E731
     related = i18n.t("market.related", lang) if ev.get("related") else ""
@@ -68,7 +69,7 @@ def _reason_args(kind: str, ev: dict, alert: pd.Series, lang: str) -> dict:
         flagged = (i18n.fmt_list(rules, lang) if rules else i18n.t(f"band.{ev['band']}", lang) if ev.get("band") else i18n.MISSING)
         net0, net1 = ev.get("net_sold_t") or 0, ev.get("net_sold_next_t") or 0
         year = int(ev["year"]) if net0 >= net1 else int(ev["year"]) + 1
-        names = list(alert["enterprise_names"])
+        names = [labels.party(v, lang, "enterprise") for v in alert["enterprise_names"]]
         return dict(enterprise=names[0] if names else _name(h, 0), year=int(ev["year"]), flagged=flagged,
                     net=i18n.fmt_tonnes(max(net0, net1), lang), sell_year=year)
     raise KeyError(kind)

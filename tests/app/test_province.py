@@ -145,7 +145,7 @@ def test_an_invalid_province_is_named_in_a_warning(app_db, bad, lang):
 def _counts(path) -> dict:
     con = db.connect(path)
     try:
-        return dict(loads.table_counts(con)[["table", "rows"]].itertuples(index=False))
+        return dict(loads.table_counts(con, Scope.national())[["table", "rows"]].itertuples(index=False))
     finally:
         con.close()
 
