@@ -48,7 +48,8 @@ if submitted and can_load:
     else:
         try:
             report = import_uploads(page.con, [(f.name, f.getvalue()) for f in uploads],
-                                    source="upload: " + ", ".join(f.name for f in uploads), user=page.user)
+                                    source="upload: " + ", ".join(f.name for f in uploads), user=page.user,
+                                    scope=page.scope)
         except loader.LoadRejected as e:
             st.error(t("data.import.rejected", problems=i18n.fmt_int(e.total, lang)), icon=":material/block:")
             tables.show(tables.problems(e, lang))

@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 
 from core.contract import clock, schema
 from core.store import audit
+from core.contract.access import Scope
 from core.contract.schema import Column, Table
 
 FORMATS = (".csv", ".parquet", ".xlsx")
@@ -809,11 +810,61 @@ def _reference_changes(cur, sink: _Sink, s: _Staged) -> None:
     _run(cur, sink, s.file, s.rel, probes)
 
 
-def _validate(cur, s: _Staged, mapping: dict, staged: dict[str, _Staged], failed: set[str], sink: _Sink) -> None:
+# Tables of no province: a load in a provincial scope cannot hold them (the national office loads them).
+NATIONAL_TABLES = ("agencies", "market_daily", "trades")
+
+
+def _scope_probes(s: _Staged, staged: dict[str, _Staged], scope: Scope | None) -> list[_Probe]:
+    """In a provincial scope, every row must belong to one of its provinces: an enterprise's own
+    province_code (and, for one already stored, its stored province: no enterprise moves into the
+    scope from outside), and for the rows of an enterprise or a unit, that enterprise's province
+    (as loaded with it, else as stored)."""
+    if scope is None or scope.provinces is None:
+        return []
+    codes = "(" + ", ".join(_lit(c) for c in sorted(scope.provinces)) + ")"
+    where = ", ".join(sorted(scope.provinces))
+    hint = _const(f"load only rows of your provinces ({where}); the national office loads the others")
+    cols = {c.name for c in s.table.columns}
+
+    def province_of(enterprise: str) -> str:
+        rows = ["SELECT enterprise_id, province_code FROM enterprises"]
+        if "enterprises" in staged:
+            rows.insert(0, f"SELECT enterprise_id, province_code FROM {staged['enterprises'].rel}")
+        return (f"(SELECT province_code FROM ({' UNION ALL '.join(rows)}) p WHERE p.enterprise_id = {enterprise} "
+                f"LIMIT 1)")
+
+    probes = []
+    if s.table.name == "enterprises":
+        probes.append(_Probe("outside_scope", "province_code", f"province_code NOT IN {codes}",
+                             f"an enterprise of a province outside your scope ({where})", hint,
+                             _text(s.table.column("province_code"))))
+        probes.append(_Probe("outside_scope", "enterprise_id",
+                             f"enterprise_id IN (SELECT enterprise_id FROM enterprises WHERE province_code NOT IN {codes})",
+                             f"this enterprise is stored under a province outside your scope ({where}); it cannot be "
+                             f"moved into it from here", hint, _text(s.table.column("enterprise_id"))))
+    elif "enterprise_id" in cols:
+        probes.append(_Probe("outside_scope", "enterprise_id",
+                             f"enterprise_id IS NOT NULL AND coalesce({province_of(f'{s.rel}.enterprise_id')}, '') NOT IN {codes}",
+                             f"a row of an enterprise outside your scope ({where})", hint,
+                             _text(s.table.column("enterprise_id"))))
+    elif "unit_id" in cols:
+        units = ["SELECT unit_id, enterprise_id FROM units"]
+        if "units" in staged:
+            units.insert(0, f"SELECT unit_id, enterprise_id FROM {staged['units'].rel}")
+        owner = f"(SELECT u.enterprise_id FROM ({' UNION ALL '.join(units)}) u WHERE u.unit_id = {s.rel}.unit_id LIMIT 1)"
+        probes.append(_Probe("outside_scope", "unit_id",
+                             f"coalesce({province_of(owner)}, '') NOT IN {codes}",
+                             f"a row of a unit outside your scope ({where})", hint, _text(s.table.column("unit_id"))))
+    return probes
+
+
+def _validate(cur, s: _Staged, mapping: dict, staged: dict[str, _Staged], failed: set[str], sink: _Sink,
+              scope: Scope | None = None) -> None:
     t = s.table
     before = sink.total
     _run(cur, sink, s.file, s.rel,
-         _column_probes(t, set(mapping)) + _check_probes(t) + _foreign_key_probes(s, staged, failed))
+         _column_probes(t, set(mapping)) + _check_probes(t) + _foreign_key_probes(s, staged, failed)
+         + _scope_probes(s, staged, scope))
     _duplicates(cur, sink, s)
     if sink.total == before:  # only worth saying about rows that are otherwise valid
         _reference_changes(cur, sink, s)
@@ -903,13 +954,19 @@ def _check_required(cur, tables: set[str], where: str, sink: _Sink) -> None:
 
 
 def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, warnings: list[str],
-          loaded_by: str | None = None, user=None) -> LoadReport:
+          loaded_by: str | None = None, user=None, scope: Scope | None = None) -> LoadReport:
     cur = con.cursor()  # own connection-level state: temp objects and the transaction
     staged: dict[str, _Staged] = {}
     failed: set[str] = set()
     try:
         for seq, t in enumerate(schema.TABLES):
             if t.name not in files:
+                continue
+            if scope is not None and scope.provinces is not None and t.name in NATIONAL_TABLES:
+                sink.add(Problem(Path(files[t.name]).name, None, None, None, "outside_scope",
+                                 f"{t.name} belongs to no province: a load in a provincial scope cannot hold it",
+                                 "leave this file out; the national office loads it"))
+                failed.add(t.name)
                 continue
             try:
                 raw = read_file(files[t.name])
@@ -922,7 +979,7 @@ def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, war
                 failed.add(t.name)
                 continue
             s = _stage(cur, t, raw, mapping, seq)
-            _validate(cur, s, mapping, staged, failed, sink)
+            _validate(cur, s, mapping, staged, failed, sink, scope)
             staged[t.name] = s
         if files:
             _check_required(cur, set(files), where, sink)
@@ -941,7 +998,8 @@ def _load(con, files: dict[str, Path], source: str, where: str, sink: _Sink, war
         cur.close()
 
 
-def load_files(con, files: dict[str, Path], *, source: str, loaded_by: str | None = None, user=None) -> LoadReport:
+def load_files(con, files: dict[str, Path], *, source: str, loaded_by: str | None = None, user=None,
+               scope: Scope | None = None) -> LoadReport:
     """Validate and load an explicit table -> file mapping (e.g. files uploaded to a temp folder)."""
     sink, known = _Sink(), {}
     for name, path in files.items():
@@ -953,11 +1011,11 @@ def load_files(con, files: dict[str, Path], *, source: str, loaded_by: str | Non
     if not files:
         sink.add(Problem("(upload)", None, None, None, "no_files", "no files to load",
                          "choose at least one file named after a table, e.g. enterprises.csv"))
-    return _load(con, known, source, "(upload)", sink, [], loaded_by, user)
+    return _load(con, known, source, "(upload)", sink, [], loaded_by, user, scope)
 
 
 def load_folder(con, folder: Path, *, source: str | None = None, loaded_by: str | None = None,
-                user=None) -> LoadReport:
+                user=None, scope: Scope | None = None) -> LoadReport:
     """Validate every `<table>.csv|.parquet|.xlsx` in `folder` and load them all, or nothing."""
     folder = Path(folder)
     sink, warnings = _Sink(), []
@@ -985,4 +1043,5 @@ def load_folder(con, folder: Path, *, source: str | None = None, loaded_by: str 
             sink.add(Problem(folder.name or str(folder), None, None, None, "no_files",
                              "no table files found in the folder",
                              "name files after the tables, e.g. enterprises.csv, units.csv, monthly_reports.csv"))
-    return _load(con, files, source or str(folder), folder.name or str(folder), sink, warnings, loaded_by, user)
+    return _load(con, files, source or str(folder), folder.name or str(folder), sink, warnings, loaded_by, user,
+                 scope)

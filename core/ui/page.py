@@ -55,6 +55,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/1_Data.py", "nav.data", ":material/database:"),
     PageSpec("pages/2_Anomaly_Lab.py", "nav.lab", ":material/troubleshoot:"),
     PageSpec("pages/8_Glossary.py", "nav.glossary", ":material/menu_book:"),
+    PageSpec("pages/9_Audit.py", "nav.audit", ":material/policy:"),
 )
 
 _LANG_WIDGET = "lang_switch"

@@ -808,3 +808,54 @@ def risk_years(years: pd.DataFrame, lang: str) -> str:
     return i18n.fmt_list((i18n.t("format.paren", lang, text=f"{int(r.year)} {r.risk_score:.1f}",
                                  note=i18n.t(f"band.{r.band}", lang)) for r in years.sort_values("year").itertuples()),
                          lang, "comma")
+
+
+# --- the audit log ----------------------------------------------------------------------------------
+
+def _audit_detail(text) -> str:
+    """An entry's detail JSON in one line of `key: value` pairs."""
+    if not isinstance(text, str) or not text:
+        return ""
+    try:
+        d = json.loads(text)
+    except ValueError:
+        return text
+    return "; ".join(f"{k}: {json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v}"
+                     for k, v in d.items()) if isinstance(d, dict) else str(d)
+
+
+def audit_entries(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """core.store.audit.entries for reading: time (Beijing), user, role, how signed in, action,
+    target, scope, outcome, details, before and after."""
+    c = lambda k: i18n.t(f"audit.col.{k}", lang)  # noqa: E731
+    role = lambda r: i18n.t(f"role.{r}", lang) if f"role.{r}" in i18n.STRINGS else r  # noqa: E731
+    return pd.DataFrame({
+        c("seq"): df["seq"].astype(int),
+        c("at"): df["logged_at"].map(lambda v: i18n.fmt_datetime(v, lang)),
+        c("user"): df["user_name"], c("role"): df["role"].map(role),
+        c("source"): df["source"].map(lambda s: i18n.t(f"auth.source.{s}", lang)),
+        c("action"): df["action"].map(lambda a: i18n.t(f"audit.action.{a}", lang)),
+        c("target"): df["target"], c("scope"): df["scope"],
+        c("outcome"): df["outcome"].map(lambda o: i18n.t(f"audit.outcome.{o}", lang)),
+        c("detail"): df["detail"].map(_audit_detail),
+        c("before"): df["before"].map(_audit_detail), c("after"): df["after"].map(_audit_detail),
+    })
+
+
+def audit_columns(lang: str) -> dict:
+    text = st.column_config.TextColumn
+    c = lambda k: i18n.t(f"audit.col.{k}", lang)  # noqa: E731
+    return {c("seq"): st.column_config.NumberColumn(format="%d", width=56), c("at"): text(width=170),
+            c("user"): text(width=140, pinned=True), c("action"): text(width=120), c("target"): text(width=220),
+            c("detail"): text(width="large")}
+
+
+def accounts(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """core.store.accounts.users for reading (never a hash): name, role, provinces, created, by, state."""
+    c = lambda k: i18n.t(f"audit.col.{k}", lang)  # noqa: E731
+    return pd.DataFrame({
+        c("user"): df["name"], c("role"): df["role"].map(lambda r: i18n.t(f"role.{r}", lang)),
+        c("provinces"): df["provinces"].map(lambda p: p or i18n.t("audit.all_provinces", lang)),
+        c("at"): df["created_at"].map(lambda v: i18n.fmt_datetime(v, lang)), c("by"): df["created_by"],
+        c("state"): df["disabled"].map(lambda d: i18n.t("audit.disabled" if d else "audit.enabled", lang)),
+    })

@@ -35,7 +35,7 @@ class ImportBusy(RuntimeError):
     """Another session of this app is importing right now."""
 
 
-def import_uploads(con, uploads: list[tuple[str, bytes]], *, source: str, user=None) -> loader.LoadReport:
+def import_uploads(con, uploads: list[tuple[str, bytes]], *, source: str, user=None, scope=None) -> loader.LoadReport:
     """Stage (file name, content) pairs named `<table>.<ext>` and load them all, or nothing.
 
     Raises loader.LoadRejected listing every problem (nothing was changed), or ImportBusy."""
@@ -59,7 +59,7 @@ def import_uploads(con, uploads: list[tuple[str, bytes]], *, source: str, user=N
                     files[table] = path
             if duplicates:
                 raise loader.LoadRejected(duplicates)
-            return loader.load_files(con, files, source=source, user=user,
+            return loader.load_files(con, files, source=source, user=user, scope=scope,
                                      loaded_by=user.name if user is not None else None)
     finally:
         _IMPORT_LOCK.release()

@@ -117,3 +117,40 @@ def test_another_address_without_sign_in_refuses(app_db):
     assert at.error and i18n.t("auth.refused.title", "en") in at.error[0].value
     assert not at.metric and not at.dataframe
     assert roles.ROLES  # the roles exist; none is granted without a sign-in
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_audit_page_lists_filters_and_names_each_entry(app_db, private_copy, monkeypatch, lang):
+    from core.contract.access import Scope
+    from core.contract.filters import NO_FILTERS
+    from core.insight import scenarios
+
+    path = private_copy(app_db, "audit_page")
+    monkeypatch.setenv(db.ENV_VAR, str(path))
+    con = db.connect(path)
+    try:
+        admin = roles.User("li.admin", "national_admin", None, "local")
+        sid = scenarios.save(con, "Plan", scenarios.CarbonDefault(), NO_FILTERS, Scope.national(), admin)
+        total = len(audit.entries(con))
+    finally:
+        con.close()
+    at = apptest.open_page("pages/9_Audit.py", lang=lang)
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == total
+    at.selectbox(key="audit_action").set_value("scenario_save").run()
+    shown = at.dataframe[0].value
+    assert list(shown[i18n.t("audit.col.target", lang)]) == [sid]
+    assert list(shown[i18n.t("audit.col.user", lang)]) == ["li.admin"]
+    assert list(shown[i18n.t("audit.col.action", lang)]) == [i18n.t("audit.action.scenario_save", lang)]
+
+
+def test_the_audit_page_is_refused_to_an_analyst(app_db):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(apptest.ROOT / "app.py"), default_timeout=60)
+    at.session_state[auth.DEMO_ROLE] = "national_analyst"
+    at.run()
+    at.switch_page("pages/9_Audit.py").run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info] == [i18n.t("audit.refused", "en", role=i18n.t("role.national_analyst", "en"))]
+    assert not at.dataframe

@@ -35,6 +35,8 @@ EXPECT = {
     # opened without ?scenario=: the default what-if (carbon content), recomputed
     # every term, with its search box
     "pages/8_Glossary.py": ("glossary.title", {"text_input": 1, "subheader": 18}),
+    # the demo's national admin reads the log: its filters, the entries and the accounts
+    "pages/9_Audit.py": ("audit.title", {"selectbox": 2, "date_input": 1, "dataframe": 1, "download_button": 1}),
     "pages/7_Scenarios.py": ("scenarios.title", {"metric": 5, "vega_lite_chart": 1, "dataframe": 2,
                                                  "download_button": 3, "multiselect": 1}),
 }
