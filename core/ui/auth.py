@@ -80,7 +80,7 @@ def _demo_user() -> User:
 def _sign_in_form(con, lang: str) -> None:
     t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
     st.subheader(t("auth.sign_in.title"))
-    with st.form("sign_in", border=True, enter_to_submit=True):
+    with st.form("sign_in", border=True, enter_to_submit=True, clear_on_submit=True):
         name = st.text_input(t("auth.sign_in.name"), key="sign_in_name", max_chars=64)
         password = st.text_input(t("auth.sign_in.password"), type="password", key="sign_in_password", max_chars=256)
         go = st.form_submit_button(t("auth.sign_in.button"), icon=":material/login:")

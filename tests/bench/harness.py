@@ -408,6 +408,43 @@ def queries_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
         con.close()
 
 
+def scoped_vs_unscoped(ctx: BenchContext) -> list[Comparison]:
+    """What the province scope costs (issue 15: at most 1.1x): each page query taking a scope, run
+    with a scope of every province (the restriction is in the SQL but keeps every row) against the
+    national one (no restriction), directly on the store, interleaved. The note gives the time of
+    one province (Shandong, 37) too, which reads fewer rows."""
+    from core.contract.filters import NO_FILTERS
+
+    every = access.Scope.of(access.province_names())
+    national, shandong = access.Scope.national(), access.Scope.of(["37"])
+    con = db.connect(ctx.db_path)
+    try:
+        flt = NO_FILTERS.with_run(_latest_run_id(con))
+        rows = []
+        for name, fn in named_queries().items():
+            if ctx.opts.match and ctx.opts.match not in name:
+                continue
+            if "scope" not in inspect.signature(fn).parameters:
+                continue
+            args = query_args(fn, con)
+            if args is None:
+                continue
+            call_query(fn, con, every, flt, **args)  # warm both
+            call_query(fn, con, national, flt, **args)
+            n = max(ctx.opts.repeats, 5)
+            scoped_s, plain_s, one_s = [], [], []
+            for _ in range(n):
+                scoped_s.append(_timed(lambda: call_query(fn, con, every, flt, **args)))
+                plain_s.append(_timed(lambda: call_query(fn, con, national, flt, **args)))
+                one_s.append(_timed(lambda: call_query(fn, con, shandong, flt, **args)))
+            rows.append(Comparison(f"scope {name}", "the same query, national (no restriction)",
+                                   _median_ms(scoped_s), _median_ms(plain_s), _ratio(scoped_s, plain_s),
+                                   note=f"every province's codes bound; one province (37): {_median_ms(one_s)} ms; x{n}"))
+        return rows
+    finally:
+        con.close()
+
+
 def load_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
     """The loader (validate, type, check references, upsert) against a bare DuckDB ingest of the
     same files, both measured when the bench database was built (see demo_database)."""
@@ -584,6 +621,7 @@ def surveillance_vs_duckdb(ctx: BenchContext) -> list[Comparison]:
 ENGINE_COMPARISONS: dict[str, Callable[[BenchContext], list[Comparison]]] = {
     "load": load_vs_duckdb,
     "queries": queries_vs_duckdb,
+    "scope": scoped_vs_unscoped,
     "detectors": detectors_vs_pyod,
     "scenario": scenario_vs_duckdb,
     "surveillance": surveillance_vs_duckdb,
