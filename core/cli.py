@@ -6,6 +6,7 @@
     python -m core.cli evaluate [--db PATH] [--detectors a,b] [--budget 0.05]
     python -m core.cli detector-bench FOLDER [--trials 3] [--max-rows 10000] [--seed 0] [--markdown FILE] [--json FILE]
     python -m core.cli user add NAME --role ROLE [--provinces 37,32] [--password-stdin] [--db PATH]
+    python -m core.cli user set NAME [--role ROLE] [--provinces 37,32] [--password-stdin] [--disable|--enable] [--db PATH]
     python -m core.cli user list [--db PATH]
 """
 from __future__ import annotations
@@ -222,13 +223,18 @@ def cmd_user(args) -> int:
         try:
             provinces = access.parse_scope(args.provinces, set(access.province_names())).provinces \
                 if args.provinces else None
-            password = _read_password(args)
-            user = accounts.add_user(con, args.name, args.role, provinces, password, by=None)
+            if args.action == "set":
+                password = _read_password(args) if args.password_stdin else None
+                user = accounts.change_user(con, args.name, role=args.role, provinces=provinces, password=password,
+                                            disabled=args.disabled)
+            else:
+                password = _read_password(args)
+                user = accounts.add_user(con, args.name, args.role, provinces, password, by=None)
         except (access.ScopeError, accounts.AccountError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
         where = "all provinces" if user.scope.provinces is None else roles.provinces_text(user.provinces)
-        print(f"user {user.name} added: {user.role}, {where}")
+        print(f"user {user.name} {'changed' if args.action == 'set' else 'added'}: {user.role}, {where}")
         return 0
     finally:
         con.close()
@@ -275,12 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--json", help="write every figure to this file")
     pb.set_defaults(func=cmd_detector_bench)
 
-    pu = sub.add_parser("user", help="local accounts of a standalone office: add one, list them")
-    pu.add_argument("action", choices=("add", "list"))
+    pu = sub.add_parser("user", help="local accounts of a standalone office: add, change, list")
+    pu.add_argument("action", choices=("add", "set", "list"))
     pu.add_argument("name", nargs="?", help="the account's name (add)")
     pu.add_argument("--role", choices=("national_admin", "national_analyst", "provincial_analyst", "viewer"))
     pu.add_argument("--provinces", help="province codes of a provincial account, e.g. 37,32")
     pu.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    state = pu.add_mutually_exclusive_group()
+    state.add_argument("--disable", dest="disabled", action="store_const", const=True, help="set: no more sign-ins")
+    state.add_argument("--enable", dest="disabled", action="store_const", const=False, help="set: sign-ins again")
     pu.add_argument("--db", help="database file (default: $CARBONWATCH_DB or data/carbonwatch.duckdb)")
     pu.set_defaults(func=cmd_user)
 
@@ -292,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "cmd", None) == "user" and args.action == "add" and not (args.name and args.role):
         parser.error("user add needs NAME and --role")
+    if getattr(args, "cmd", None) == "user" and args.action == "set" and not args.name:
+        parser.error("user set needs NAME")
     try:
         return args.func(args)
     except BrokenPipeError:  # e.g. `score | head`: the reader has what it wanted

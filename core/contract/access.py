@@ -59,6 +59,15 @@ class Scope:
 
 
 ENV_VAR = "CARBONWATCH_SCOPE"
+# The page queries that do not take the user's scope, each a named exception with its reason
+# (tests/unit/test_roles.py holds the catalogue to this list: a new one cannot slip in unnoticed).
+NATIONAL_EXCEPTIONS = {
+    "market_by_month": "the exchange's published monthly market (price, volume): no province",
+    "market_daily_by_method": "the exchange's published daily market: no province",
+    "previous_assessment": "which stored run came before the current one: run metadata, no rows",
+    "load_history": "the national load log: shown to the national administrator only",
+}
+
 # What a query returns in place of an identifier outside the user's scope that evidence would
 # otherwise name (core.words.labels writes it as "an enterprise outside your scope").
 OUTSIDE = "@outside-scope"

@@ -194,7 +194,7 @@ def evidence_trades(con, trade_ids, scope: Scope | None = None) -> pd.DataFrame:
     """The evidence trades of alerts (their trade_ids; core.surveillance.surveillance_trades), in time order.
     Only for ids taken from `scan`'s result: the scan applied the scope; with `scope`, the parties
     outside it are not named and trades between two of them are left out."""
-    return surveillance.surveillance_trades(con, sorted(set(trade_ids)), scope)
+    return surveillance.surveillance_trades(con, sorted(set(trade_ids)), within=scope)
 
 
 def mask_parties(alerts: pd.DataFrame, scope: Scope, account_provinces: dict[str, str | None]) -> pd.DataFrame:

@@ -57,8 +57,13 @@ def add_user(con, name: str, role: str, provinces: frozenset[str] | None, passwo
 
 
 def count(con) -> int:
-    """How many enabled accounts exist (none: the app is in demo mode on 127.0.0.1, or refuses)."""
-    return int(con.execute("SELECT count(*) FROM users WHERE NOT disabled").fetchone()[0])
+    """How many enabled accounts exist (none: the app is in demo mode on 127.0.0.1, or refuses).
+    On its own cursor: every page run asks, concurrently, on the app's shared connection."""
+    cur = con.cursor()
+    try:
+        return int(cur.execute("SELECT count(*) FROM users WHERE NOT disabled").fetchone()[0])
+    finally:
+        cur.close()
 
 
 def users(con):
@@ -81,4 +86,41 @@ def sign_in(con, name: str, password: str) -> User | None:
         return None
     user = User(name, row[0], roles.provinces_from_text(row[1]), "local")
     audit.record(con, user, "sign_in", name)
+    return user
+
+
+def change_user(con, name: str, *, role: str | None = None, provinces: frozenset[str] | None = None,
+                clear_provinces: bool = False, password: str | None = None, disabled: bool | None = None,
+                by: User | None = None) -> User:
+    """Change an account's role, provinces, password or state; refused (AccountError) when the
+    account does not exist or the result could not exist. The change and its audit entry (before
+    and after, never a password or hash) commit together."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute("SELECT role, provinces, disabled FROM users WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise AccountError(f"no user {name!r}")
+        before = {"role": row[0], "provinces": row[1], "disabled": bool(row[2])}
+        new_role = role or row[0]
+        new_provinces = None if clear_provinces else (provinces if provinces is not None
+                                                      else roles.provinces_from_text(row[1]))
+        if new_role in roles.NATIONAL_ROLES and role is not None and provinces is None:
+            new_provinces = None  # a national role sees every province: its old provinces go
+        try:
+            user = User(name, new_role, new_provinces or None, "local")
+        except RoleError as e:
+            raise AccountError(str(e)) from e
+        after = {"role": new_role, "provinces": roles.provinces_text(user.provinces),
+                 "disabled": before["disabled"] if disabled is None else bool(disabled)}
+        if password is not None:
+            check_password(password)
+            con.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_HASHER.hash(password), name])
+        con.execute("UPDATE users SET role = ?, provinces = ?, disabled = ? WHERE name = ?",
+                    [after["role"], after["provinces"], after["disabled"], name])
+        audit.record(con, by, "user_change", name, scope=user.scope, before=before,
+                     after={**after, **({"password": "changed"} if password is not None else {})})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     return user

@@ -50,7 +50,7 @@ def scope_where(scope: Scope, column: str = "province_code") -> Fragment:
         return TRUE
     if not scope.provinces:
         return "FALSE", []
-    return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [sorted(scope.provinces)]
+    return f"list_contains(?::VARCHAR[], {column})", [sorted(scope.provinces)]
 
 
 # --- the risk score -----------------------------------------------------------------------

@@ -420,17 +420,17 @@ def _visible(alias: str) -> str:
             f"OR list_contains(?::VARCHAR[], {alias}.province_code))")
 
 
-def surveillance_trades(con, trade_ids: list[str], scope: Scope | None = None) -> pd.DataFrame:
+def surveillance_trades(con, trade_ids: list[str], within: Scope | None = None) -> pd.DataFrame:
     """The evidence trades of alerts, by id: trade_id, ts, method, buyer_account, buyer (holder name),
     buyer_enterprise, seller_account, seller, seller_enterprise, volume_t, price_cny, prev_close (the
     prevailing close) and deviation (price / prev_close - 1), in time order. Ask only for the
     evidence of alerts the scope may see (core.insight.trading.scan applied it).
 
-    With a provincial `scope`, an account of an enterprise outside it is not named: its account is
+    `within` a provincial scope, an account of an enterprise outside it is not named: its account is
     a stable pseudonym ('@outside-' and 6 hex digits, so a graph still joins its trades) and its
     holder and enterprise are NULL; a trade between two such accounts is left out (another
     province's trade; outside_trades counts them)."""
-    provinces = None if scope is None or scope.provinces is None else sorted(scope.provinces)
+    provinces = None if within is None or within.provinces is None else sorted(within.provinces)
     vb, vs = _visible("b"), _visible("s")
     sql = f"""
         WITH {_MARKET_CTES},

@@ -71,10 +71,24 @@ def identify(con, lang: str) -> User:
 
 
 def _demo_user() -> User:
-    role = st.session_state.get(DEMO_ROLE, DEMO_DEFAULT_ROLE)
-    provinces = frozenset(st.session_state.get(DEMO_PROVINCES) or DEMO_DEFAULT_PROVINCES)
+    """The demo user the session chose: DEMO_ROLE and DEMO_PROVINCES hold plain values (the
+    widgets' own keys differ per language, their labels being words); anything else is the default."""
+    role = st.session_state.get(DEMO_ROLE)
+    role = role if role in roles.ROLES else DEMO_DEFAULT_ROLE
+    known = access.province_names()
+    provinces = frozenset(c for c in (st.session_state.get(DEMO_PROVINCES) or ()) if c in known)
     national = role in roles.NATIONAL_ROLES
-    return User(f"demo-{role}", role, None if national else provinces, "demo")
+    return User(f"demo-{role}", role, None if national else (provinces or frozenset(DEMO_DEFAULT_PROVINCES)), "demo")
+
+
+def widget_key(name: str, lang: str) -> str:
+    """The key of a demo switch's widget in `lang` (its value is copied to `name` on change)."""
+    return f"{name}_widget_{lang}"
+
+
+def _copy_switch(con, name: str, lang: str) -> None:
+    st.session_state[name] = st.session_state[widget_key(name, lang)]
+    _audit_demo_switch(con)
 
 
 def _sign_in_form(con, lang: str) -> None:
@@ -128,18 +142,21 @@ def account_box(con, user: User, lang: str) -> None:
     """Who is signed in, the role's rights (and every role's, the one table of core.contract.roles),
     and the way out; in demo mode the role switch."""
     t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
-    box = st.sidebar.expander(t("auth.account", name=user.name), icon=":material/account_circle:",
+    box = st.sidebar.expander(t("auth.account", name=i18n.md_literal(user.name)), icon=":material/account_circle:",
                               expanded=user.source == "demo")
     with box:
         if user.source == "demo":
             st.caption(f":orange-badge[{t('auth.demo.badge')}] {t('auth.demo.caption')}")
-            st.selectbox(t("auth.demo.role"), roles.ROLES, key=DEMO_ROLE, index=roles.ROLES.index(user.role),
-                         format_func=lambda r: t(f"role.{r}"), on_change=_audit_demo_switch, args=(con,))
+            key = widget_key(DEMO_ROLE, lang)
+            st.session_state[key] = user.role  # the widget follows the stored choice in every language
+            st.selectbox(t("auth.demo.role"), roles.ROLES, key=key, format_func=lambda r: t(f"role.{r}"),
+                         on_change=_copy_switch, args=(con, DEMO_ROLE, lang))
             if user.role not in roles.NATIONAL_ROLES:
                 names = access.province_names()
-                st.multiselect(t("auth.demo.provinces"), sorted(names), key=DEMO_PROVINCES,
-                               default=sorted(user.provinces or DEMO_DEFAULT_PROVINCES),
-                               format_func=lambda c: names[c][lang], on_change=_audit_demo_switch, args=(con,))
+                key = widget_key(DEMO_PROVINCES, lang)
+                st.session_state[key] = sorted(user.provinces or DEMO_DEFAULT_PROVINCES)
+                st.multiselect(t("auth.demo.provinces"), sorted(names), key=key, format_func=lambda c: names[c][lang],
+                               on_change=_copy_switch, args=(con, DEMO_PROVINCES, lang))
         st.markdown(t("auth.who", name=i18n.md_literal(user.name), role=t(f"role.{user.role}"),
                       source=t(f"auth.source.{user.source}")))
         st.caption(t("auth.rights", rights=i18n.fmt_list((t(f"right.{r}") for r in roles.RIGHTS_ORDER

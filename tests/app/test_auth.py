@@ -96,10 +96,16 @@ def test_demo_mode_switches_role_and_province_and_audits_the_switch(app_db, priv
     at = apptest.open_page("app.py", lang="zh")
     assert not at.exception, at.exception
     assert at.title[0].value == i18n.t("overview.title", "zh")  # the demo opens as national admin
-    at.sidebar.selectbox(key=auth.DEMO_ROLE).set_value("provincial_analyst").run()
+    at.sidebar.selectbox(key=auth.widget_key(auth.DEMO_ROLE, "zh")).set_value("provincial_analyst").run()
     assert at.sidebar.caption[-1].value == i18n.t("scope.provinces", "zh", provinces="山东省")
-    at.sidebar.multiselect(key=auth.DEMO_PROVINCES).set_value(["32"]).run()
+    at.sidebar.multiselect(key=auth.widget_key(auth.DEMO_PROVINCES, "zh")).set_value(["32"]).run()
     assert at.sidebar.caption[-1].value == i18n.t("scope.provinces", "zh", provinces="江苏省")
+    # the language switch keeps who you are (the switches' labels are words of the language)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.caption[-1].value == i18n.t("scope.provinces", "en", provinces="Jiangsu")
+    assert at.sidebar.selectbox(key=auth.widget_key(auth.DEMO_ROLE, "en")).value == "provincial_analyst"
     log = _log(path).sort_values("seq")
     log = log[log["action"] == "sign_in"]
     assert len(log) == 2

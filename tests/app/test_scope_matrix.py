@@ -122,9 +122,10 @@ def _file_text(content: bytes) -> str:
         return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
 
 
+@pytest.mark.parametrize("role", ["provincial_analyst", "viewer"])
 @pytest.mark.parametrize("path", [p.path for p in PAGES])
-def test_a_provincial_analyst_receives_no_other_province_on_any_page_or_export(app_db, others, downloads, path):
-    at = _open(path)
+def test_a_provincial_account_receives_no_other_province_on_any_page_or_export(app_db, others, downloads, path, role):
+    at = _open(path, role=role)
     assert at.sidebar.caption[-1].value == i18n.t("scope.provinces", "en", provinces="Shandong")
     assert _leaks(_page_data(at), others) == []
     for key, data, disabled in downloads:

@@ -6,7 +6,6 @@ in tests/e2e/artifacts/. All tests share one server and run on one xdist worker 
 """
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -20,15 +19,6 @@ from tests.e2e import browser
 pytestmark = pytest.mark.xdist_group("browser")
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="session")
-def chromium_ready() -> None:
-    reason = browser.chromium_missing()
-    if reason:
-        if os.environ.get("CARBONWATCH_E2E") == "require":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -49,23 +39,6 @@ def fresh_server(server, tmp_path_factory):
         return
     with browser.AppServer(browser.copy_db(server.db_path, tmp_path_factory.mktemp("e2e_fresh"))) as s:
         yield s
-
-
-@pytest.fixture(scope="session")
-def chromium(chromium_ready):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = browser.launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = browser.new_context(chromium)
-    yield context.new_page()
-    context.close()
 
 
 def nav_labels(page) -> list[str]:

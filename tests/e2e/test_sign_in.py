@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from core.store import accounts, audit, db
 from core.words import i18n
 from tests.e2e import browser
-from tests.e2e.test_journeys import chromium, chromium_ready, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.xdist_group("browser")
 PASSWORD = "correct horse battery"
@@ -27,13 +26,13 @@ def _log(server):
 
 
 @pytest.fixture
-def demo_server(chromium_ready, assessed_demo_db, tmp_path_factory):  # noqa: F811
+def demo_server(chromium_ready, assessed_demo_db, tmp_path_factory):
     with browser.AppServer(browser.copy_db(assessed_demo_db, tmp_path_factory.mktemp("e2e_demo"))) as s:
         yield s
 
 
 @pytest.fixture
-def accounts_server(chromium_ready, assessed_demo_db, tmp_path_factory):  # noqa: F811
+def accounts_server(chromium_ready, assessed_demo_db, tmp_path_factory):
     path = browser.copy_db(assessed_demo_db, tmp_path_factory.mktemp("e2e_accounts"))
     con = db.connect(path)
     try:
@@ -44,7 +43,7 @@ def accounts_server(chromium_ready, assessed_demo_db, tmp_path_factory):  # noqa
         yield s
 
 
-def test_demo_mode_switches_the_role_and_the_scope_follows(demo_server, page):  # noqa: F811
+def test_demo_mode_switches_the_role_and_the_scope_follows(demo_server, page):
     browser.open_page(page, demo_server, "app.py", lang="en")
     expect(page.get_by_text(i18n.t("auth.demo.badge", "en")).first).to_be_visible()
     sidebar = page.get_by_test_id("stSidebar")
@@ -60,7 +59,7 @@ def test_demo_mode_switches_the_role_and_the_scope_follows(demo_server, page):  
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)
-def test_a_local_account_signs_in_sees_its_province_and_signs_out(accounts_server, page, lang):  # noqa: F811
+def test_a_local_account_signs_in_sees_its_province_and_signs_out(accounts_server, page, lang):
     browser.open_page(page, accounts_server, "app.py", lang=lang)
     expect(page.get_by_text(i18n.t("auth.sign_in.title", lang)).first).to_be_visible()
     assert page.get_by_test_id("stMetric").count() == 0  # nothing before signing in
@@ -88,3 +87,59 @@ def test_a_local_account_signs_in_sees_its_province_and_signs_out(accounts_serve
     assert list(steps["action"]) == ["sign_in_failed", "sign_in", "sign_out"]
     assert list(steps["target"]) == ["sd-analyst"] * 3
     assert list(steps["user_name"])[1:] == ["sd-analyst", "sd-analyst"]
+
+
+class _OidcServer(browser.AppServer):
+    """The app with a secrets file of its own: [auth] pointing at the stub provider."""
+
+    def __init__(self, db_path, secrets_file):
+        super().__init__(db_path)
+        self.secrets_file = secrets_file
+
+    @property
+    def command(self) -> list[str]:
+        return [*super().command, "--secrets.files", str(self.secrets_file)]
+
+
+def test_st_login_with_an_oidc_provider_maps_groups_to_a_role_and_provinces(chromium_ready, page,
+                                                                             assessed_demo_db, tmp_path):
+    from tests.e2e.oidc_stub import CLIENT_ID, CLIENT_SECRET, StubProvider
+
+    claims = {"sub": "u-1001", "email": "wang.li@sd.example.gov.cn", "name": "Wang Li",
+              "groups": ["carbonwatch-provinces", "staff"], "province_codes": "37"}
+    with StubProvider(claims) as idp:
+        db_path = browser.copy_db(assessed_demo_db, tmp_path / "db")
+        secrets_file = tmp_path / "secrets.toml"
+        app = _OidcServer(db_path, secrets_file)
+        secrets_file.write_text(f'''
+[auth]
+redirect_uri = "{app.base_url}/oauth2callback"
+cookie_secret = "stub-cookie-secret-0123456789abcdef"
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+server_metadata_url = "{idp.metadata_url}"
+
+[carbonwatch.oidc]
+name_claim = "email"
+role_claim = "groups"
+provinces_claim = "province_codes"
+
+[carbonwatch.oidc.roles]
+"carbonwatch-provinces" = "provincial_analyst"
+"carbonwatch-admins" = "national_admin"
+''', encoding="utf-8")
+        with app:
+            browser.open_page(page, app, "app.py", lang="en")
+            assert page.get_by_test_id("stMetric").count() == 0  # nothing before signing in
+            page.get_by_role("button", name=i18n.t("auth.oidc.button", "en")).click()
+            expect(page.locator("h1").first).to_have_text(i18n.t("overview.title.region", "en", region="Shandong"),
+                                                          timeout=30_000)
+            browser.wait_for_render(page)
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(sidebar.get_by_text(i18n.t("scope.provinces", "en", provinces="Shandong"))).to_be_visible()
+            browser.screenshot(page, "sign_in_oidc_en")
+            assert {"/authorize", "/token", "/jwks"} <= set(idp.requests)
+            log = _log(app)
+    signed = log[log["action"] == "sign_in"]
+    assert list(signed["user_name"]) == ["wang.li@sd.example.gov.cn"] and list(signed["source"]) == ["oidc"]
+    assert list(signed["role"]) == ["provincial_analyst"] and list(signed["scope"]) == ["37"]

@@ -136,3 +136,20 @@ def test_a_viewer_gets_no_enterprise_level_export(tiny_db_path, monkeypatch):
     finally:
         con.close()
     assert roles.RIGHTS["viewer"] >= {"export_aggregate"}
+
+
+def test_an_account_change_is_audited_with_before_and_after_and_never_the_password(con):
+    accounts.add_user(con, "sd", "provincial_analyst", frozenset({"37"}), "correct horse battery")
+    accounts.change_user(con, "sd", provinces=frozenset({"37", "32"}), password="another long password")
+    accounts.change_user(con, "sd", disabled=True)
+    assert accounts.sign_in(con, "sd", "another long password") is None  # disabled: no sign-in
+    log = audit.entries(con, action="user_change").sort_values("seq")
+    first, second = (json.loads(v) for v in log["after"])
+    assert first == {"role": "provincial_analyst", "provinces": "32,37", "disabled": False, "password": "changed"}
+    assert second["disabled"] is True and json.loads(log["before"].iloc[1])["disabled"] is False
+    assert "another long password" not in audit.entries(con).astype(str).to_csv()
+    with pytest.raises(accounts.AccountError, match="no user"):
+        accounts.change_user(con, "nobody", disabled=True)
+    with pytest.raises(accounts.AccountError, match="every province"):
+        accounts.change_user(con, "sd", role="national_analyst", provinces=frozenset({"37"}))
+    assert len(audit.entries(con, action="user_change")) == 2  # a refused change writes nothing

@@ -77,3 +77,11 @@ def test_claims_that_fit_no_account_are_refused(claims, says):
 def test_a_mapping_to_an_unknown_role_is_refused():
     with pytest.raises(RoleError, match="unknown roles"):
         roles.user_from_claims({"email": "x@y", "groups": ["g"]}, {"oidc": {"roles": {"g": "superuser"}}})
+
+
+def test_every_page_query_without_the_scope_is_a_named_exception():
+    from core.contract import access
+    from core.store import catalog
+
+    unscoped = {name for name in {**catalog.FILTERED, **catalog.NATIONAL}}
+    assert unscoped == set(access.NATIONAL_EXCEPTIONS)
