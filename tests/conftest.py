@@ -227,3 +227,37 @@ def app_db(assessed_demo_db, monkeypatch) -> Path:
     monkeypatch.setenv(db.ENV_VAR, str(assessed_demo_db))
     monkeypatch.delenv("CARBONWATCH_SCOPE", raising=False)
     return assessed_demo_db
+
+
+# --- the browser tests (tests/e2e): Chromium once per session, one Playwright per process ------------
+
+@pytest.fixture(scope="session")
+def chromium_ready() -> None:
+    from tests.e2e import browser
+
+    reason = browser.chromium_missing()
+    if reason:
+        if os.environ.get("CARBONWATCH_E2E") == "require":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_ready):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        from tests.e2e import browser
+
+        b = browser.launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(chromium):
+    from tests.e2e import browser
+
+    context = browser.new_context(chromium)
+    yield context.new_page()
+    context.close()

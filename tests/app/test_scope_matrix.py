@@ -122,7 +122,8 @@ def _file_text(content: bytes) -> str:
         return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
 
 
-@pytest.mark.parametrize("role", ["provincial_analyst", "viewer"])
+# the viewer's pages read through the same scoped queries: CI and `make test-all` check them too
+@pytest.mark.parametrize("role", ["provincial_analyst", pytest.param("viewer", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("path", [p.path for p in PAGES])
 def test_a_provincial_account_receives_no_other_province_on_any_page_or_export(app_db, others, downloads, path, role):
     at = _open(path, role=role)
