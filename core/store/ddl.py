@@ -127,10 +127,26 @@ CREATE TABLE IF NOT EXISTS audit_log (
     after VARCHAR)"""
 
 
+# Cases (core.store.cases): the current state of each with its version, and every change as an
+# event (the case's timeline, append-only like the audit log).
+CASES_DDL = [
+    """CREATE TABLE IF NOT EXISTS cases (
+        case_id VARCHAR PRIMARY KEY, subject_kind VARCHAR NOT NULL, subject_id VARCHAR NOT NULL,
+        subject_name VARCHAR NOT NULL, province_code VARCHAR NOT NULL, state VARCHAR NOT NULL,
+        owner VARCHAR, due_date DATE, opened_at TIMESTAMP NOT NULL, opened_by VARCHAR NOT NULL,
+        updated_at TIMESTAMP NOT NULL, version INTEGER NOT NULL, source VARCHAR NOT NULL,
+        snapshot VARCHAR NOT NULL, measures VARCHAR NOT NULL DEFAULT '{}', parent_case VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS case_events (
+        case_id VARCHAR NOT NULL, version INTEGER NOT NULL, changed_at TIMESTAMP NOT NULL, user_name VARCHAR NOT NULL,
+        role VARCHAR NOT NULL, action VARCHAR NOT NULL, from_state VARCHAR, to_state VARCHAR NOT NULL,
+        fields VARCHAR NOT NULL, PRIMARY KEY (case_id, version))""",
+]
+
+
 def ddl() -> list[str]:
     """CREATE statements in dependency order (parents before children)."""
     stmts = [PROVINCES_DDL, *[s for s in LOAD_LOG_DDL.split(";") if s.strip()], *ANALYSIS_DDL, ACCOUNTS_DDL,
-             *[s for s in AUDIT_DDL.split(";") if s.strip()]]
+             *[s for s in AUDIT_DDL.split(";") if s.strip()], *CASES_DDL]
     for t in TABLES:
         cols = [_column_ddl(t, c) for c in t.columns]
         cols.append(f"PRIMARY KEY ({', '.join(t.key)})")

@@ -11,7 +11,9 @@ from core.store import accounts, audit, db
 from core.words import i18n
 from tests.e2e import browser
 
-pytestmark = pytest.mark.xdist_group("browser")
+# In CI (`make test` with CI set) and `make test-all` / `make e2e`: each starts a server of its own
+# (~10 s); tests/app/test_auth.py covers the same flows at the AppTest level in every `make test`.
+pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 PASSWORD = "correct horse battery"
 
 
@@ -58,7 +60,7 @@ def test_demo_mode_switches_the_role_and_the_scope_follows(demo_server, page):
     assert list(switched["user_name"]) == ["demo-provincial_analyst"] and list(switched["scope"]) == ["37"]
 
 
-@pytest.mark.parametrize("lang", ["en", pytest.param("zh", marks=pytest.mark.slow)])  # zh: CI and make test-all
+@pytest.mark.parametrize("lang", i18n.LANGS)
 def test_a_local_account_signs_in_sees_its_province_and_signs_out(accounts_server, page, lang):
     browser.open_page(page, accounts_server, "app.py", lang=lang)
     expect(page.get_by_text(i18n.t("auth.sign_in.title", lang)).first).to_be_visible()

@@ -79,10 +79,9 @@ def test_a_second_account_of_the_same_name_is_refused(con):
     assert list(audit.entries(con)["action"]) == ["user_add"]
 
 
-def test_a_load_a_model_run_an_export_and_a_scenario_save_leave_exactly_four_entries(demo_db, private_copy,
-                                                                                       tmp_path, monkeypatch):
+def test_a_load_a_model_run_an_export_and_a_scenario_save_leave_exactly_four_entries(demo_db, built_once, private_copy,
+                                                                                       monkeypatch):
     """The four writes of one analyst's session, through the functions the pages call."""
-    from core import demo
     from core.insight import runs, scenarios
     from core.store import loader
     from core.ui import auth
@@ -93,8 +92,9 @@ def test_a_load_a_model_run_an_export_and_a_scenario_save_leave_exactly_four_ent
     try:
         admin = User("li.admin", "national_admin", None, "local")
         start = int(con.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0])
-        files = tmp_path / "files"
-        demo.write(files, scale=0.03, seed=7)
+        from tests.conftest import _build_demo
+
+        files = built_once("demo", _build_demo) / "files"  # the files demo_db was loaded from
         loader.load_folder(con, files, source="reload", user=admin)                           # 1. a load
         run = runs.run(con, runs.RunConfig(scope=Scope.of(["37"])), user=admin)               # 2. a model run
         page = Page("en", Scope.national(), con, str(path), db.data_version(con), NO_FILTERS, user=admin)
