@@ -153,3 +153,13 @@ def test_an_account_change_is_audited_with_before_and_after_and_never_the_passwo
     with pytest.raises(accounts.AccountError, match="every province"):
         accounts.change_user(con, "sd", role="national_analyst", provinces=frozenset({"37"}))
     assert len(audit.entries(con, action="user_change")) == 2  # a refused change writes nothing
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_audit_action_and_outcome_has_words(lang):
+    from core.words import i18n
+
+    for action in audit.ACTIONS:
+        assert i18n.t(f"audit.action.{action}", lang)
+    for outcome in audit.OUTCOMES:
+        assert i18n.t(f"audit.outcome.{outcome}", lang)
