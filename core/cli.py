@@ -31,13 +31,20 @@ def _print_load_report(report) -> None:
         print(f"  warning: {w}")
 
 
+def _writable(path):
+    """The database open for writing, or None after saying why not (the app holds it)."""
+    try:
+        return db.connect(path)
+    except db.DatabaseBusy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+
+
 def cmd_load(args) -> int:
     from core.store import loader
 
-    try:
-        con = db.connect(args.db)
-    except db.DatabaseBusy as e:
-        print(f"error: {e}", file=sys.stderr)
+    con = _writable(args.db)
+    if con is None:
         return 2
     try:
         report = loader.load_folder(con, Path(args.folder))
@@ -206,10 +213,8 @@ def cmd_user(args) -> int:
     from core.contract import access, roles
     from core.store import accounts
 
-    try:
-        con = db.connect(args.db)
-    except db.DatabaseBusy as e:
-        print(f"error: {e}", file=sys.stderr)
+    con = _writable(args.db)
+    if con is None:
         return 2
     try:
         if args.action == "list":

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.contract import schema
 from core.store import loader, loads
-from core.ui import cache, page_setup, tables
+from core.ui import auth, cache, page_setup, tables
 from core.ui.upload import ImportBusy, file_picker, import_uploads
 from core.words import i18n
 
@@ -40,8 +40,7 @@ can_load = page.user.can("load_data")
 with st.form("import", clear_on_submit=True):
     uploads = file_picker(lang)
     submitted = st.form_submit_button(t("data.import.submit"), type="primary", disabled=not can_load)
-    if not can_load:
-        st.caption(t("data.import.refused", role=t(f"role.{page.user.role}")))
+    auth.may(page, "load_data", "data.import.refused")
 if submitted and can_load:
     if not uploads:
         st.warning(t("data.import.none"))

@@ -209,6 +209,15 @@ def _oidc_sign_out(con, user: User) -> None:
     st.logout()
 
 
+def may(page, right: str, refused_key: str) -> bool:
+    """Whether the page's user has `right`; if not, a caption (refused_key, with the role) says why
+    the control beside it is disabled."""
+    if page.user.can(right):
+        return True
+    st.caption(page.t(refused_key, role=page.t(f"role.{page.user.role}")))
+    return False
+
+
 # --- exports ---------------------------------------------------------------------------------------
 
 def download(page, label: str, build: Callable[[], bytes], *, file_name: str, mime: str, level: str, what: str,

@@ -21,7 +21,7 @@ from core.contract.access import Scope
 from core.engine import detectors, features, risk
 from core.insight import evaluate, runs
 from core.store import overview, risk_views
-from core.ui import cache, charts, tables
+from core.ui import auth, cache, charts, tables
 from core.ui.page import Page
 from core.words import i18n
 from core.words import labels as label_words
@@ -104,8 +104,7 @@ def controls(page: Page) -> tuple[runs.RunConfig, Threshold, bool]:
         allowed = page.user.can("run_models")
         submitted = st.form_submit_button(t("lab.run"), type="primary", icon=":material/play_arrow:",
                                           disabled=not allowed)
-        if not allowed:
-            st.caption(t("lab.run.refused", role=t(f"role.{page.user.role}")))
+        auth.may(page, "run_models", "lab.run.refused")
     if not submitted or not allowed:
         return shown, threshold, False
     problem = refusal(level, dets, feats, lang)

@@ -435,8 +435,7 @@ def save_form(page: Page, scenario: Scenario) -> None:
         allowed = page.user.can("save_scenarios")
         go = right.form_submit_button(t("scenarios.save.button"), icon=":material/bookmark_add:", width="stretch",
                                       disabled=not allowed)
-    if not allowed:
-        st.caption(t("scenarios.save.refused", role=t(f"role.{page.user.role}")))
+    auth.may(page, "save_scenarios", "scenarios.save.refused")
     if not go or not allowed:
         return
     try:
