@@ -15,6 +15,8 @@ from tests.e2e import browser
 # (~10 s); tests/app/test_auth.py covers the same flows at the AppTest level in every `make test`.
 pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 PASSWORD = "correct horse battery"
+# A sign-in reruns the whole page; on a loaded 2-core machine that takes longer than expect's 5 s.
+expect.set_options(timeout=20_000)
 
 
 def _log(server):
