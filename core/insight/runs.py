@@ -175,13 +175,9 @@ def run(con, config: RunConfig | None = None, *, progress: Callable[[str, float]
 
 
 def _audit(con, user, r: Run) -> None:
-    cur = con.cursor()
-    try:
-        audit.record(cur, user, "model_run", r.run_id, scope=r.config.scope, detail={
-            "detectors": list(r.config.detectors), "features": len(r.config.features), "level": r.config.level,
-            "from_store": bool(r.from_store), "rows": int(r.n_rows), "seconds": round(float(r.duration_s), 1)})
-    finally:
-        cur.close()
+    audit.record_apart(con, user, "model_run", r.run_id, scope=r.config.scope, detail={
+        "detectors": list(r.config.detectors), "features": len(r.config.features), "level": r.config.level,
+        "from_store": bool(r.from_store), "rows": int(r.n_rows), "seconds": round(float(r.duration_s), 1)})
 
 
 def context_inputs(con, scope: Scope, hits: pd.DataFrame, alerts: pd.DataFrame | None = None) -> pd.DataFrame:

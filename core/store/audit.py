@@ -52,6 +52,16 @@ def record(con, user: User | None, action: str, target: str, *, scope: Scope | N
          _json(before), _json(after)]).fetchone()[0]
 
 
+def record_apart(con, *args, **kwargs) -> int:
+    """`record` on a cursor of its own: for a write that is not part of a transaction, from a page
+    whose connection is shared by every session (DuckDB refuses two calls on one at once)."""
+    cur = con.cursor()
+    try:
+        return record(cur, *args, **kwargs)
+    finally:
+        cur.close()
+
+
 def entries(con, *, user: str | None = None, action: str | None = None, since=None, until=None,
             limit: int = 5000) -> pd.DataFrame:
     """The newest entries first, optionally of one user, one action, from/until a time."""

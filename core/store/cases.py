@@ -9,6 +9,7 @@ same refusal.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -182,8 +183,6 @@ def _edit_fields(action: str, fields: dict) -> dict:
     if action == "note":
         return {"note": rules.text(fields.get("note"), "note")}
     if action == "due":
-        import datetime as dt
-
         v = fields.get("due_date")
         return {"due_date": (v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))).isoformat()}
     unknown = sorted(set(fields) - set(rules.MEASURES))

@@ -127,11 +127,7 @@ def _oidc_user(con, lang: str) -> User:
         st.button(t("auth.sign_out"), on_click=st.logout, key="oidc_logout")
         raise SignInRequired
     if st.session_state.get(SESSION_USER) != user:  # the first run of this sign-in: audit it once
-        cur = con.cursor()
-        try:
-            audit.record(cur, user, "sign_in", user.name, detail={"issuer": str(claims.get("iss", ""))})
-        finally:
-            cur.close()
+        audit.record_apart(con, user, "sign_in", user.name, detail={"issuer": str(claims.get("iss", ""))})
         st.session_state[SESSION_USER] = user
     return user
 
@@ -188,19 +184,11 @@ def rights_markdown(lang: str) -> str:
 
 def _audit_demo_switch(con) -> None:
     user = _demo_user()
-    cur = con.cursor()
-    try:
-        audit.record(cur, user, "sign_in", user.name, detail={"demo": True})
-    finally:
-        cur.close()
+    audit.record_apart(con, user, "sign_in", user.name, detail={"demo": True})
 
 
 def _sign_out(con, user: User) -> None:
-    cur = con.cursor()
-    try:
-        audit.record(cur, user, "sign_out", user.name)
-    finally:
-        cur.close()
+    audit.record_apart(con, user, "sign_out", user.name)
     st.session_state.pop(SESSION_USER, None)
 
 
@@ -236,12 +224,8 @@ def download(page, label: str, build: Callable[[], bytes], *, file_name: str, mi
 
     def data() -> bytes:
         content = build()
-        cur = con.cursor()
-        try:
-            audit.record(cur, user, "export", file_name, scope=scope,
-                         detail={"what": what, "level": level, "filters": filters, "bytes": len(content)})
-        finally:
-            cur.close()
+        audit.record_apart(con, user, "export", file_name, scope=scope,
+                           detail={"what": what, "level": level, "filters": filters, "bytes": len(content)})
         return content
 
     st.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore", icon=icon, key=key,

@@ -27,7 +27,7 @@ from core.contract.roles import User
 from core.contract.filters import NO_FILTERS, Filters
 from core.store import db, loads
 import core.ui.cache as cache
-from core.ui import auth
+import core.ui.auth as auth
 from core.ui.filters import sidebar as filter_sidebar
 from core.words import filters as filter_words
 from core.words import glossary

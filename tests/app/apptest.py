@@ -9,9 +9,12 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 
 
-def open_page(path: str = "app.py", *, timeout: float = TIMEOUT, **query: str) -> AppTest:
-    """Start from app.py with the URL's query parameters, then switch to `path` (GUIDE 4)."""
+def open_page(path: str = "app.py", *, timeout: float = TIMEOUT, session: dict | None = None, **query: str) -> AppTest:
+    """Start from app.py with the URL's query parameters (and `session` state set before the first
+    run, e.g. the demo mode's role), then switch to `path` (GUIDE 4)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in (session or {}).items():
+        at.session_state[k] = v
     for k, v in query.items():
         at.query_params[k] = v
     at.run()

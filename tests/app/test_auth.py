@@ -151,12 +151,7 @@ def test_the_audit_page_lists_filters_and_names_each_entry(app_db, private_copy,
 
 
 def test_the_audit_page_is_refused_to_an_analyst(app_db):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(apptest.ROOT / "app.py"), default_timeout=60)
-    at.session_state[auth.DEMO_ROLE] = "national_analyst"
-    at.run()
-    at.switch_page("pages/9_Audit.py").run()
+    at = apptest.open_page("pages/9_Audit.py", session={auth.DEMO_ROLE: "national_analyst"}, lang="en")
     assert not at.exception, at.exception
     assert [i.value for i in at.info] == [i18n.t("audit.refused", "en", role=i18n.t("role.national_analyst", "en"))]
     assert not at.dataframe

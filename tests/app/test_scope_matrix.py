@@ -45,25 +45,10 @@ def others(assessed_demo_db):
             "first_mine": mine.sort_values("enterprise_id")["enterprise_id"].iloc[0]}
 
 
-def _as_provincial(at, role: str = "provincial_analyst"):
-    at.session_state[auth.DEMO_ROLE] = role
-    at.session_state[auth.DEMO_PROVINCES] = [MINE]
-    return at
-
-
 def _open(path: str, role: str = "provincial_analyst", **query):
     """The page as the demo user of `role` in province 37 sees it (the role set before the first run)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = _as_provincial(AppTest.from_file(str(apptest.ROOT / "app.py"), default_timeout=90), role)
-    for k, v in {"lang": "en", **query}.items():
-        at.query_params[k] = v
-    at.run()
-    if path != "app.py":
-        at.switch_page(path)
-        for k, v in {"lang": "en", **query}.items():
-            at.query_params[k] = v
-        at.run()
+    at = apptest.open_page(path, timeout=90, session={auth.DEMO_ROLE: role, auth.DEMO_PROVINCES: [MINE]},
+                           **{"lang": "en", **query})
     assert not at.exception, at.exception
     return at
 
