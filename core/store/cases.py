@@ -22,8 +22,9 @@ from core.contract import clock
 from core.contract.access import Scope
 from core.contract.roles import User
 from core.store import audit
+from core.contract.filters import Filters
 from core.store.db import fetch_df
-from core.store.sql import scope_where
+from core.store.sql import enterprise_where, page_query, scope_where, year_where
 
 class StaleCase(rules.CaseError):
     """The case changed since it was read: `current` holds its state, version, owner and who changed it last."""
@@ -43,6 +44,13 @@ class StaleCase(rules.CaseError):
 class Opened:
     case_id: str
     version: int
+    new: bool = True  # False: the subject already had an open case, which is returned
+
+
+CASE_COLUMNS = ("case_id", "subject_kind", "subject_id", "subject_name", "province_code", "state", "owner",
+                "due_date", "opened_at", "opened_by", "updated_at", "version", "source", "snapshot", "measures",
+                "parent_case", "flag_year", "risk_score", "decision", "decided_at", "pattern", "deadline")
+EVENT_COLUMNS = ("case_id", "version", "changed_at", "user_name", "role", "action", "from_state", "to_state", "fields")
 
 
 def _json(v) -> str:
@@ -56,22 +64,18 @@ def case_id(subject_kind: str, subject_id: str, opened_at) -> str:
 
 def _check_actor(user: User, province: str, who: str) -> None:
     """Refuse a user who may not make a move of `who` (core.contract.cases) on a case of `province`."""
-    if not user.can("cases"):
-        raise rules.CaseError(f"the role {user.role} does not work on cases")
-    if not user.scope.allows(province):
-        raise rules.CaseError("this case belongs to a province outside your scope")
-    if who == rules.ADMIN and user.role != "national_admin":
-        raise rules.CaseError("only the national administrator makes this move")
-    if who == rules.NATIONAL and not user.can("all_provinces"):
-        raise rules.CaseError("only a national role makes this move")
+    why = rules.refusal(user, province, who)
+    if why is not None:
+        raise rules.CaseError(why)
 
 
 def open_case(con, user: User, *, subject_kind: str, subject_id: str, subject_name: str, province_code: str,
               source: str, snapshot: dict, owner: str | None = None, due_date=None,
-              parent_case: str | None = None) -> Opened:
-    """Open a case on a flag (source: 'top_risk', 'rule_hit', 'model_score', 'market_alert',
-    'agency', 'campaign', …) with the frozen evidence `snapshot`. One open case per subject:
-    opening again returns the open one."""
+              parent_case: str | None = None, flag_year: int | None = None,
+              risk_score: float | None = None) -> Opened:
+    """Open a case on a flag (source: one of core.contract.cases.SOURCES) with the frozen evidence
+    `snapshot`, the flagged year and the risk score at opening. One open case per subject: opening
+    again returns the open one (Opened.new False)."""
     if subject_kind not in rules.SUBJECT_KINDS:
         raise rules.CaseError(f"a case is about one of {', '.join(rules.SUBJECT_KINDS)}")
     _check_actor(user, province_code, rules.OFFICE)
@@ -84,11 +88,12 @@ def open_case(con, user: User, *, subject_kind: str, subject_id: str, subject_na
                           [subject_kind, subject_id, sorted(rules.OPEN_STATES)]).fetchone()
         if row:
             cur.execute("ROLLBACK")
-            return Opened(row[0], int(row[1]))
+            return Opened(row[0], int(row[1]), new=False)
         cid = case_id(subject_kind, subject_id, now.isoformat())
-        cur.execute("INSERT INTO cases VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, 1, ?, ?, '{}', ?)",
-                    [cid, subject_kind, subject_id, subject_name, province_code, owner, due_date, now, user.name, now,
-                     source, _json(snapshot), parent_case])
+        cur.execute(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
+                    [cid, subject_kind, subject_id, rules.text(subject_name, "subject name")[:200], province_code, "new",
+                     owner, due_date, now, user.name, now, 1, source, _json(snapshot), "{}", parent_case, flag_year,
+                     risk_score, None, None, None, None])
         cur.execute("INSERT INTO case_events VALUES (?, 1, ?, ?, ?, 'open', NULL, 'new', ?)",
                     [cid, now, user.name, user.role, _json({"source": source, "owner": owner})])
         audit.record(cur, user, "case_change", cid, scope=Scope.of([province_code]),
@@ -155,6 +160,12 @@ def change(con, user: User, cid: str, version: int, action: str, fields: dict | 
         if action == "measures":
             sets.append("measures = ?")
             params.append(_json(clean))
+        if action in ("confirm", "dismiss"):  # the decision, kept on the row for the statistics
+            sets += ["decision = ?", "decided_at = ?", "pattern = ?"]
+            params += ["confirmed" if action == "confirm" else "dismissed", at, clean.get("pattern")]
+        if action == "order":
+            sets.append("deadline = ?")
+            params.append(clean["deadline"])
         updated = cur.execute(f"UPDATE cases SET {', '.join(sets)} WHERE case_id = ? AND version = ? RETURNING version",
                               [*params, cid, version]).fetchall()
         if not updated:
@@ -200,6 +211,124 @@ def _edit_fields(action: str, fields: dict) -> dict:
     return out
 
 
+def version(con) -> str:
+    """Changes with every case change (a live read, ~1 ms): the case queries' cache key, since a
+    case changes far more often than the data (db.data_version)."""
+    cur = con.cursor()
+    try:
+        n, last, total = cur.execute("SELECT count(*), max(updated_at), sum(version) FROM cases").fetchone()
+    finally:
+        cur.close()
+    return f"{n}:{total}:{last.isoformat() if last is not None else ''}"
+
+
+# Agency filters name the intermediaries whose own cases a view keeps (enterprise cases follow the
+# enterprise filters); the other enterprise filters say nothing of an agency or a non-entity account.
+_AGENCY_FILTERS = ("consultants", "labs", "verifiers")
+
+
+def _filtered(scope: Scope, flt: Filters) -> tuple[str, list]:
+    """CTE `fc`: the cases inside `scope` that the filters keep: the province filter by the case's
+    province, the period by its flagged year, the enterprise filters (group, intermediary, unit class,
+    capacity, band, rule) by its enterprise (an account's enterprise), the intermediary filters by
+    an agency case's subject."""
+    where, params = scope_where(scope, "c.province_code")
+    conds, cparams = [where], list(params)
+    if flt.provinces:
+        conds.append("list_contains(?::VARCHAR[], c.province_code)")
+        cparams.append(list(flt.provinces))
+    if flt.period_from is not None or flt.period_to is not None:
+        ysql, yp = year_where(flt, "c.flag_year")
+        conds.append(f"(c.flag_year IS NULL OR {ysql})")
+        cparams += yp
+    enterprise_filters = [f for f in flt.active() if f not in ("period_from", "period_to", "provinces")]
+    if enterprise_filters:
+        ewhere, ep = enterprise_where(flt, "e")
+        agencies = [a for f in _AGENCY_FILTERS for a in getattr(flt, f)]
+        agency_ok = "list_contains(?::VARCHAR[], c.subject_id)" if agencies else "FALSE"
+        conds.append(
+            "((c.subject_kind = 'enterprise' AND EXISTS (SELECT 1 FROM enterprises e WHERE e.enterprise_id = "
+            f"c.subject_id AND {ewhere})) OR (c.subject_kind = 'account' AND EXISTS (SELECT 1 FROM accounts a "
+            f"JOIN enterprises e USING (enterprise_id) WHERE a.account_id = c.subject_id AND {ewhere})) "
+            f"OR (c.subject_kind = 'agency' AND {agency_ok}))")
+        cparams += [*ep, *ep] + ([agencies] if agencies else [])
+    return f"fc AS (SELECT c.* FROM cases c WHERE {' AND '.join(conds)})", cparams
+
+
+def _overdue_sql(today: str = "current_date") -> str:
+    """An open case past its decision's due date, or an ordered rectification past its deadline."""
+    return (f"((c.state IN ('new', 'under_review') AND c.due_date < {today}) OR "
+            f"(c.state = 'rectification_ordered' AND c.deadline < {today}))")
+
+
+@page_query("scoped")
+def case_list(con, scope: Scope, flt: Filters, at: str = "") -> pd.DataFrame:
+    """The cases of the view (`at`: version(), the cache key), most urgent first: overdue, then by
+    due date, then newest change; with `overdue`, the decision and the measures' fine and tonnes."""
+    cte, params = _filtered(scope, flt)
+    today = clock.now().date()
+    return fetch_df(con, f"""WITH {cte}
+        SELECT c.case_id, c.subject_kind, c.subject_id, c.subject_name, c.province_code, c.state, c.owner,
+               c.due_date, c.deadline, c.opened_at, c.opened_by, c.updated_at, c.version, c.source, c.flag_year,
+               c.risk_score, c.decision, c.decided_at, c.pattern, c.parent_case,
+               {_overdue_sql('?::DATE')} AS overdue,
+               TRY_CAST(json_extract(c.measures, '$.fine_cny') AS DOUBLE) AS fine_cny,
+               TRY_CAST(json_extract(c.measures, '$.allowance_adjustment_t') AS DOUBLE) AS allowance_adjustment_t
+        FROM fc c
+        ORDER BY overdue DESC, coalesce(CASE WHEN c.state = 'rectification_ordered' THEN c.deadline END, c.due_date)
+                 NULLS LAST, c.updated_at DESC, c.case_id""", [*params, today, today])
+
+
+@page_query("scoped")
+def accountability(con, scope: Scope, flt: Filters, at: str = "") -> pd.DataFrame:
+    """Per province of the view: cases open and overdue, decided (confirmed, dismissed), the median
+    days from opening to decision, rectifications ordered and completed (rectified or beyond), fines
+    (CNY) and allowance adjustments (t) of confirmed cases, intermediaries under investigation (open
+    agency cases), and the province's rank by median days to decision (1 = fastest)."""
+    cte, params = _filtered(scope, flt)
+    today = clock.now().date()
+    return fetch_df(con, f"""WITH {cte},
+        per AS (
+            SELECT c.province_code,
+                   count(*) AS cases,
+                   count(*) FILTER (WHERE c.state NOT IN ('dismissed', 'closed')) AS open,
+                   count(*) FILTER (WHERE {_overdue_sql('?::DATE')}) AS overdue,
+                   count(*) FILTER (WHERE c.decision = 'confirmed') AS confirmed,
+                   count(*) FILTER (WHERE c.decision = 'dismissed') AS dismissed,
+                   median(date_diff('day', c.opened_at, c.decided_at)) FILTER (WHERE c.decided_at IS NOT NULL)
+                       AS median_days_to_decision,
+                   count(*) FILTER (WHERE c.deadline IS NOT NULL) AS rectifications_ordered,
+                   count(*) FILTER (WHERE c.deadline IS NOT NULL AND c.state IN ('rectified', 'look_back_done', 'closed'))
+                       AS rectifications_done,
+                   coalesce(sum(TRY_CAST(json_extract(c.measures, '$.fine_cny') AS DOUBLE))
+                       FILTER (WHERE c.decision = 'confirmed'), 0) AS fines_cny,
+                   coalesce(sum(TRY_CAST(json_extract(c.measures, '$.allowance_adjustment_t') AS DOUBLE))
+                       FILTER (WHERE c.decision = 'confirmed'), 0) AS allowance_adjustment_t,
+                   count(DISTINCT c.subject_id) FILTER (WHERE c.subject_kind = 'agency'
+                       AND c.state NOT IN ('dismissed', 'closed')) AS agencies_open
+            FROM fc c GROUP BY c.province_code)
+        SELECT per.*, p.name_en, p.name_zh,
+               CASE WHEN rectifications_ordered > 0 THEN rectifications_done / rectifications_ordered END
+                   AS rectification_share,
+               CASE WHEN median_days_to_decision IS NOT NULL
+                    THEN rank() OVER (ORDER BY median_days_to_decision NULLS LAST) END AS speed_rank
+        FROM per LEFT JOIN provinces p ON p.code = per.province_code
+        ORDER BY open DESC, cases DESC, province_code""", [*params, today, today])
+
+
+@page_query("unfiltered")
+def decided_labels(con, scope: Scope, at: str = "") -> pd.DataFrame:
+    """The decided enterprise cases as evaluation labels, in case_labels' shape: enterprise_id,
+    period (the flagged year), pattern (the confirmed one; 'dismissed' cases carry none) and
+    outcome (the last decision). An enterprise decided in several cases keeps each decision."""
+    where, params = scope_where(scope, "c.province_code")
+    return fetch_df(con, f"""SELECT c.subject_id AS enterprise_id, CAST(c.flag_year AS VARCHAR) AS period,
+               coalesce(c.pattern, 'other') AS pattern, c.decision AS outcome, c.case_id
+        FROM cases c JOIN enterprises e ON e.enterprise_id = c.subject_id
+        WHERE c.subject_kind = 'enterprise' AND c.decision IS NOT NULL AND {where}
+        ORDER BY c.subject_id, c.case_id""", params)
+
+
 def case_rows(con, scope: Scope) -> pd.DataFrame:
     """Every case inside `scope`, newest change first."""
     where, params = scope_where(scope, "province_code")
@@ -211,3 +340,75 @@ def timeline(con, scope: Scope, cid: str) -> pd.DataFrame:
     where, params = scope_where(scope, "c.province_code")
     return fetch_df(con, f"SELECT e.* FROM case_events e JOIN cases c USING (case_id) WHERE c.case_id = ? AND {where} "
                          f"ORDER BY e.version", [cid, *params])
+
+
+def case_row(con, scope: Scope, cid: str) -> dict | None:
+    """One case as it is now (a live read: the case page acts on this version), with its snapshot
+    and measures parsed; None for an unknown case or one outside `scope` (they look alike)."""
+    where, params = scope_where(scope, "province_code")
+    df = fetch_df(con, f"SELECT * FROM cases WHERE case_id = ? AND {where}", [cid, *params])
+    if df.empty:
+        return None
+    row = df.iloc[0].to_dict()
+    row["snapshot"], row["measures"] = json.loads(row["snapshot"]), json.loads(row["measures"] or "{}")
+    return row
+
+
+def children(con, scope: Scope, cid: str) -> pd.DataFrame:
+    """The cases opened under `cid` (an intermediary's case links to its clients' cases)."""
+    where, params = scope_where(scope, "province_code")
+    return fetch_df(con, f"SELECT case_id, subject_kind, subject_id, subject_name, province_code, state, decision "
+                         f"FROM cases WHERE parent_case = ? AND {where} ORDER BY case_id", [cid, *params])
+
+
+def open_for_subjects(con, user: User, subjects: list[dict], *, source: str, parent_case: str | None = None,
+                      owner: str | None = None) -> list[Opened]:
+    """Open a case for each of `subjects` (dicts of open_case's subject keywords and snapshot), each
+    in its own transaction: a bulk opening (the top N of a ranking, an intermediary's clients).
+    Subjects outside the user's scope are refused before anything is written."""
+    outside = [x["subject_id"] for x in subjects if not user.scope.allows(x["province_code"])]
+    if outside:
+        raise rules.CaseError(f"{len(outside)} of the subjects are outside your scope")
+    due = (clock.now() + dt.timedelta(days=rules.DUE_DAYS)).date()
+    return [open_case(con, user, source=source, parent_case=parent_case, owner=owner,
+                      due_date=x.get("due_date", due), **{k: v for k, v in x.items() if k != "due_date"})
+            for x in subjects]
+
+
+def assign_many(con, user: User, versions: dict[str, int], owner: str) -> tuple[list[str], list[rules.CaseError]]:
+    """Assign each case of `versions` (case id -> the version the user saw) to `owner`; each is its
+    own version-checked change. Returns the assigned ids and the refusals (stale or not allowed)."""
+    done, refused = [], []
+    for cid, v in versions.items():
+        try:
+            change(con, user, cid, v, "assign", {"owner": owner})
+            done.append(cid)
+        except rules.CaseError as e:
+            refused.append(e)
+    return done, refused
+
+
+def import_history(con, user: User, cases: pd.DataFrame, events: pd.DataFrame, *, source: str) -> int:
+    """Write decided cases of the past (the demo's history) with their events as they happened, in one
+    transaction with one audit entry naming how many; cases with an id already present are left out.
+    `cases` has CASE_COLUMNS, `events` EVENT_COLUMNS."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        cur.register("new_cases", cases[list(CASE_COLUMNS)])
+        cur.register("new_events", events[list(EVENT_COLUMNS)])
+        n = cur.execute(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) SELECT * FROM new_cases "
+                        "WHERE case_id NOT IN (SELECT case_id FROM cases) RETURNING case_id").fetchall()
+        ids = [r[0] for r in n]
+        cur.execute(f"INSERT INTO case_events SELECT * FROM new_events WHERE list_contains(?::VARCHAR[], case_id)", [ids])
+        audit.record(cur, user, "case_change", f"{len(ids)} cases", detail={"move": "import", "source": source,
+                                                                         "cases": len(ids)})
+        cur.execute("COMMIT")
+        return len(ids)
+    except Exception:
+        _rollback(cur)
+        raise
+    finally:
+        cur.unregister("new_cases")
+        cur.unregister("new_events")
+        cur.close()

@@ -135,12 +135,19 @@ CASES_DDL = [
         subject_name VARCHAR NOT NULL, province_code VARCHAR NOT NULL, state VARCHAR NOT NULL,
         owner VARCHAR, due_date DATE, opened_at TIMESTAMP NOT NULL, opened_by VARCHAR NOT NULL,
         updated_at TIMESTAMP NOT NULL, version INTEGER NOT NULL, source VARCHAR NOT NULL,
-        snapshot VARCHAR NOT NULL, measures VARCHAR NOT NULL DEFAULT '{}', parent_case VARCHAR)""",
+        snapshot VARCHAR NOT NULL, measures VARCHAR NOT NULL DEFAULT '{}', parent_case VARCHAR,
+        flag_year INTEGER, risk_score DOUBLE, decision VARCHAR, decided_at TIMESTAMP, pattern VARCHAR,
+        deadline DATE)""",
     """CREATE TABLE IF NOT EXISTS case_events (
         case_id VARCHAR NOT NULL, version INTEGER NOT NULL, changed_at TIMESTAMP NOT NULL, user_name VARCHAR NOT NULL,
         role VARCHAR NOT NULL, action VARCHAR NOT NULL, from_state VARCHAR, to_state VARCHAR NOT NULL,
         fields VARCHAR NOT NULL, PRIMARY KEY (case_id, version))""",
 ]
+# Columns of `cases` that the store keeps from the events for the queues and the statistics: the
+# flagged year and risk score at opening, the last decision (confirmed/dismissed), when, the pattern
+# confirmed, and the rectification deadline. A file built before them gets them (NULL for its cases).
+CASES_ADDED = ("flag_year INTEGER", "risk_score DOUBLE", "decision VARCHAR", "decided_at TIMESTAMP",
+               "pattern VARCHAR", "deadline DATE")
 
 
 def ddl() -> list[str]:
@@ -160,6 +167,8 @@ def create(con) -> None:
         con.execute(stmt)
     for column in LOAD_LOG_ADDED:
         con.execute(f"ALTER TABLE load_log ADD COLUMN IF NOT EXISTS {column}")
+    for column in CASES_ADDED:
+        con.execute(f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column}")
     _to_beijing_clock(con)
     if con.execute("SELECT count(*) FROM provinces").fetchone()[0] == 0:
         con.executemany("INSERT INTO provinces VALUES (?, ?, ?, ?, ?, ?, ?, ?)", province_rows())

@@ -36,7 +36,8 @@ def test_a_case_goes_from_a_flag_to_closed_with_every_step_in_the_timeline_and_t
     o = _open(con)
     v = store.change(con, SHANDONG, o.case_id, o.version, "assign", {"owner": "sd.zhang"})
     v = store.change(con, SHANDONG, o.case_id, v, "take")
-    v = store.change(con, SHANDONG, o.case_id, v, "confirm", {"finding": "lab report back-dated"})
+    v = store.change(con, SHANDONG, o.case_id, v, "confirm", {"finding": "lab report back-dated",
+                                                          "pattern": "batch_testing"})
     v = store.change(con, SHANDONG, o.case_id, v, "measures", {"fine_cny": 50000, "responsible_units": "Lab X"})
     v = store.change(con, SHANDONG, o.case_id, v, "order", {"deadline": "2027-03-31", "corrections": ["retest"]})
     with pytest.raises(rules.CaseError, match="national administrator"):
@@ -91,7 +92,8 @@ def test_another_province_s_case_cannot_be_seen_opened_or_changed(con):
 
 def test_opening_a_subject_s_case_again_returns_the_open_one(con):
     first, again = _open(con), _open(con)
-    assert first == again and len(store.case_rows(con, ADMIN.scope)) == 1
+    assert (first.case_id, first.version, first.new) == (again.case_id, again.version, not again.new)
+    assert len(store.case_rows(con, ADMIN.scope)) == 1
 
 
 def test_twenty_writers_on_ten_cases_lose_no_update(con):
