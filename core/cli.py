@@ -3,7 +3,7 @@
     python -m core.cli load DIR [--db PATH]
     python -m core.cli demo [--scale S] [--seed N] [--out DIR] [--db PATH] [--format parquet|csv] [--no-assess]
     python -m core.cli score [--db PATH] [--detectors a,b] [--out ranked.csv]
-    python -m core.cli evaluate [--db PATH] [--detectors a,b] [--budget 0.05]
+    python -m core.cli evaluate [--db PATH] [--detectors a,b] [--budget 0.05] [--labels planted|decided]
     python -m core.cli detector-bench FOLDER [--trials 3] [--max-rows 10000] [--seed 0] [--markdown FILE] [--json FILE]
     python -m core.cli user add NAME --role ROLE [--provinces 37,32] [--password-stdin] [--db PATH]
     python -m core.cli user set NAME [--role ROLE] [--provinces 37,32] [--password-stdin] [--disable|--enable] [--db PATH]
@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from core.engine import detectors
-from core.insight import evaluate, runs
+from core.contract import roles
+from core.insight import case_history, evaluate, runs
 from core.store import db
 from core.words import i18n
 from core.words import reasons as reason_words
@@ -96,6 +97,12 @@ def cmd_demo(args) -> int:
             con.close()
         print(f"assessed (run {run.run_id}: rules + {', '.join(run.config.detectors)}) in "
               f"{time.perf_counter() - t2:.1f} s")
+        con = db.connect(path)
+        try:
+            n = case_history.seed(con, roles.SYSTEM, run.run_id, args.seed)
+        finally:
+            con.close()
+        print(f"case history: {n:,} cases of past years and open ones of the latest (synthetic, from the assessment)")
     return 0
 
 
@@ -144,17 +151,25 @@ def cmd_evaluate(args) -> int:
     try:
         run = runs.run(con, config)
         try:
-            ev = evaluate.evaluate(con, run, budget=args.budget)
+            ev = evaluate.evaluate(con, run, budget=args.budget, labels=args.labels)
         except LookupError as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
     finally:
         con.close()
-    print(f"run {run.run_id}: {ev.n_enterprises:,} enterprises, {ev.n_positive} confirmed cases, "
-          f"review budget {ev.budget:.0%} = {ev.budget_k} enterprises")
+    if ev.labels == "decided":
+        print(f"run {run.run_id}: {ev.n_enterprises:,} enterprises, {ev.n_labels} decided cases on {ev.n_decided} "
+              f"enterprises, {ev.n_positive} with a confirmed decision, review budget {ev.budget:.0%} = "
+              f"{ev.budget_k} enterprises")
+        print("decided cases are a biased sample (only what was inspected): decided@k counts the top k with a "
+              "decision, precision_decided@k is the confirmed share among them")
+    else:
+        print(f"run {run.run_id}: {ev.n_enterprises:,} enterprises, {ev.n_positive} confirmed cases, "
+              f"review budget {ev.budget:.0%} = {ev.budget_k} enterprises")
     print(ev.table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print()
-    print("recall within the review budget, per pattern (risk composite):")
+    print("recall within the review budget, per pattern (risk composite"
+          + (", confirmed cases):" if ev.labels == "decided" else "):"))
     print(ev.per_pattern.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     return 0
 
@@ -210,7 +225,7 @@ def _read_password(args) -> str:
 
 
 def cmd_user(args) -> int:
-    from core.contract import access, roles
+    from core.contract import access
     from core.store import accounts
 
     con = _writable(args.db)
@@ -266,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     pd_.set_defaults(func=cmd_demo)
 
     for name, func, text in (("score", cmd_score, "rank every enterprise by risk (rules + detectors), highest first"),
-                             ("evaluate", cmd_evaluate, "measure the ranking against case_labels")):
+                             ("evaluate", cmd_evaluate, "measure the ranking against case_labels or decided cases")):
         ps = sub.add_parser(name, help=text)
         ps.add_argument("--db", help="database file (default: $CARBONWATCH_DB or data/carbonwatch.duckdb)")
         ps.add_argument("--detectors", help=f"comma-separated, default {','.join(detectors.DEFAULT_ENSEMBLE)}")
@@ -274,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
             ps.add_argument("--out", help="CSV file for the ranking (default: standard output)")
         else:
             ps.add_argument("--budget", type=float, default=0.05, help="review budget, share of enterprises")
+            ps.add_argument("--labels", choices=evaluate.LABEL_SOURCES, default="planted",
+                            help="planted: the case_labels table (the demo's planted cases); decided: the last "
+                                 "decision of every enterprise case")
         ps.set_defaults(func=func)
 
     pb = sub.add_parser("detector-bench", help="the detectors and their ensemble on ADBench's classical sets "

@@ -412,3 +412,12 @@ def import_history(con, user: User, cases: pd.DataFrame, events: pd.DataFrame, *
         cur.unregister("new_cases")
         cur.unregister("new_events")
         cur.close()
+
+
+def history_inputs(con, run_id: str) -> pd.DataFrame:
+    """What a case history is drawn from (core.insight.case_history): every enterprise-year of a run's
+    risk components with the enterprise's name and province and the year's verified tonnes."""
+    return fetch_df(con, """SELECT c.* EXCLUDE (run_id), e.name, e.province_code, v.verified_t
+        FROM risk_components c JOIN enterprises e USING (enterprise_id)
+        LEFT JOIN verifications v ON v.enterprise_id = c.enterprise_id AND v.year = c.year
+        WHERE c.run_id = ? ORDER BY c.enterprise_id, c.year""", [run_id])
