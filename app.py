@@ -5,12 +5,15 @@ import streamlit as st
 
 from core.insight import agencies as agency_insight
 from core.insight import headline
-from core.store import intermediaries, overview, risk_views, surveillance
+from core.contract import cases as case_rules
+from core.store import cases, intermediaries, overview, risk_views, surveillance
 from core.ui import agencies as agency_ui
 from core.ui import changes as change_ui
+from core.ui import cases as case_ui
 from core.ui import charts, page_setup, tables
 from core.ui.export import briefing_buttons
 from core.ui.widgets import chart_block
+from core.words import accountability as accountability_words
 from core.words import headline as headline_words
 from core.words import i18n
 
@@ -27,6 +30,8 @@ market = page.query(surveillance.market_by_month)
 enterprises = page.query(risk_views.enterprise_risk)
 provinces = page.query(risk_views.risk_by_province)
 agencies = agency_insight.leading(agency_ui.profile(page))  # the Intermediaries page's score, every kind
+case_view = {"at": cases.version(page.con)}  # cases change far more often than the data: the cache key
+accountability = page.query(cases.accountability, **case_view)
 year = headline.headline_year(years)
 if page.run_id is None:
     st.warning(t("overview.no_run"), icon=":material/info:")
@@ -53,7 +58,8 @@ st.caption(t("overview.coverage", enterprises=i18n.fmt_int(head["enterprises"], 
              units=i18n.fmt_int(head["units"], lang), capacity=i18n.fmt_capacity_mw(head["capacity_mw"], lang),
              first=i18n.fmt_period(head["first_period"], lang), last=i18n.fmt_period(head["last_period"], lang)))
 briefing_buttons(page, figures=figures, years=years, risk_years=risk_years, enterprises=enterprises,
-                 provinces=provinces, agencies=agencies, market=market, changes=changed)
+                 provinces=provinces, agencies=agencies, market=market, changes=changed,
+                 accountability=accountability, decision_days=page.query(cases.decision_days, **case_view))
 
 # --- who to look at first ------------------------------------------------------------------------
 with st.container(key="top_risks"):
@@ -63,6 +69,7 @@ with st.container(key="top_risks"):
                      wrap=True, height="content", on_select="rerun",
                      selection_mode="single-row", key=page.key("top"))
     st.caption(t("overview.top.caption"))
+    case_ui.open_top(page, enterprises, key="open_top")
     if ev["selection"]["rows"]:
         page.go("pages/4_Enterprise.py", enterprise=top.iloc[ev["selection"]["rows"][0]]["enterprise_id"])
 
@@ -85,6 +92,27 @@ with agency_col, st.container(key="agencies"):
     st.caption(t("overview.agencies.caption", base=i18n.fmt_pct(base, lang)))
     if ev["selection"]["rows"]:
         page.go("pages/6_Intermediaries.py", agency=agencies.iloc[ev["selection"]["rows"][0]]["agency_id"])
+
+# --- accountability: how the flags taken up as cases are handled ----------------------------------
+with st.container(key="accountability"):
+    st.subheader(t("accountability.title"))
+    if accountability.empty:
+        st.caption(t("accountability.none"))
+    else:
+        st.markdown(page.derive(accountability_words.overview_sentence, cases.accountability, cases.decision_days,
+                                query_params=case_view))
+        shown = page.derive(accountability_words.overview_metrics, cases.accountability, cases.decision_days,
+                            query_params=case_view)
+        for row in (shown[:5], shown[5:]):
+            for col, m in zip(st.columns(5), row):
+                col.metric(m.label, m.text, help=page.help(m.help_key, **dict(m.help_values)), border=True)
+        ev = tables.show(tables.accountability(accountability, lang), columns=tables.accountability_columns(
+                             accountability, lang), on_select="rerun", selection_mode="single-row",
+                         key=page.key("accountability", case_view["at"]))
+        st.caption(t("accountability.caption"))
+        if ev["selection"]["rows"]:
+            code = accountability.iloc[ev["selection"]["rows"][0]]["province_code"]
+            page.go("pages/10_Cases.py", queue="province", prov=None if code == case_rules.NATIONAL_OFFICE else code)
 
 # --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")

@@ -113,21 +113,42 @@ with st.container(key="ranked_enterprises"):
                   file_name=f"carbonwatch_ranking_{run.run_id}.csv", mime="text/csv", level="enterprise",
                   what="lab_ranking", icon=":material/download:")
 
-# 6. How well does the ranking find the cases inspectors confirmed?
+# 6. How well does the ranking find the cases inspectors confirmed? Against the planted demo labels
+# (the synthetic demo only) or the decided cases, each with its count of labels.
 st.subheader(t("lab.eval"))
 budget = st.slider(t("lab.eval.budget"), 1, 20, 5, step=1, format="%d%%", key="lab_budget") / 100
-ev = lab.evaluation(page, run, budget, weights)
-if ev is None:
-    st.caption(t("lab.eval.none"))
+evs = lab.evaluations(page, run, budget, weights)
+counts = lab.label_counts(page, run, evs)
+source = lab.label_choice(page, counts)
+ev = evs[source]
+if source == "planted":
+    if ev is None:
+        st.caption(t("lab.eval.none"))
+    else:
+        with st.container(key="evaluation"):
+            st.markdown(t("lab.eval.summary", positive=i18n.fmt_int(ev.n_positive, lang),
+                          n=i18n.fmt_int(ev.n_enterprises, lang), budget=i18n.fmt_pct(ev.budget, lang, digits=0),
+                          k=i18n.fmt_int(ev.budget_k, lang))
+                        + (" " + t("lab.eval.synthetic") if page.synthetic else ""))
+            tables.show(tables.evaluation(ev.table, lang), formats=tables.evaluation_formats(ev.table, lang),
+                        height="content")
+            st.caption(t("lab.eval.caption"))
+            st.markdown(f"**{t('lab.eval.patterns')}**")
+            tables.show(tables.per_pattern(ev.per_pattern, lang), formats={t("col.recall"): "%.1f%%"},
+                        height="content", width="content")
+elif ev is None:
+    st.caption(t("lab.eval.decided.none", cases=i18n.fmt_int(counts["decided"], lang)) if counts["decided"]
+               else t("lab.eval.decided.empty"))
 else:
-    with st.container(key="evaluation"):
-        st.markdown(t("lab.eval.summary", positive=i18n.fmt_int(ev.n_positive, lang),
+    with st.container(key="evaluation_decided"):
+        st.markdown(t("lab.eval.decided.summary", cases=i18n.fmt_int(ev.n_labels, lang),
+                      decided=i18n.fmt_int(ev.n_decided, lang), positive=i18n.fmt_int(ev.n_positive, lang),
                       n=i18n.fmt_int(ev.n_enterprises, lang), budget=i18n.fmt_pct(ev.budget, lang, digits=0),
-                      k=i18n.fmt_int(ev.budget_k, lang))
-                    + (" " + t("lab.eval.synthetic") if page.synthetic else ""))
-        tables.show(tables.evaluation(ev.table, lang), formats=tables.evaluation_formats(ev.table, lang),
-                    height="content")
-        st.caption(t("lab.eval.caption"))
-        st.markdown(f"**{t('lab.eval.patterns')}**")
+                      k=i18n.fmt_int(ev.budget_k, lang)))
+        st.markdown(t("lab.eval.decided.bias"))
+        table, formats = lab.evaluation_table(ev, lang)
+        tables.show(table, formats=formats, height="content")
+        st.caption(t("lab.eval.caption") + " " + t("lab.eval.decided.caption"))
+        st.markdown(f"**{t('lab.eval.decided.patterns')}**")
         tables.show(tables.per_pattern(ev.per_pattern, lang), formats={t("col.recall"): "%.1f%%"}, height="content",
                     width="content")

@@ -6,6 +6,7 @@ import streamlit as st
 from core.engine import risk
 from core.insight import runs
 from core.store import dossiers
+from core.ui import cases as case_ui
 from core.ui import dossier, lab, page_setup, tables
 from core.words import i18n
 from core.words import reasons as reason_words
@@ -59,6 +60,9 @@ with st.container(key="risk"):
         st.caption(t("enterprise.risk.caption", run=run, formula=lab.formula(risk.DEFAULT_WEIGHTS, lang)))
         if len(years) > 1:
             st.caption(t("enterprise.risk.other_years", years=tables.risk_years(years.iloc[1:], lang)))
+
+with st.container(key="dossier_case"):
+    case_ui.enterprise_open(page, profile)
 
 with st.container(key="units"):
     st.subheader(t("enterprise.units"))

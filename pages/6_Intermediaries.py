@@ -4,6 +4,7 @@ rate, its test dates (labs), its clients, and a button that filters every page t
 import streamlit as st
 
 from core.ui import agencies, page_setup
+from core.ui import cases as case_ui
 from core.ui.widgets import chart_block
 
 page = page_setup("agencies.title", page_params=(agencies.PARAM,))
@@ -20,6 +21,8 @@ row = agencies.chosen(page, profile)
 if row is not None:
     aid = row["agency_id"]
     agencies.heading(page, row, profile)
+    with st.container(key="agency_case", horizontal=True):
+        case_ui.agency_open(page, row)
     agencies.signals(page, row)
     specs = agencies.chart_specs(page, aid, row["kind"])
     chart_block(t("agencies.chart.risk.title"), specs["risk"], t("agencies.chart.risk.caption"), key="agency_chart_risk")

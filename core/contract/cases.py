@@ -120,6 +120,16 @@ def text(value, field: str) -> str:
     return s
 
 
+def clean_text(s) -> str:
+    """Text from data as a document may hold it: control and direction characters removed (those
+    of _CONTROL, the C1 controls, the direction marks) and what XML cannot hold (lone surrogates,
+    U+FFFE, U+FFFF); tabs and line breaks kept, nothing else changed (a leading = stays: a name is
+    shown as written). None is the empty text."""
+    if s is None:
+        return ""
+    return re.sub(r"[\x80-\x9f\u061c\u200e\u200f\ud800-\udfff\ufffe\uffff]", "", _CONTROL.sub("", str(s)))
+
+
 def check_fields(action: str, fields: dict) -> dict:
     """The fields of a move, validated and normalised (dates as ISO text, lists sorted)."""
     move = MOVES.get(action)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from pptx import Presentation
@@ -26,8 +26,10 @@ from pptx.util import Inches, Pt
 from core.contract import clock
 from core.engine import detectors, risk, rules
 from core.export import xlsx
+from core.insight import accountability as accountability_insight
 from core.insight import headline
 from core.insight.changes import Changes
+from core.words import accountability as accountability_words
 from core.words import agencies as agency_words
 from core.words import changes as change_words
 from core.words import colour_key, i18n, labels
@@ -49,6 +51,10 @@ COLUMNS = {
     "intermediaries": ("kind", "agency_id", "name", "score", "stands_out", "clients", "flagged_clients",
                        "flagged_share", "base_rate"),
     "market": ("month", "vwap_cny", "volume_t", "turnover_cny"),
+    "accountability": ("province_code", "name", "cases", "open", "overdue", "confirmed", "dismissed", "median_days",
+                       "rectifications_ordered", "rectifications_done", "rectification_share", "fines_cny",
+                       "allowance_adjustment_t", "agencies_open"),
+    "accountability_figures": ("key", "label", "value", "text"),
 }
 
 
@@ -78,6 +84,13 @@ class Briefing:
     changes_basis: str = ""
     changes: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
+    # How the cases of the view are handled (core.store.cases.accountability, in words by
+    # core.words.accountability): a row per province (COLUMNS["accountability"], most open first), the
+    # headline figures (key, label, value, text) and the sentence naming the slowest province and the
+    # overdue cases; empty frames when no case is open in the view
+    accountability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accountability_figures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accountability_summary: str = ""
 
 
 def _complete(b: Briefing) -> Briefing:
@@ -602,6 +615,44 @@ def _intermediary_slide(prs, b: Briefing) -> None:
     _textbox(slide, (MARGIN, BODY_BOTTOM - 0.65, CONTENT_W, 0.6), notes, b.lang, 12)
 
 
+ACCOUNTABILITY_FIGURE_WIDTHS = (2.3, 1.3)  # inches: indicator, value
+ACCOUNTABILITY_WIDTHS = (1.7, 0.7, 0.8, 0.9, 0.9, 1.15, 1.15, 1.15)  # province, open ... fines
+
+
+def _accountability_slide(prs, b: Briefing) -> None:
+    """The cases' headline figures beside a table of the provinces with the most open cases, and the
+    sentence naming the slowest province and the overdue count, as the Overview's section shows them."""
+    slide = _new_slide(prs, t("accountability.slide", b.lang), b.lang)
+    rows = b.accountability.head(TOP_ROWS)
+    if rows.empty:
+        _no_data(slide, (MARGIN, BODY_TOP, CONTENT_W, 1.0), b.lang)
+        _textbox(slide, (MARGIN, BODY_TOP + 0.9, CONTENT_W, 0.8), [t("accountability.none", b.lang)], b.lang, 12,
+                 color=GREY)
+        return
+    header = [t("briefing.col.indicator", b.lang), t("briefing.col.value", b.lang)]
+    figures = [[_text_of(r.label), _text_of(r.text)] for r in b.accountability_figures.itertuples(index=False)]
+    _table(slide, (MARGIN, BODY_TOP, sum(ACCOUNTABILITY_FIGURE_WIDTHS), 4.2), header, figures,
+           list(ACCOUNTABILITY_FIGURE_WIDTHS), b.lang, numeric={1}, size=11)
+    lang = b.lang
+    header = [t("accountability.col.province", lang), *(t(f"accountability.col.{k}", lang) for k in
+                                                        ("open", "overdue", "confirmed", "dismissed", "median_days")),
+              t("accountability.metric.rectification_share", lang), t("accountability.metric.fines_cny", lang)]
+    cells = [[_text_of(r.name), *(i18n.fmt_int(v, lang) for v in (r.open, r.overdue, r.confirmed, r.dismissed)),
+              accountability_words.fmt_days(None if _missing(r.median_days) else r.median_days, lang),
+              i18n.fmt_pct(None if _missing(r.rectification_share) else r.rectification_share, lang, digits=0),
+              i18n.fmt_cny(r.fines_cny, lang)] for r in rows.itertuples(index=False)]
+    left = MARGIN + sum(ACCOUNTABILITY_FIGURE_WIDTHS) + 0.3
+    _table(slide, (left, BODY_TOP, sum(ACCOUNTABILITY_WIDTHS), 4.2), header, cells, list(ACCOUNTABILITY_WIDTHS), lang,
+           numeric=set(range(1, 8)), size=10, names={0})
+    notes = [b.accountability_summary] if b.accountability_summary else []
+    if len(b.accountability) > TOP_ROWS:
+        notes.append(t("briefing.shown", lang, shown=TOP_ROWS, total=len(b.accountability)))
+    box = _textbox(slide, (MARGIN, BODY_TOP + 4.35, CONTENT_W, 0.75), notes, lang, 13)
+    box.name = "accountability summary"
+    _textbox(slide, (MARGIN, BODY_BOTTOM - 0.45, CONTENT_W, 0.45), [t("accountability.slide.note", lang)], lang, 10,
+             color=GREY)
+
+
 def _market_totals(b: Briefing) -> str:
     volume, turnover = b.market.volume_t.sum(), b.market.turnover_cny.sum()
     price = turnover / volume if volume else float("nan")
@@ -638,7 +689,7 @@ def _method_slide(prs, b: Briefing) -> None:
 
 
 SLIDES = (_title_slide, _changes_slide, _headline_slide, _province_slide, _top_risk_slide, _intermediary_slide,
-          _market_slide, _method_slide)
+          _accountability_slide, _market_slide, _method_slide)
 
 
 def to_pptx(b: Briefing) -> bytes:
@@ -741,6 +792,35 @@ def _market_cols(b: Briefing) -> list[_Col]:
             _Col(_h("turnover_cny", b), list(m.turnover_cny), NUM["cny"], turnover)]
 
 
+def _accountability_figure(b: Briefing, key: str):
+    """A headline figure's value (core.words.accountability.METRICS key), None when it is not there."""
+    f = b.accountability_figures
+    value = f.loc[f.key == key, "value"] if len(f) else []
+    return None if len(value) == 0 or _missing(value.iloc[0]) else float(value.iloc[0])
+
+
+def _accountability_cols(b: Briefing) -> list[_Col]:
+    """Every province's row; the Total row holds sums, and for the median days and the completed share
+    the view's own figures (the median over every decided case, done over ordered), never a sum of
+    medians or shares."""
+    a, lang = b.accountability, b.lang
+    x = lambda k: t(f"accountability.xcol.{k}", lang)  # noqa: E731
+    c = lambda k: t(f"accountability.col.{k}", lang)  # noqa: E731
+    counts = [_Col(c(k), list(a[k]), NUM["int"], a[k].sum()) for k in ("cases", "open", "overdue", "confirmed",
+                                                                         "dismissed")]
+    return [_Col(x("province_code"), list(a.province_code.map(_text_of))),
+            _Col(c("province"), list(a.name.map(_text_of))), *counts,
+            _Col(c("median_days"), list(a.median_days), "0.0", _accountability_figure(b, "median_days")),
+            _Col(x("rectifications_ordered"), list(a.rectifications_ordered), NUM["int"], a.rectifications_ordered.sum()),
+            _Col(x("rectifications_done"), list(a.rectifications_done), NUM["int"], a.rectifications_done.sum()),
+            _Col(x("rectification_share"), list(a.rectification_share), NUM["pct"],
+                 _accountability_figure(b, "rectification_share")),
+            _Col(x("fines_cny"), list(a.fines_cny), NUM["cny"], a.fines_cny.sum()),
+            _Col(x("allowance_adjustment_t"), list(a.allowance_adjustment_t), NUM["tonnes"],
+                 a.allowance_adjustment_t.sum()),
+            _Col(c("agencies_open"), list(a.agencies_open), NUM["int"], a.agencies_open.sum())]
+
+
 def to_xlsx(b: Briefing) -> bytes:
     """The briefing's tables as a workbook in `b.lang`: an About sheet, then one sheet per table.
     Row 1 of every table states scope, filters and as-of; the headers sit on row 2."""
@@ -757,10 +837,11 @@ def to_xlsx(b: Briefing) -> bytes:
                                  (t("briefing.slide.method", b.lang),
                                   list(b.method or (t("briefing.no_data", b.lang),)))])
     note, total, empty = _footer_text(b), t("briefing.total", b.lang), t("briefing.no_data", b.lang)
-    tables = [("headline", _headline_cols, False), ("trend", _trend_cols, True), ("provinces", _province_cols, True),
-              ("top_risks", _top_risk_cols, False), ("intermediaries", _intermediary_cols, False),
-              ("market", _market_cols, True)]
-    return xlsx.workbook(about, [xlsx.Sheet(t(f"briefing.sheet.{key}", b.lang), cols(b), note=note,
+    tables = [("briefing.sheet.headline", _headline_cols, False), ("briefing.sheet.trend", _trend_cols, True),
+              ("briefing.sheet.provinces", _province_cols, True), ("briefing.sheet.top_risks", _top_risk_cols, False),
+              ("briefing.sheet.intermediaries", _intermediary_cols, False),
+              ("accountability.sheet", _accountability_cols, True), ("briefing.sheet.market", _market_cols, True)]
+    return xlsx.workbook(about, [xlsx.Sheet(t(key, b.lang), cols(b), note=note,
                                             total_label=total if with_total else None, empty_text=empty)
                                  for key, cols, with_total in tables])
 
@@ -789,10 +870,43 @@ def province_frame(provinces: pd.DataFrame, lang: str) -> pd.DataFrame:
         "emissions_t": in_scope["emissions_t"].fillna(0.0)}).reset_index(drop=True)
 
 
+def accountability_frame(per_province: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Briefing.accountability from core.store.cases.accountability: a row per province of the view,
+    in its order (most open cases first), named in `lang`."""
+    p = per_province
+    if p is None or p.empty:
+        return pd.DataFrame(columns=list(COLUMNS["accountability"]))
+    out = pd.DataFrame({"province_code": p["province_code"],
+                        "name": [accountability_words.province_name(c, lang) for c in p["province_code"]],
+                        "median_days": p["median_days_to_decision"].astype(float)})
+    for k in COLUMNS["accountability"][2:]:
+        if k not in out:
+            out[k] = p[k]
+    return out[list(COLUMNS["accountability"])].reset_index(drop=True)
+
+
+def _accountability(per_province: pd.DataFrame | None, decision_days: pd.DataFrame | None, lang: str) -> dict:
+    """The Briefing's accountability fields: the province rows, the headline figures and the sentence
+    (core.insight.accountability, core.words.accountability); empty without a case in the view."""
+    if per_province is None or per_province.empty:
+        return {}
+    days = decision_days if decision_days is not None else pd.DataFrame({"province_code": [], "days": []})
+    f = accountability_insight.figures(per_province, days)
+    metrics = accountability_words.metrics(f, lang)
+    return dict(accountability=accountability_frame(per_province, lang),
+                accountability_figures=pd.DataFrame({"key": [m.key for m in metrics],
+                                                     "label": [m.label for m in metrics],
+                                                     "value": [m.value for m in metrics],
+                                                     "text": [m.text for m in metrics]}),
+                accountability_summary=accountability_words.sentence(f, lang))
+
+
 def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: str, figures: pd.DataFrame,
              years: pd.DataFrame, risk_years: pd.DataFrame, enterprises: pd.DataFrame, provinces: pd.DataFrame,
-             agencies: pd.DataFrame, market: pd.DataFrame, changes: Changes | None = None):
-    """The Briefing of what the Overview shows, from the same frames (core.store). `generated_at`:
+             agencies: pd.DataFrame, market: pd.DataFrame, changes: Changes | None = None,
+             accountability: pd.DataFrame | None = None, decision_days: pd.DataFrame | None = None):
+    """The Briefing of what the Overview shows, from the same frames (core.store); `accountability`
+    and `decision_days` are core.store.cases' page queries of that name. `generated_at`:
     time-zone aware (core.words.i18n.now_beijing()), or naive meaning Beijing wall-clock time (as
     core.contract.clock.now() gives it and the database holds every time); the Briefing holds it in
     Beijing time."""
@@ -829,4 +943,5 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
         market=mk.reset_index(drop=True), method=method_lines(lang),
         **({} if changes is None else dict(changes_basis=change_words.baseline(changes, lang),
                                            changes=tuple(change_words.lines(changes, lang)),
-                                           actions=tuple(change_words.actions(changes, lang)))))
+                                           actions=tuple(change_words.actions(changes, lang)))),
+        **_accountability(accountability, decision_days, lang))

@@ -129,7 +129,7 @@ def _one(row, year: int, pattern, current: bool, speed: float, rng, now: dt.date
             return _row(cid, row, year, start, snapshot, state), evs
         state.update(decision="confirmed", decided_at=t, pattern=found)
         fine = (rng.integers(50, 201) * 10_000) if t >= DECREE_775 else (rng.integers(1, 4) * 10_000)
-        measures = {"fine_cny": float(fine), "credit_record": "Recorded (演示历史)"}
+        measures = {"fine_cny": float(fine), "credit_record": "Recorded in the credit system (已记入信用记录)"}
         if row.verified_t == row.verified_t and row.verified_t:  # not NaN
             measures["allowance_adjustment_t"] = -round(float(row.verified_t) * float(rng.uniform(0.005, 0.04)))
         t += dt.timedelta(days=1)
@@ -153,15 +153,15 @@ def _one(row, year: int, pattern, current: bool, speed: float, rng, now: dt.date
         recurred = rng.random() < RECURRED
         if step(t, ADMIN, "look_back", {"outcome": "recurred" if recurred else "held"}):
             t += dt.timedelta(days=int(rng.integers(1, 10)))
-            if recurred:
-                step(t, ADMIN, "reopen", {"reason": RECURRED_TEXT})
+            if recurred and step(t, ADMIN, "reopen", {"reason": RECURRED_TEXT}):
+                state["due"] = (t + dt.timedelta(days=rules.DUE_DAYS)).date()
             else:
                 step(t, ADMIN, "close")
     return _row(cid, row, year, start, snapshot, state), evs
 
 
 def _row(cid, row, year, start, snapshot, s) -> tuple:
-    due = (start + dt.timedelta(days=rules.DUE_DAYS)).date()
+    due = s.get("due") or (start + dt.timedelta(days=rules.DUE_DAYS)).date()
     return (cid, "enterprise", row.enterprise_id, row.name, row.province_code, s["state"], s["owner"], due, start,
             "national.admin", s["updated_at"], s["version"], "history", json.dumps(snapshot, ensure_ascii=False),
             json.dumps(s["measures"], ensure_ascii=False, sort_keys=True), None, year, round(float(row.risk_score), 2),

@@ -154,3 +154,36 @@ def fields_of(action: str) -> tuple[str, ...]:
     if action in rules.MOVES:
         return rules.MOVES[action].requires
     return {"assign": ("owner",), "note": ("note",), "due": ("due_date",), "measures": rules.MEASURES}[action]
+
+
+def alert_subject(run_id: str | None, alert: pd.Series, trades: pd.DataFrame, allows) -> dict | None:
+    """A subject of open_case from a market alert (core.insight.trading.scan's row): its first
+    account whose enterprise lies inside the scope (`allows(province_code)`), with the alert and its
+    evidence trades as the snapshot; None when no party lies inside the scope."""
+    accounts, holders = list(alert.get("accounts", [])), list(alert.get("holders", []))
+    provinces = list(alert.get("provinces", []))
+    for i, (acc, prov) in enumerate(zip(accounts, provinces)):
+        if isinstance(prov, str) and allows(prov):
+            year = _alert_year({"ts": alert.get("first_ts")})
+            return {"subject_kind": "account", "subject_id": str(acc),
+                    "subject_name": str(holders[i]) if i < len(holders) else str(acc), "province_code": prov,
+                    "flag_year": year, "risk_score": _plain(alert.get("score")),
+                    "snapshot": alert_evidence(run_id, {k: alert.get(k) for k in alert.index if k != "trade_ids"},
+                                               trades)}
+    return None
+
+
+def enterprise_subject(profile: pd.Series, snapshot: dict, year: int | None, score: float | None) -> dict:
+    """A subject of open_case from an enterprise's profile row and its evidence (enterprise_evidence)."""
+    return {"subject_kind": "enterprise", "subject_id": str(profile["enterprise_id"]),
+            "subject_name": str(profile["name"]), "province_code": str(profile["province_code"]),
+            "flag_year": year, "risk_score": score, "snapshot": snapshot}
+
+
+def agency_subject(run_id: str | None, agency: pd.Series, clients: pd.DataFrame, year: int | None) -> dict:
+    """A subject of open_case from an intermediary's profile row (its flag rate against the base rate)."""
+    province = agency.get("province_code", agency.get("province"))
+    return {"subject_kind": "agency", "subject_id": str(agency["agency_id"]), "subject_name": str(agency["name"]),
+            "province_code": province if isinstance(province, str) else rules.NATIONAL_OFFICE, "flag_year": year,
+            "risk_score": None,
+            "snapshot": agency_evidence(run_id, {k: agency.get(k) for k in agency.index}, clients, year)}

@@ -5,7 +5,9 @@ audit_log anywhere in the product (tests/unit/test_audit.py searches the code fo
 once written stays as it was. Times are Beijing wall-clock time (core.contract.clock).
 
 Actions: sign_in, sign_in_failed, sign_out, load, load_rejected, model_run, scenario_save, export,
-user_add, user_change, case_change (core.store.cases: every move and edit of a case); `target` names the thing (a file set, a run id, a scenario id, an export's
+user_add, user_change, case_change (core.store.cases: every move and edit of a case), campaign
+(core.store.campaigns: a self-examination campaign started, a task answered), look_back
+(core.store.lookback: a look-back sample drawn); `target` names the thing (a file set, a run id, a scenario id, an export's
 file name, a user), `detail` is JSON (row counts, the export's kind and row level), `before` and
 `after` JSON where a thing changed.
 """
@@ -22,7 +24,7 @@ from core.contract.roles import User
 from core.store.db import fetch_df
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "load", "load_rejected", "model_run", "scenario_save", "export",
-           "user_add", "user_change", "case_change")
+           "user_add", "user_change", "case_change", "campaign", "look_back")
 OUTCOMES = ("ok", "refused", "failed")
 SYSTEM = roles.SYSTEM  # the command line without a named user
 

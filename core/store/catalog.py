@@ -3,9 +3,9 @@ and the tests run each one on every scope. Pages call the functions themselves
 (`page.query(overview.emissions_by_year)`); this list is for enumeration only."""
 from __future__ import annotations
 
-from core.store import cases, changes, dossiers, intermediaries, loads, overview, risk_views, surveillance
+from core.store import campaigns, cases, changes, dossiers, intermediaries, loads, overview, risk_views, surveillance
 
-MODULES = (overview, loads, risk_views, changes, dossiers, surveillance, intermediaries, cases)
+MODULES = (overview, loads, risk_views, changes, dossiers, surveillance, intermediaries, cases, campaigns)
 PAGE_QUERIES = tuple(fn for m in MODULES for fn in vars(m).values()
                      if callable(fn) and getattr(fn, "page_query", None) and fn.__module__ == m.__name__)
 

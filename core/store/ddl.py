@@ -142,6 +142,22 @@ CASES_DDL = [
         case_id VARCHAR NOT NULL, version INTEGER NOT NULL, changed_at TIMESTAMP NOT NULL, user_name VARCHAR NOT NULL,
         role VARCHAR NOT NULL, action VARCHAR NOT NULL, from_state VARCHAR, to_state VARCHAR NOT NULL,
         fields VARCHAR NOT NULL, PRIMARY KEY (case_id, version))""",
+    # Self-examination campaigns (core.store.campaigns): one task per enterprise asked, version-checked.
+    """CREATE TABLE IF NOT EXISTS campaigns (
+        campaign_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, basis VARCHAR NOT NULL, agency_id VARCHAR,
+        year INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR NOT NULL, due_date DATE NOT NULL,
+        note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS campaign_tasks (
+        campaign_id VARCHAR NOT NULL, enterprise_id VARCHAR NOT NULL, enterprise_name VARCHAR NOT NULL,
+        province_code VARCHAR NOT NULL, status VARCHAR NOT NULL, responded_at TIMESTAMP, responded_by VARCHAR,
+        note VARCHAR, version INTEGER NOT NULL, PRIMARY KEY (campaign_id, enterprise_id))""",
+    # The look-back's draws (core.store.lookback): the seeded risk-weighted sample of a year's handled cases.
+    """CREATE TABLE IF NOT EXISTS lookback_draws (
+        draw_id VARCHAR PRIMARY KEY, year INTEGER NOT NULL, seed BIGINT NOT NULL, size INTEGER NOT NULL,
+        population INTEGER NOT NULL, drawn_at TIMESTAMP NOT NULL, drawn_by VARCHAR NOT NULL, scope VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS lookback_items (
+        draw_id VARCHAR NOT NULL, case_id VARCHAR NOT NULL, weight DOUBLE NOT NULL, draw_rank INTEGER NOT NULL,
+        PRIMARY KEY (draw_id, case_id))""",
 ]
 # Columns of `cases` that the store keeps from the events for the queues and the statistics: the
 # flagged year and risk score at opening, the last decision (confirmed/dismissed), when, the pattern

@@ -40,7 +40,8 @@ def build(page: Page, frames: dict[str, pd.DataFrame]) -> briefing.Briefing:
 
 def briefing_buttons(page: Page, **frames: pd.DataFrame) -> None:
     """`frames`: figures (core.insight.headline.headline), years, risk_years, enterprises, provinces,
-    agencies, market, as the Overview shows them."""
+    agencies, market, changes, and accountability and decision_days (core.store.cases, at the case
+    version the Overview read), as the Overview shows them."""
     """Two download buttons side by side, each building its file on click."""
     t = page.t
     with st.container(key="export", horizontal=True):

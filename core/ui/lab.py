@@ -1,6 +1,11 @@
 """The Anomaly Lab's Streamlit glue: the run form, a run with visible progress, and cached reads
 of stored runs (ranking, evaluation) keyed on small hashables (GUIDE 3).
 
+The evaluation measures a ranking against two label sources: the planted demo labels (offered on
+the synthetic demo only) and the decided cases. Decisions change far more often than the data, so
+the decided evaluation is also keyed on the cases' version (core.store.cases.version): a changed
+decision is seen at once.
+
 A run is persisted by core.insight.runs under a hash of its inputs, so the page never caches runs
 itself: it looks the run up (one small query) and computes only on an explicit Run.
 """
@@ -20,6 +25,7 @@ from core.contract import access
 from core.contract.access import Scope
 from core.engine import detectors, features, risk
 from core.insight import evaluate, runs
+from core.store import cases as case_store
 from core.store import overview, risk_views
 from core.ui import auth, cache, charts, tables
 from core.ui.page import Page
@@ -312,10 +318,77 @@ def _flagged_table(run_id: str, bounds: tuple, scope_key, level: str, names: tup
     return tables.flagged_rows(rows, list(names), level, lang), int(rows["flagged"].iloc[0]) if len(rows) else 0
 
 
-def evaluation(page: Page, run: runs.Run, budget: float, weights: dict[str, float]) -> evaluate.Evaluation | None:
-    """core.insight.evaluate for the run, or None when the scope has no confirmed case labels."""
+def evaluation(page: Page, run: runs.Run, budget: float, weights: dict[str, float],
+               labels: str = "planted") -> evaluate.Evaluation | None:
+    """core.insight.evaluate for the run against `labels` (evaluate.LABEL_SOURCES), or None when the
+    scope has no confirmed label of that source. Decided labels are keyed on the cases' version."""
     return _evaluation(run.run_id, round(float(budget), 4), _weights_key(weights), run.config.scope.key,
-                       page.db_path, page.data_version)
+                       page.db_path, page.data_version, labels, cases_version(page, labels))
+
+
+def cases_version(page: Page, labels: str) -> str:
+    """The cache key of what `labels` depends on beyond the data: the cases' version for decided
+    labels (a live read, ~1 ms), nothing for the planted ones."""
+    return case_store.version(page.con) if labels == "decided" else ""
+
+
+LABELS_KEY = "lab_eval_labels"
+
+
+def label_sources(page: Page) -> tuple[str, ...]:
+    """The label sources the Lab offers: the planted demo labels only on the synthetic demo (they are
+    what the generator planted), the decided cases always."""
+    return evaluate.LABEL_SOURCES if page.synthetic else ("decided",)
+
+
+def evaluations(page: Page, run: runs.Run, budget: float,
+                weights: dict[str, float]) -> dict[str, evaluate.Evaluation | None]:
+    """evaluation() for every label source offered, in label_sources' order."""
+    return {s: evaluation(page, run, budget, weights, s) for s in label_sources(page)}
+
+
+def decided_cases(page: Page, run: runs.Run) -> pd.DataFrame:
+    """The decided enterprise cases in the run's scope (a page query keyed on the cases' version)."""
+    return page.within(run.config.scope).query(case_store.decided_labels, at=cases_version(page, "decided"))
+
+
+def label_counts(page: Page, run: runs.Run, evs: dict[str, evaluate.Evaluation | None]) -> dict[str, int]:
+    """How many labels each source holds in the run's scope: planted labels, decided cases."""
+    out = {s: (ev.n_labels if ev is not None else 0) for s, ev in evs.items()}
+    if "decided" in evs and evs["decided"] is None:
+        out["decided"] = len(decided_cases(page, run))
+    return out
+
+
+def label_choice(page: Page, counts: dict[str, int]) -> str:
+    """Which labels the evaluation shows: a segmented control when there is a choice (planted demo
+    labels / decided cases, each with its count), else the one source offered."""
+    sources = list(counts)
+    if len(sources) == 1:
+        return sources[0]
+    return st.segmented_control(
+        page.t("lab.eval.labels"), sources, key=LABELS_KEY, required=True, default=sources[0],
+        format_func=lambda s: page.t(f"lab.eval.labels.{s}", n=i18n.fmt_int(counts[s], page.lang)),
+        help=page.help("lab.eval.labels.help"))
+
+
+_DECIDED_COLUMNS = {"decided": "lab.eval.col.decided", "precision_decided": "lab.eval.col.precision_decided"}
+
+
+def evaluation_table(ev: evaluate.Evaluation, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The evaluation table in words and its column formats: tables.evaluation for the metrics of
+    every label source, and for decided labels the decided@k and precision_decided@k columns beside
+    each precision@k."""
+    table = ev.table
+    extra = {c: i18n.t(_DECIDED_COLUMNS[c.split("@")[0]], lang, k=c.split("@")[1]) for c in table.columns
+             if c.split("@")[0] in _DECIDED_COLUMNS}
+    base = table.drop(columns=list(extra))
+    shown = tables.evaluation(base, lang)
+    names = dict(zip(base.columns, shown.columns)) | extra
+    out = pd.concat([shown, table[list(extra)].rename(columns=extra)], axis=1)[[names[c] for c in table.columns]]
+    formats = tables.evaluation_formats(base, lang) | {
+        name: ("%d" if c.startswith("decided@") else "%.3f") for c, name in extra.items()}
+    return out, formats
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -339,14 +412,16 @@ def _ranked(run_id: str, weights: tuple[float, ...], scope_key, db_path: str, da
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _evaluation(run_id: str, budget: float, weights: tuple[float, ...], scope_key, db_path: str,
-                data_version: str) -> evaluate.Evaluation | None:
+                data_version: str, labels: str = "planted", cases_version: str = "") -> evaluate.Evaluation | None:
+    """`cases_version` (core.store.cases.version, for decided labels) is only a key: a changed
+    decision is a new entry."""
     con = cache.connection(db_path)
     run = runs.find(con, run_id)
     if run is None:
         return None
     try:
         return evaluate.evaluate(con, run, budget=budget, weights=dict(zip(risk.COMPONENTS, weights)),
-                                 scope=Scope.from_key(scope_key))
+                                 scope=Scope.from_key(scope_key), labels=labels, at=cases_version)
     except LookupError:
         return None
 

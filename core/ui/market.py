@@ -20,6 +20,7 @@ from core.contract.filters import Filters
 from core.insight import trading
 from core.store import surveillance
 from core.ui import cache, charts, tables
+from core.ui import cases as case_ui
 from core.ui.page import Page
 from core.words import glossary, i18n
 from core.words import market as market_words
@@ -193,6 +194,7 @@ def evidence(page: Page, alert: pd.Series) -> None:
         st.caption(t("market.evidence.caption", n=surveillance.EVIDENCE_MAX))
         with st.expander(t("market.evidence.values"), icon=":material/data_object:"):
             st.json(json.loads(alert["evidence"]), expanded=True)
+        case_ui.alert_open(page, alert, trades)
 
 
 # --- who trades with whom ---------------------------------------------------------------------------

@@ -51,6 +51,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/4_Enterprise.py", "nav.enterprise", ":material/factory:"),
     PageSpec("pages/5_Market.py", "nav.market", ":material/candlestick_chart:"),
     PageSpec("pages/6_Intermediaries.py", "nav.agencies", ":material/account_tree:"),
+    PageSpec("pages/10_Cases.py", "nav.cases", ":material/gavel:"),
     PageSpec("pages/7_Scenarios.py", "nav.scenarios", ":material/science:"),
     PageSpec("pages/1_Data.py", "nav.data", ":material/database:"),
     PageSpec("pages/2_Anomaly_Lab.py", "nav.lab", ":material/troubleshoot:"),

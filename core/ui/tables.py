@@ -859,3 +859,43 @@ def accounts(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         c("at"): df["created_at"].map(lambda v: i18n.fmt_datetime(v, lang)), c("by"): df["created_by"],
         c("state"): df["disabled"].map(lambda d: i18n.t("audit.disabled" if d else "audit.enabled", lang)),
     })
+
+
+# --- the Overview's accountability section ----------------------------------------------------------
+
+def _accountability_units(df: pd.DataFrame, lang: str) -> tuple[tuple[float, str], tuple[float, str]]:
+    """(divisor, unit) of the fines column (万元 / CNY m) and of the allowance adjustments (by the
+    largest adjustment either way)."""
+    largest = df["allowance_adjustment_t"].abs().max() if len(df) else None
+    return i18n.cny_column_unit(lang), i18n.tonnes_column_unit(float(largest) if pd.notna(largest) else 0.0, lang)
+
+
+def _acc_col(key: str, lang: str, **kw) -> str:
+    return i18n.t(f"accountability.col.{key}", lang, **kw)
+
+
+def accountability(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """core.store.cases.accountability as a display table, a row per province in the query's order
+    (most open cases first; a row click opens the province's cases): numbers stay numbers (they sort),
+    fines and allowance adjustments in one unit per column, named in the header."""
+    (c_div, c_unit), (t_div, t_unit) = _accountability_units(df, lang)
+    return pd.DataFrame({
+        _acc_col("province", lang): df[f"name_{lang}"].fillna(i18n.t("case.national_office", lang)),
+        **{_acc_col(k, lang): df[k].astype(int) for k in ("cases", "open", "overdue", "confirmed", "dismissed")},
+        _acc_col("median_days", lang): df["median_days_to_decision"].astype(float),
+        _acc_col("rectification_share", lang): (df["rectification_share"].astype(float) * 100).round(1),
+        _acc_col("fines", lang, unit=c_unit): (df["fines_cny"].astype(float) / c_div).round(2),
+        _acc_col("allowance", lang, unit=t_unit): (df["allowance_adjustment_t"].astype(float) / t_div).round(2),
+        _acc_col("agencies_open", lang): df["agencies_open"].astype(int),
+    }).reset_index(drop=True)
+
+
+def accountability_columns(df: pd.DataFrame, lang: str) -> dict:
+    """Formats and widths of accountability(df, lang): days to one decimal, shares in whole per cent."""
+    (_, c_unit), (_, t_unit) = _accountability_units(df, lang)
+    text, num = st.column_config.TextColumn, st.column_config.NumberColumn
+    return {_acc_col("province", lang): text(width=120),
+            _acc_col("median_days", lang): num(format="%.1f"),
+            _acc_col("rectification_share", lang): num(format="%.0f%%"),
+            _acc_col("fines", lang, unit=c_unit): num(format="%,.2f"),
+            _acc_col("allowance", lang, unit=t_unit): num(format="%,.2f")}

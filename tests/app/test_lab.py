@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import shutil
 from pathlib import Path
 
@@ -11,11 +12,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.contract import access
+from core.contract import access, roles
+from core.store import cases as case_store
 from core.store import db
 from core.engine import detectors, features, risk
 from core.words import i18n
-from core.insight import runs
+from core.insight import evaluate, runs
 from core.ui import Page, lab, tables
 from tests.app import apptest
 from core.words import labels as label_words
@@ -390,3 +392,104 @@ def test_a_run_the_engine_cannot_make_is_reported_not_raised(lab_db):
     (status,) = at.get("status")
     assert status.state == "error" and status.label.startswith(i18n.t("lab.status.failed", "zh", reason=""))
     assert not at.dataframe
+
+
+# --- evaluation against decided cases ------------------------------------------------------------
+
+CASE_OFFICER = roles.User("li.admin", "national_admin", None, "local")
+
+
+def _decide(con, enterprise_id: str, action: str, pattern: str = "batch_testing") -> None:
+    """Open an enterprise case, take it and confirm it (with `pattern`) or dismiss it."""
+    province = con.execute("SELECT province_code FROM enterprises WHERE enterprise_id = ?",
+                           [enterprise_id]).fetchone()[0]
+    o = case_store.open_case(con, CASE_OFFICER, subject_kind="enterprise", subject_id=enterprise_id,
+                             subject_name="Plant", province_code=province, source="top_risk", snapshot={})
+    v = case_store.change(con, CASE_OFFICER, o.case_id, o.version, "take")
+    fields = {"finding": "found", "pattern": pattern} if action == "confirm" else {"reason": "nothing there"}
+    case_store.change(con, CASE_OFFICER, o.case_id, v, action, fields)
+
+
+def _ranked_ids(path: Path) -> list[str]:
+    con = db.connect(path)
+    try:
+        con.execute("DELETE FROM case_events")  # the tests decide their own cases
+        con.execute("DELETE FROM cases")
+        return list(runs.ranked(con, runs.latest_assessment(con).run_id).enterprise_id)
+    finally:
+        con.close()
+
+
+def _composite(at: AppTest, lang: str) -> pd.Series:
+    table = at.dataframe[2].value
+    return table.set_index(i18n.t("col.ranking", lang)).loc[i18n.t("eval.ranking.risk composite", lang)]
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_evaluation_against_decided_cases_follows_every_decision(lab_db, lang):
+    ids = _ranked_ids(lab_db)
+    con = db.connect(lab_db)
+    try:
+        _decide(con, ids[0], "confirm")
+        _decide(con, ids[-1], "dismiss")  # the lowest-ranked enterprise: outside the top 50
+        planted = len(evaluate.labels(con))
+    finally:
+        con.close()
+    at = open_lab(lang)
+    picker = at.segmented_control(key=lab.LABELS_KEY)
+    assert picker.value == "planted"  # the synthetic demo: its planted labels first, as before
+    assert picker.options == [i18n.t("lab.eval.labels.planted", lang, n=i18n.fmt_int(planted, lang)),
+                              i18n.t("lab.eval.labels.decided", lang, n="2")]
+    picker.set_value("decided").run()
+    assert not at.exception, at.exception
+    decided, precision = (i18n.t(f"lab.eval.col.{c}", lang, k="50") for c in ("decided", "precision_decided"))
+    columns = list(at.dataframe[2].value.columns)
+    assert columns.index(decided) == columns.index(i18n.t("col.precision_at", lang, k="50")) + 1
+    composite = _composite(at, lang)
+    assert composite[decided] == 1 and composite[precision] == pytest.approx(1.0)
+    assert composite[i18n.t("col.precision_at", lang, k="50")] == pytest.approx(1 / 50)
+    texts = [m.value for m in at.markdown]
+    assert i18n.t("lab.eval.decided.bias", lang) in texts  # what the figures mean: only what was inspected
+    assert not any(i18n.t("lab.eval.synthetic", lang) in x for x in texts)
+    assert i18n.t("lab.eval.decided.summary", lang, cases="2", decided="2", positive="1",
+                  n=i18n.fmt_int(len(ids), lang), budget=i18n.fmt_pct(0.05, lang, digits=0),
+                  k=str(math.ceil(0.05 * len(ids)))) in texts
+    assert list(at.dataframe[3].value[i18n.t("col.pattern", lang)]) == [i18n.t("pattern.batch_testing", lang)]
+    # a decision made while the page is open is seen on the next rerun, without any change of data
+    con = db.connect(lab_db)
+    try:
+        _decide(con, ids[1], "dismiss")
+    finally:
+        con.close()
+    at.run()
+    assert not at.exception, at.exception
+    composite = _composite(at, lang)
+    assert composite[decided] == 2 and composite[precision] == pytest.approx(0.5)
+    assert at.segmented_control(key=lab.LABELS_KEY).options[1] == i18n.t("lab.eval.labels.decided", lang, n="3")
+    # the planted labels are still one click away, unchanged
+    at.segmented_control(key=lab.LABELS_KEY).set_value("planted").run()
+    assert any(i18n.t("lab.eval.synthetic", lang) in m.value for m in at.markdown)
+    assert decided not in at.dataframe[2].value.columns
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_outside_the_demo_only_decided_cases_are_evaluated(lab_db, lang):
+    ids = _ranked_ids(lab_db)
+    con = db.connect(lab_db)
+    try:
+        con.execute("UPDATE load_log SET source = 'provincial office export'")  # no longer the demo's data
+        _decide(con, ids[0], "dismiss")
+    finally:
+        con.close()
+    at = open_lab(lang)
+    assert not at.exception, at.exception
+    assert lab.LABELS_KEY not in [b.key for b in at.segmented_control]  # nothing to choose: the planted labels are the demo's only
+    assert i18n.t("lab.eval.decided.none", lang, cases="1") in [c.value for c in at.caption]
+    con = db.connect(lab_db)
+    try:
+        _decide(con, ids[2], "confirm", "coal_understated")
+    finally:
+        con.close()
+    at.run()
+    assert i18n.t("lab.eval.decided.bias", lang) in [m.value for m in at.markdown]
+    assert list(at.dataframe[3].value[i18n.t("col.pattern", lang)]) == [i18n.t("pattern.coal_understated", lang)]
