@@ -110,17 +110,19 @@ def demo_db(built_once, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def assessed_demo_db(built_once, tmp_path_factory) -> Path:
-    """A copy of the demo database with the default assessment stored, as `core.cli demo` leaves
-    it: the app's pages read stored runs. A copy, so engine tests keep an unassessed demo_db. Built
+    """A copy of the demo database with the default assessment and the case history stored, as
+    `core.cli demo` leaves it: the app's pages read stored runs and cases. A copy, so engine tests keep an unassessed demo_db. Built
     once per run; each worker has its own copy."""
     def build(folder: Path) -> None:
-        from core.insight import runs
+        from core.contract.roles import SYSTEM
+        from core.insight import case_history, runs
 
         path = folder / "demo.duckdb"
         shutil.copyfile(built_once("demo", _build_demo) / "demo.duckdb", path)
         con = db.connect(path)
         try:
-            runs.run(con)
+            run = runs.run(con)
+            case_history.seed(con, SYSTEM, run.run_id, 2022)  # as core.cli demo does
         finally:
             con.close()
 

@@ -25,8 +25,8 @@ from core.engine import risk
 from core.store import cases as store
 from core.store import runs as run_store
 
-PER_YEAR = 70         # decided cases per past flagged year
-CURRENT = 45          # open cases of the latest full year
+PER_YEAR = 0.032      # share of the enterprises given a case per past flagged year (70 of 2,200 at scale 1)
+CURRENT = 0.02        # share given a case for the latest full year (45 at scale 1)
 FOUND = 0.9           # an inspection of a planted enterprise confirms it
 OTHER = 0.06          # an inspection of an unplanted one finds something else
 RECURRED = 0.12       # a look-back finds the problem again
@@ -75,7 +75,8 @@ def build(con, run_id: str, seed: int, now: dt.datetime | None = None) -> tuple[
     cases, events = [], []
     for year in [*past, current]:
         top = scored[scored.year == year].sort_values(["risk_score", "enterprise_id"], ascending=[False, True])
-        top = top.head(CURRENT if year == current else PER_YEAR)
+        n = scored.enterprise_id.nunique()
+        top = top.head(max(1, round((CURRENT if year == current else PER_YEAR) * n)))
         for row in top.itertuples(index=False):
             pattern = planted.get((row.enterprise_id, year))
             case, evs = _one(row, year, pattern, year == current, speed[row.province_code], rng, now, run_id)

@@ -173,3 +173,33 @@ def test_a_viewer_gets_no_enterprise_level_export(app_db, downloads, path):
 def test_the_check_finds_other_provinces_where_the_user_may_see_them(app_db, others, path):
     """The same check on a national analyst's view finds other provinces' enterprises: it can fail."""
     assert _leaks(_page_data(_open(path, role="national_analyst")), others) != []
+
+
+def test_a_provincial_analyst_cannot_see_open_or_change_another_province_s_case(app_db, private_copy, monkeypatch,
+                                                                                 others):
+    from core.contract.roles import SYSTEM
+    from core.store import cases as case_store
+
+    path = private_copy(app_db, "scope_cases")
+    monkeypatch.setenv(db.ENV_VAR, str(path))
+    con = db.connect(path)
+    try:
+        for eid in (others["first_mine"], others["first_other"]):  # one case in 37, one elsewhere
+            prov = con.execute("SELECT province_code FROM enterprises WHERE enterprise_id = ?", [eid]).fetchone()[0]
+            case_store.open_case(con, SYSTEM, subject_kind="enterprise", subject_id=eid, subject_name="x",
+                                 province_code=prov, source="top_risk", snapshot={})
+        cases = db.fetch_df(con, "SELECT case_id, province_code FROM cases ORDER BY case_id")
+    finally:
+        con.close()
+    theirs = cases[cases.province_code != MINE].iloc[0]
+    mine = cases[cases.province_code == MINE].iloc[0]
+    at = _open("pages/10_Cases.py", case=theirs.case_id)
+    assert [w.value for w in at.warning] == [i18n.t("cases.not_found", "en")]
+    assert not at.header and theirs.case_id not in "\n".join(_page_data(at))
+    queue = _open("pages/10_Cases.py", queue="all")
+    shown = set(queue.dataframe[0].value[i18n.t("cases.col.case", "en")])
+    assert shown == set(cases[cases.province_code == MINE].case_id)  # every case of 37, none of another
+    assert _leaks(_page_data(queue), others) == []
+    own = _open("pages/10_Cases.py", case=mine.case_id)
+    assert own.header and mine.case_id in own.header[0].value
+    assert _leaks(_page_data(own), others) == []
