@@ -43,6 +43,7 @@ BODY_SIZE = {"zh": Pt(12), "en": Pt(11)}
 HEADING_STYLES = {"Title": "Title", **{f"Heading{n}": f"Heading {n}" for n in range(1, 7)}}
 BLACK = RGBColor(0, 0, 0)
 MAX_ROWS = 500  # rows a table of the evidence shows; the rest are counted (the case file keeps them all)
+MAX_DECIMALS = 4  # decimals a number of the evidence shows at most
 MAX_DEPTH = 4   # nesting of the evidence rendered as headings and tables; deeper values are written as JSON
 # The snapshot's known keys, shown in this order (anything else follows, generically).
 SNAPSHOT_KEYS = ("run_id", "flag_year", "risk", "hits", "scores", "trades", "alert", "agency", "clients")
@@ -50,15 +51,16 @@ SNAPSHOT_KEYS = ("run_id", "flag_year", "risk", "hits", "scores", "trades", "ale
 LABELLED = {"pattern": "case.pattern", "correction": "case.correction", "outcome": "case.outcome",
             "source": "case.source", "state": "case.state", "from_state": "case.state", "to_state": "case.state",
             "decision": "case.decision", "subject_kind": "case.subject", "role": "role", "action": "case.move",
-            "move": "case.move", "band": "band", "feature": "feature"}
-ITEM = {"rules": "rule_id", "corrections": "correction", "patterns": "pattern"}  # a list's items, by the list
+            "move": "case.move", "band": "band", "feature": "feature", "severity": "severity",
+            "max_severity": "severity", "kind": "market.kind"}
+ITEM = {"rules": "rule_id", "rule_ids": "rule_id", "corrections": "correction", "patterns": "pattern"}  # a list's items, by the list
 # Column and field names whose header is a word the app already has; others are case.field.*,
 # case.measure.*, notice.key.*, or the name itself.
 HEADERS = {"period": "col.period", "rule_id": "col.rule", "unit_id": "col.unit", "risk_score": "col.risk_score",
            "band": "col.band", "rules": "col.rules", "model": "col.model", "value": "col.value",
            "user_name": "audit.col.user", "role": "audit.col.role", "action": "audit.col.action",
-           "fields": "audit.col.detail", "enterprise_id": "col.enterprise_id"}
-AMOUNTS = ("fine_cny", "allowance_adjustment_t")
+           "fields": "audit.col.detail", "enterprise_id": "col.enterprise_id", "rule_ids": "col.rules",
+           "percentile": "col.percentile", "motive": "col.motive", "context": "col.context", "n_rules": "col.n_rules"}
 _PLAIN_NUMBERS = re.compile(r"(^|_)(year|vintage|version|id|code)$")  # ints shown without grouping
 _MONTH, _YEAR = re.compile(r"\d{4}-\d{2}"), re.compile(r"\d{4}")
 
@@ -77,8 +79,10 @@ def rectification_notice(case: dict, events: pd.DataFrame, lang: str) -> bytes:
         raise ValueError(f"case {case.get('case_id')} has no ordered rectification (it is {case.get('state')}): "
                          "a rectification notice needs one; order the rectification first")
     confirm = _last(events, "confirm") or {"fields": {}}
-    snapshot = case.get("snapshot") if isinstance(case.get("snapshot"), dict) else {}
+    snapshot = _as_dict(case.get("snapshot"))
     cid, office = str(case.get("case_id") or ""), _office(case, lang)
+    national = str(case.get("province_code") or rules.NATIONAL_OFFICE) == rules.NATIONAL_OFFICE
+    authority = t("notice.authority.national", lang) if national else t("notice.authority.province", lang, office=office)
     number = t("notice.number", lang, number=cid)
     name = clean_text(case.get("subject_name"))
     doc = _document(lang, t("notice.title", lang), office, cid)
@@ -89,7 +93,7 @@ def rectification_notice(case: dict, events: pd.DataFrame, lang: str) -> bytes:
     _para(doc, t("notice.addressee", lang, name=name, kind=_value("subject_kind", case.get("subject_kind"), lang),
                  id=clean_text(case.get("subject_id"))), bold=True)
     _para(doc, t("notice.office", lang) + colon + office)
-    _para(doc, t("notice.intro", lang, office=office, case_id=cid, name=name))
+    _para(doc, t("notice.intro", lang, authority=authority, case_id=cid, name=name))
 
     doc.add_heading(t("notice.section.facts", lang), level=1)
     facts = confirm["fields"]
@@ -100,7 +104,7 @@ def rectification_notice(case: dict, events: pd.DataFrame, lang: str) -> bytes:
     if not _missing(year):
         _para(doc, _key_label("flag_year", lang) + colon + _value("period", str(_int_or(year)), lang))
     if confirm.get("changed_at") is not None:
-        _para(doc, _key_label("decided_at", lang) + colon + i18n.fmt_date(confirm["changed_at"], lang))
+        _para(doc, _key_label("decided_at", lang) + colon + _date(confirm["changed_at"], lang))
 
     doc.add_heading(t("notice.section.evidence", lang), level=1)
     _notice_evidence(doc, case, snapshot, lang)
@@ -111,10 +115,10 @@ def rectification_notice(case: dict, events: pd.DataFrame, lang: str) -> bytes:
     for c in fields.get("corrections") or []:
         _para(doc, _value("correction", c, lang), style="List Number")
     deadline = fields.get("deadline") or case.get("deadline")
-    _para(doc, t("notice.deadline", lang, deadline=i18n.fmt_date(deadline, lang)), bold=True)
+    _para(doc, t("notice.deadline", lang, deadline=_date(deadline, lang)), bold=True)
 
     doc.add_heading(t("notice.section.measures", lang), level=1)
-    measures = case.get("measures") if isinstance(case.get("measures"), dict) else {}
+    measures = _as_dict(case.get("measures"))
     present = [m for m in rules.MEASURES if not _missing(measures.get(m))]
     present += sorted(str(m) for m in measures if m not in rules.MEASURES and not _missing(measures[m]))
     if present:
@@ -125,13 +129,14 @@ def rectification_notice(case: dict, events: pd.DataFrame, lang: str) -> bytes:
         _para(doc, t("notice.measures.none", lang))
 
     doc.add_heading(t("notice.section.response", lang), level=1)
-    _para(doc, t("notice.response.text", lang, office=office, number=number))
+    _para(doc, t("notice.response.text", lang, authority=authority, number=number))
     if not _missing(case.get("owner")):
         _para(doc, t("case.field.owner", lang) + colon + clean_text(case["owner"]))
 
     doc.add_paragraph()
-    for text in (t("notice.signature.office", lang, office=office), t("notice.signature.seal", lang),
-                 i18n.fmt_date(order.get("changed_at"), lang)):
+    signature = t("notice.signature.national", lang) if national else t("notice.signature.province", lang, office=office)
+    for text in (signature, t("notice.signature.seal", lang),
+                 _date(order.get("changed_at"), lang)):
         _para(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT)
     doc.add_paragraph()
     _para(doc, t("notice.filed", lang, case_id=cid), size=Pt(9))
@@ -157,14 +162,15 @@ def evidence_summary(case: dict, events: pd.DataFrame, lang: str, children: pd.D
     rows = [(k, case.get(k)) for k in always[:4]] + [("office", _office(case, lang))] + \
            [(k, case.get(k)) for k in always[4:]] + [(k, case[k]) for k in optional if not _missing(case.get(k))]
     _pairs_table(doc, rows, lang)
-    measures = case.get("measures")
-    if isinstance(measures, dict) and measures:
+    measures = _as_dict(case.get("measures"))
+    if measures:
         doc.add_heading(t("case.move.measures", lang), level=2)
         order = [m for m in rules.MEASURES if m in measures] + sorted(m for m in measures if m not in rules.MEASURES)
         _pairs_table(doc, [(m, measures[m]) for m in order], lang)
 
     doc.add_heading(t("notice.summary.section.snapshot", lang), level=1)
-    _snapshot(doc, case.get("snapshot"), lang)
+    snapshot = case.get("snapshot")
+    _snapshot(doc, _as_dict(snapshot) if isinstance(snapshot, str) else snapshot, lang)
 
     doc.add_heading(t("notice.summary.section.timeline", lang), level=1)
     _timeline(doc, events, lang)
@@ -191,11 +197,12 @@ def _notice_evidence(doc, case: dict, snapshot: dict, lang: str) -> None:
         _para(doc, t("notice.evidence.risk", lang, score=_value("risk_score", score, lang),
                      band=_value("band", risk.get("band"), lang)))
     if hits:
-        _para(doc, t("notice.evidence.intro", lang, opened=i18n.fmt_date(case.get("opened_at"), lang)))
+        _para(doc, t("notice.evidence.intro", lang, opened=_date(case.get("opened_at"), lang)))
         cols = ["rule_id", "period"] + (["unit_id"] if any(not _missing(h.get("unit_id")) for h in hits) else [])
         _records(doc, "hits", [{**{c: h.get(c) for c in cols}, "evidence": h.get("evidence")} for h in hits], lang)
         return
-    fired = [r for r in risk.get("rules") or [] if isinstance(r, str)]
+    fired = risk.get("rules") or risk.get("rule_ids") or []
+    fired = [r for r in (fired if isinstance(fired, (list, tuple)) else [fired]) if isinstance(r, str)]
     if fired:
         _para(doc, t("notice.evidence.rules", lang, rules=_value("rules", fired, lang)))
     else:
@@ -214,7 +221,7 @@ def _timeline(doc, events: pd.DataFrame | None, lang: str) -> None:
     rows = []
     for e in events.to_dict("records"):
         fields = _fields(e.get("fields"))
-        rows.append([i18n.fmt_datetime(e.get("changed_at"), lang, zone=False), clean_text(e.get("user_name")),
+        rows.append([_date(e.get("changed_at"), lang, time=True), clean_text(e.get("user_name")),
                      _value("role", e.get("role"), lang), _value("action", e.get("action"), lang),
                      f"{_value('state', e.get('from_state'), lang)} → {_value('state', e.get('to_state'), lang)}",
                      "\n".join(_key_label(k, lang) + t("sep.colon", lang) + _value(k, v, lang)
@@ -231,10 +238,10 @@ def _snapshot(doc, snapshot, lang: str) -> None:
     keys = [k for k in SNAPSHOT_KEYS if k in snap] + [k for k in snap if k not in SNAPSHOT_KEYS]
     plain = [k for k in keys if _simple(snap[k])]
     if plain:
-        _pairs_table(doc, [(k, snap[k]) for k in plain], lang)
+        _pairs_table(doc, [(k, snap[k]) for k in plain], lang, evidence=True)
     for k in keys:
         if k not in plain:
-            doc.add_heading(_key_label(k, lang), level=2)
+            doc.add_heading(_key_label(k, lang, evidence=True), level=2)
             _block(doc, str(k), snap[k], lang, level=2)
 
 
@@ -250,10 +257,10 @@ def _block(doc, name: str, value, lang: str, level: int) -> None:
     elif isinstance(value, dict):
         plain = [(k, v) for k, v in value.items() if _simple(v)]
         if plain:
-            _pairs_table(doc, plain, lang)
+            _pairs_table(doc, plain, lang, evidence=True)
         for k, v in value.items():
             if not _simple(v):
-                doc.add_heading(_key_label(k, lang), level=min(level + 1, 6))
+                doc.add_heading(_key_label(k, lang, evidence=True), level=min(level + 1, 6))
                 _block(doc, str(k), v, lang, level + 1)
         if not value:
             _para(doc, t("notice.none", lang))
@@ -266,10 +273,12 @@ def _records(doc, name: str, items: list[dict], lang: str) -> None:
     cols: list = []
     for item in items:
         cols += [k for k in item if k not in cols]
-    if "rule_id" in cols:
+    if "rule_id" in cols:  # a hit reads: the rule, where and when, then its evidence
         cols.insert(0, cols.pop(cols.index("rule_id")))
+        if "evidence" in cols:
+            cols.append(cols.pop(cols.index("evidence")))
     rows = [[_cell(c, item.get(c), item, lang) for c in cols] for item in items[:MAX_ROWS]]
-    _table(doc, [_key_label(c, lang) for c in cols], rows)
+    _table(doc, [_key_label(c, lang, evidence=True) for c in cols], rows)
     if len(items) > MAX_ROWS:
         _para(doc, t("notice.summary.more_rows", lang, n=i18n.fmt_int(len(items) - MAX_ROWS, lang)))
 
@@ -329,6 +338,16 @@ def _last(events: pd.DataFrame | None, action: str) -> dict | None:
     return e
 
 
+def _as_dict(v) -> dict:
+    """The snapshot or the measures: case_row parses them; their JSON text is parsed here."""
+    if isinstance(v, str):
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return {}
+    return v if isinstance(v, dict) else {}
+
+
 def _fields(raw) -> dict:
     """An event's fields: its JSON as a dict (text that is not a JSON object is one "note")."""
     if isinstance(raw, dict):
@@ -367,15 +386,19 @@ def _int_or(v):
     return int(v) if _number_like(v) and float(v).is_integer() else v
 
 
-def _key_label(name, lang: str) -> str:
-    """A field's or column's header: the app's word for it, or the name as written."""
+def _key_label(name, lang: str, evidence: bool = False) -> str:
+    """A field's or column's header: the app's word for it, or the name as written. In the
+    `evidence` (the snapshot) a name means what the snapshot means by it, not the case's field
+    of that name (a hit's evidence is not the evidence of a rectification)."""
     name = str(name)
-    for key in (HEADERS.get(name), f"case.field.{name}", f"case.measure.{name}", f"notice.key.{name}"):
+    case_keys = (f"case.field.{name}", f"case.measure.{name}")
+    own = (f"notice.key.{name}",)
+    for key in (HEADERS.get(name), *(own + case_keys if evidence else case_keys + own)):
         if key and key in i18n.STRINGS:
             return t(key, lang)
     if name == "office":
         return t("notice.office", lang)
-    return clean_text(name)
+    return clean_text(i18n.label("feature", name, lang))  # a model's explanation names its features
 
 
 def _number(v, lang: str) -> str:
@@ -384,8 +407,11 @@ def _number(v, lang: str) -> str:
         return str(x)
     if x.is_integer() and abs(x) < 1e15:
         return i18n.fmt_int(x, lang)
-    a = abs(x)
-    return i18n.fmt_in_unit(x, 1, lang, 0 if a >= 1000 else 1 if a >= 10 else 2 if a >= 0.01 else 4)
+    # as many decimals as the value has (81.2, 0.0262, 1,200.5), at most MAX_DECIMALS: evidence and
+    # amounts are shown as recorded, not rounded to a reading precision
+    shown = repr(x)
+    decimals = len(shown.split(".")[1]) if "." in shown and "e" not in shown else MAX_DECIMALS
+    return i18n.fmt_in_unit(x, 1, lang, min(decimals, MAX_DECIMALS))
 
 
 def _value(name: str, v, lang: str) -> str:
@@ -416,12 +442,9 @@ def _value(name: str, v, lang: str) -> str:
         if _YEAR.fullmatch(v):
             return i18n.fmt_year_period(int(v), lang)
     if isinstance(v, (dt.date, pd.Timestamp)) or (isinstance(v, str) and _is_time(name)):
-        try:
-            if _is_time(name) and not (name.endswith("date") or name == "deadline"):
-                return i18n.fmt_datetime(v, lang)
-            return i18n.fmt_date(v, lang)
-        except (ValueError, TypeError, OverflowError):
-            return clean_text(v)
+        return _date(v, lang, time=_is_time(name) and not (name.endswith("date") or name == "deadline"), zone=True)
+    if name in i18n.FEATURE_KIND and _number_like(v):
+        return i18n.fmt_feature(name, v, lang)
     if _number_like(v) or hasattr(v, "dtype"):  # numpy scalars from a frame
         try:
             x = float(v)
@@ -431,6 +454,14 @@ def _value(name: str, v, lang: str) -> str:
             return str(int(x))
         return _number(x, lang)
     return clean_text(labels.party(v, lang) if isinstance(v, str) else v)
+
+
+def _date(v, lang: str, time: bool = False, zone: bool = False) -> str:
+    """A date (or a time, Beijing time) in the language's format; text that is no date as it is."""
+    try:
+        return i18n.fmt_datetime(v, lang, zone=zone) if time else i18n.fmt_date(v, lang)
+    except (ValueError, TypeError, OverflowError):
+        return clean_text(v)
 
 
 def _is_time(name: str) -> bool:
@@ -557,13 +588,13 @@ def _table(doc, header: list[str], rows: list[list[str]]):
     return table
 
 
-def _pairs_table(doc, pairs, lang: str):
+def _pairs_table(doc, pairs, lang: str, evidence: bool = False):
     """A two-column table: the field's name, its value."""
     t_ = doc.add_table(rows=0, cols=2)
     t_.style = "Table Grid"
     for k, v in pairs:
         cells = t_.add_row().cells
-        _write(cells[0], _key_label(k, lang), bold=True)
+        _write(cells[0], _key_label(k, lang, evidence), bold=True)
         _write(cells[1], v if k == "office" else _value(str(k), v, lang))
     doc.add_paragraph()
     return t_

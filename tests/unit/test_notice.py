@@ -58,7 +58,8 @@ def ordered(con):
     v = store.change(con, ANALYST, o.case_id, o.version, "take")
     v = store.change(con, SHANDONG, o.case_id, v, "assign", {"owner": "sd.zhang"})
     v = store.change(con, SHANDONG, o.case_id, v, "confirm", {"finding": FINDING, "pattern": "copied_values"})
-    v = store.change(con, SHANDONG, o.case_id, v, "measures", {"fine_cny": 50000, "responsible_units": "Lab X"})
+    v = store.change(con, SHANDONG, o.case_id, v, "measures", {"fine_cny": 50000, "responsible_units": "Lab X",
+                                                          "allowance_adjustment_t": -1200.5})
     store.change(con, SHANDONG, o.case_id, v, "order", {"deadline": "2027-03-31", "corrections": ["retest", "reverify"]})
     scope = ANALYST.scope
     return store.case_row(con, scope, o.case_id), store.timeline(con, scope, o.case_id)
@@ -90,7 +91,7 @@ def test_the_notice_holds_the_case_the_facts_the_corrections_the_deadline_and_th
                      i18n.t("case.pattern.copied_values", lang), i18n.t("case.measure.fine_cny", lang), "50,000",
                      "Lab X", i18n.t("rule.R04.title", lang), i18n.t("case.measure.responsible_units", lang),
                      {"en": "Shandong", "zh": "山东省"}[lang], {"en": "31 Mar 2027", "zh": "2027年3月31日"}[lang],
-                     "E37-0042"):  # R04's explanation names the enterprise copied from
+                     "-1,200.5", "E37-0042"):  # R04's explanation names the enterprise copied from
         assert expected in text, f"{lang}: {expected!r} missing"
     assert i18n.t("rule.R09.title", lang) in text  # a hit whose evidence does not fit its words still shows
     headings = [p for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
@@ -189,6 +190,21 @@ def test_a_notice_needs_an_ordered_rectification(con):
     # the summary of the same case builds: it needs no order, and its flat snapshot is a table
     text = _text(_open_doc(notice.evidence_summary(case, events, "en")))
     assert "R04 Lab results copied" in text and "81.2" in text
+
+
+def test_a_national_case_is_the_national_office_s(con):
+    o = store.open_case(con, ANALYST, subject_kind="account", subject_id="ACC-9", subject_name="Holder nine",
+                        province_code=rules.NATIONAL_OFFICE, source="market_alert",
+                        snapshot={"alert": {"kind": "trade_cycle", "score": 0.8}})
+    v = store.change(con, ANALYST, o.case_id, o.version, "take")
+    v = store.change(con, ANALYST, o.case_id, v, "confirm", {"finding": "circular trades", "pattern": "trade_cycle"})
+    store.change(con, ANALYST, o.case_id, v, "order", {"deadline": "2027-01-15", "corrections": ["training"]})
+    case, events = store.case_row(con, ANALYST.scope, o.case_id), store.timeline(con, ANALYST.scope, o.case_id)
+    zh = _text(_open_doc(notice.rectification_notice(case, events, "zh")))
+    assert "承办机关：国家级" in zh and "国家碳排放权交易主管部门" in zh and "交易账户" in zh
+    assert "证据中无规则命中记录" in zh and "暂不采取其他处理措施" in zh
+    en = _text(_open_doc(notice.rectification_notice(case, events, "en")))
+    assert "Responsible office: National office" in en and "15 Jan 2027" in en and "Train the data staff" in en
 
 
 def test_an_unknown_language_is_refused(ordered):
