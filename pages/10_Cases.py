@@ -3,7 +3,7 @@ a case with its frozen evidence, its timeline and the moves the user's role may 
 assignment; the self-examination campaigns and the look-back (回头看)."""
 import streamlit as st
 
-from core.ui import page_setup
+from core.ui import campaigns, page_setup
 from core.ui import cases as case_ui
 
 page = page_setup("cases.title", page_params=case_ui.PARAMS)
@@ -25,6 +25,6 @@ case_ui.show_result()
 if section == "queues":
     case_ui.queue_view(page)
 elif section == "campaigns":
-    from core.ui import campaigns; campaigns.campaign_section(page)
+    campaigns.campaign_section(page)
 else:
-    from core.ui import campaigns; campaigns.lookback_section(page)
+    campaigns.lookback_section(page)

@@ -25,12 +25,10 @@ from core.store import lookback as store
 
 WEIGHT_FLOOR = 0.5  # on the risk score's 0-100 scale: a case scored 0 is still drawn now and then
 SIZE_MAX = 1000
-SEED_MAX = 2**63 - 1
+SEED_MAX = 2**53 - 1  # the largest whole number a browser's number field holds exactly
 
 
-def refusal(user: User) -> str | None:
-    """Why `user` may not draw a look-back sample (None: they may): the national administrator draws."""
-    return rules.refusal(user, rules.NATIONAL_OFFICE, rules.ADMIN)
+refusal = store.refusal  # why a user may not draw (None: they may): the national administrator draws
 
 
 def weights(scores) -> np.ndarray:

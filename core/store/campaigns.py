@@ -143,6 +143,8 @@ def start_campaign(con, user: User, *, title: str, agency_id: str | None, year: 
         if why is not None:
             raise rules.CampaignError(why)
         cid = campaign_id(title, agency_id, year, ids, now.isoformat())
+        if cur.execute("SELECT 1 FROM campaigns WHERE campaign_id = ?", [cid]).fetchone():
+            raise rules.CampaignError("the same campaign was started a moment ago")
         cur.execute("INSERT INTO campaigns (campaign_id, title, basis, agency_id, year, created_at, created_by, "
                     "due_date, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [cid, title, basis, agency_id, year, now, user.name, due, note])

@@ -22,7 +22,7 @@ from core.contract import clock
 from core.contract.access import Scope
 from core.contract.roles import User
 from core.store import audit
-from core.contract.filters import Filters
+from core.contract.filters import NO_FILTERS, Filters
 from core.store.db import fetch_df
 from core.store.sql import enterprise_where, page_query, scope_where, year_where
 
@@ -265,7 +265,7 @@ def _overdue_sql(today: str = "current_date") -> str:
 
 
 @page_query("scoped")
-def case_list(con, scope: Scope, flt: Filters, at: str = "") -> pd.DataFrame:
+def case_list(con, scope: Scope, flt: Filters = NO_FILTERS, at: str = "") -> pd.DataFrame:
     """The cases of the view (`at`: version(), the cache key), most urgent first: overdue, then by
     due date, then newest change; with `overdue`, the decision and the measures' fine and tonnes."""
     cte, params = _filtered(scope, flt)
@@ -287,7 +287,7 @@ _DAYS_TO_DECISION = "date_diff('day', c.opened_at, c.decided_at)"
 
 
 @page_query("scoped")
-def accountability(con, scope: Scope, flt: Filters, at: str = "") -> pd.DataFrame:
+def accountability(con, scope: Scope, flt: Filters = NO_FILTERS, at: str = "") -> pd.DataFrame:
     """Per province of the view: cases open and overdue, decided (confirmed, dismissed), the median
     days from opening to decision, rectifications ordered and completed (rectified or beyond), fines
     (CNY) and allowance adjustments (t) of confirmed cases, intermediaries under investigation (open
@@ -323,7 +323,7 @@ def accountability(con, scope: Scope, flt: Filters, at: str = "") -> pd.DataFram
 
 
 @page_query("scoped")
-def decision_days(con, scope: Scope, flt: Filters, at: str = "") -> pd.DataFrame:
+def decision_days(con, scope: Scope, flt: Filters = NO_FILTERS, at: str = "") -> pd.DataFrame:
     """The decided cases of the view (`at`: version(), the cache key), one row each: case_id,
     province_code and days from opening to the decision, counted as accountability counts them,
     so that a median over all cases of a view can be taken (not a median of provincial medians)."""

@@ -8,7 +8,7 @@ draw (and before a later draw of the same case, which takes the outcomes from th
 """
 from __future__ import annotations
 
-import hashlib
+import uuid
 
 import duckdb
 import pandas as pd
@@ -45,21 +45,29 @@ def handled_years(con, scope: Scope) -> pd.DataFrame:
         GROUP BY ALL ORDER BY year DESC""", [list(HANDLED), *params])
 
 
-def draw_id(year: int, seed: int, at) -> str:
-    return "LB-" + hashlib.sha1(f"{year}|{seed}|{at}".encode()).hexdigest()[:10].upper()
+def draw_id() -> str:
+    """A new draw's id: LB- and 10 random hex digits (the same seed may be drawn twice in a second)."""
+    return "LB-" + uuid.uuid4().hex[:10].upper()
+
+
+def refusal(user: User) -> str | None:
+    """Why `user` may not draw a look-back sample (None: they may): the look_back move is the
+    national administrator's (core.contract.cases.MOVES)."""
+    home = min(user.scope.provinces) if user.scope.provinces else case_rules.NATIONAL_OFFICE
+    return case_rules.refusal(user, home, case_rules.MOVES["look_back"].who)
 
 
 def save_draw(con, user: User, *, year: int, seed: int, population: int, scope: Scope,
               items: pd.DataFrame) -> str:
     """Store a drawn sample (`items`: case_id, weight, draw_rank) and its audit entry in one
     transaction; only the national administrator draws (the look_back move is ADMIN). Returns the draw id."""
-    why = case_rules.refusal(user, case_rules.NATIONAL_OFFICE, case_rules.ADMIN)
+    why = refusal(user)
     if why is not None:
         raise case_rules.CaseError(why)
     if not user.scope.contains(scope):
         raise case_rules.CaseError("the look-back's scope is wider than yours")
     now = clock.now()
-    did = draw_id(year, seed, now.isoformat())
+    did = draw_id()
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")

@@ -126,6 +126,13 @@ def queue_columns(lang: str) -> dict:
             _c("decision", lang): text(width="medium")}
 
 
+def timeline_columns(lang: str) -> dict:
+    text = st.column_config.TextColumn
+    return {_c("version", lang): st.column_config.NumberColumn(format="%d", width=56), _c("at", lang): text(width=170),
+            _c("user", lang): text(width=130), _c("role", lang): text(width=110), _c("action", lang): text(width=110),
+            _c("change", lang): text(width=170), _c("fields", lang): text(width="large")}
+
+
 def timeline_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         _c("version", lang): events["version"].astype(int),
@@ -169,17 +176,27 @@ def queue_view(page: Page) -> None:
         st.query_params["queue"] = picked
         st.rerun()
     rows = insight.queue(shown, queue, page.user.name)
+    display = page.derive(_queue_display, store.case_list, query_params={"at": cases_version(page)}, queue=queue,
+                          kind=kind, states=tuple(states), user_name=page.user.name)
     if everything.empty:
         st.info(t("cases.none"), icon=":material/inbox:")
         return
     st.markdown(t("cases.queue.count", shown=i18n.fmt_int(len(rows), lang), n=i18n.fmt_int(len(everything), lang),
                   queue=t(f"cases.queue.{queue}.name")))
-    ev = tables.show(queue_table(rows, lang), columns=queue_columns(lang), height=440 if len(rows) > 12 else "content",
+    ev = tables.show(display, columns=queue_columns(lang), height=440 if len(rows) > 12 else "content",
                      on_select="rerun", selection_mode="single-row", key=page.key("queue_table", queue, kind, tuple(states)))
     st.caption(t("cases.queue.caption"))
     if ev["selection"]["rows"]:
         page.go(PATH, case=rows.iloc[ev["selection"]["rows"][0]]["case_id"])
     bulk_assign(page, rows)
+
+
+def _queue_display(cases: pd.DataFrame, *, lang: str, queue: str, kind: str | None, states: tuple[str, ...],
+                   user_name: str) -> pd.DataFrame:
+    """One queue's display table (page.derive: once per cases version, view, queue and language)."""
+    shown = cases if kind is None else cases[cases["subject_kind"] == kind]
+    shown = shown[shown["state"].isin(states)] if states else shown
+    return queue_table(insight.queue(shown, queue, user_name), lang)
 
 
 def _set_param(name: str, key: str) -> None:
@@ -298,7 +315,7 @@ def case_view(page: Page, cid: str) -> None:
                      query_params=page.link(case=case["parent_case"]))
     with st.container(key="case_timeline"):
         st.subheader(t("cases.timeline"))
-        tables.show(timeline_table(events, lang), wrap=True, height="content")
+        tables.show(timeline_table(events, lang), columns=timeline_columns(lang), wrap=True, height="content")
         st.caption(t("cases.timeline.caption"))
     documents(page, case, events, kids)
 

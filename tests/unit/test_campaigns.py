@@ -11,6 +11,7 @@ import pytest
 from core.contract import campaigns as rules
 from core.contract import clock
 from core.contract.access import Scope
+from core.contract.filters import NO_FILTERS, Filters
 from core.contract.roles import User
 from core.store import audit, campaigns, db
 
@@ -62,7 +63,7 @@ def _start(con, user=ADMIN, agency="L1", year=2023, scope=NATIONAL, enterprises=
 
 
 def _tasks(con, scope, cid):
-    return campaigns.campaign_tasks(con, scope, campaigns.NO_FILTERS, cid, at=campaigns.version(con))
+    return campaigns.campaign_tasks(con, scope, NO_FILTERS, cid, at=campaigns.version(con))
 
 
 @pytest.mark.parametrize("agency, year, clients", [
@@ -187,7 +188,7 @@ def test_the_list_counts_responses_and_overdue_tasks(con, monkeypatch):
     tasks = _tasks(con, NATIONAL, cid)
     assert list(tasks["enterprise_id"]) == ["E4", "E2"] and list(tasks["overdue"]) == [True, False]
     # a filter on the province keeps the campaign with that province's tasks only
-    only = campaigns.campaign_list(con, NATIONAL, campaigns.Filters(provinces=("37",))).iloc[0]
+    only = campaigns.campaign_list(con, NATIONAL, Filters(provinces=("37",))).iloc[0]
     assert (only["tasks"], only["overdue"]) == (1, 0)
 
 
@@ -205,7 +206,6 @@ def test_the_version_changes_with_every_write(con):
 def test_the_intermediaries_offered_are_those_with_clients_in_scope(con):
     national = campaigns.client_years(con, NATIONAL)
     assert set(zip(national["agency_id"], national["year"], national["clients"])) == {
-        ("L1", 2023, 2), ("L1", 2022, 1), ("L2", 2023, 1), ("C1", 2023, 2), ("V1", 2023, 2), ("C1", 2022, 0)} - {
-        ("C1", 2022, 0)}
+        ("L1", 2023, 2), ("L1", 2022, 1), ("L2", 2023, 1), ("C1", 2023, 2), ("V1", 2023, 2)}
     jiangsu = campaigns.client_years(con, JIANGSU.scope)
     assert set(jiangsu["agency_id"]) == {"L1", "C1", "V1"}  # L2's only client is in Shandong
