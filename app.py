@@ -103,16 +103,16 @@ with st.container(key="accountability"):
                                 query_params=case_view))
         shown = page.derive(accountability_words.overview_metrics, cases.accountability, cases.decision_days,
                             query_params=case_view)
-        for row in (shown[:5], shown[5:]):
-            for col, m in zip(st.columns(5), row):
-                col.metric(m.label, m.text, help=page.help(m.help_key, **dict(m.help_values)), border=True)
+        cells = [c for _ in range(0, len(shown), accountability_words.ROW) for c in st.columns(accountability_words.ROW)]
+        for col, m in zip(cells, shown):
+            col.metric(m.label, m.text, help=page.help(m.help_key, **dict(m.help_values)), border=True)
         ev = tables.show(tables.accountability(accountability, lang), columns=tables.accountability_columns(
                              accountability, lang), on_select="rerun", selection_mode="single-row",
                          key=page.key("accountability", case_view["at"]))
         st.caption(t("accountability.caption"))
         if ev["selection"]["rows"]:
             code = accountability.iloc[ev["selection"]["rows"][0]]["province_code"]
-            page.go("pages/10_Cases.py", queue="province", prov=None if code == case_rules.NATIONAL_OFFICE else code)
+            page.go("pages/10_Cases.py", queue="all", prov=None if code == case_rules.NATIONAL_OFFICE else code)
 
 # --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")

@@ -616,7 +616,9 @@ def _intermediary_slide(prs, b: Briefing) -> None:
 
 
 ACCOUNTABILITY_FIGURE_WIDTHS = (2.3, 1.3)  # inches: indicator, value
-ACCOUNTABILITY_WIDTHS = (1.7, 0.7, 0.8, 0.9, 0.9, 1.15, 1.15, 1.15)  # province, open ... fines
+# inches: province, open, overdue, confirmed, dismissed, median days, rectified, fines; each wide enough for its
+# English header's longest word in bold (by _ems), so no renderer breaks "Dismissed" inside the word
+ACCOUNTABILITY_WIDTHS = (1.5, 0.6, 0.85, 1.05, 1.05, 1.0, 1.0, 1.25)
 
 
 def _accountability_slide(prs, b: Briefing) -> None:
@@ -636,10 +638,9 @@ def _accountability_slide(prs, b: Briefing) -> None:
     lang = b.lang
     header = [t("accountability.col.province", lang), *(t(f"accountability.col.{k}", lang) for k in
                                                         ("open", "overdue", "confirmed", "dismissed", "median_days")),
-              t("accountability.metric.rectification_share", lang), t("accountability.metric.fines_cny", lang)]
+              t("accountability.col.rectification_share", lang), t("accountability.metric.fines_cny", lang)]
     cells = [[_text_of(r.name), *(i18n.fmt_int(v, lang) for v in (r.open, r.overdue, r.confirmed, r.dismissed)),
-              accountability_words.fmt_days(None if _missing(r.median_days) else r.median_days, lang),
-              i18n.fmt_pct(None if _missing(r.rectification_share) else r.rectification_share, lang, digits=0),
+              accountability_words.fmt_days(r.median_days, lang), i18n.fmt_pct(r.rectification_share, lang, digits=0),
               i18n.fmt_cny(r.fines_cny, lang)] for r in rows.itertuples(index=False)]
     left = MARGIN + sum(ACCOUNTABILITY_FIGURE_WIDTHS) + 0.3
     _table(slide, (left, BODY_TOP, sum(ACCOUNTABILITY_WIDTHS), 4.2), header, cells, list(ACCOUNTABILITY_WIDTHS), lang,
@@ -794,9 +795,8 @@ def _market_cols(b: Briefing) -> list[_Col]:
 
 def _accountability_figure(b: Briefing, key: str):
     """A headline figure's value (core.words.accountability.METRICS key), None when it is not there."""
-    f = b.accountability_figures
-    value = f.loc[f.key == key, "value"] if len(f) else []
-    return None if len(value) == 0 or _missing(value.iloc[0]) else float(value.iloc[0])
+    values = dict(zip(b.accountability_figures.key, b.accountability_figures.value))
+    return None if _missing(values.get(key)) else float(values[key])
 
 
 def _accountability_cols(b: Briefing) -> list[_Col]:
@@ -810,7 +810,7 @@ def _accountability_cols(b: Briefing) -> list[_Col]:
                                                                          "dismissed")]
     return [_Col(x("province_code"), list(a.province_code.map(_text_of))),
             _Col(c("province"), list(a.name.map(_text_of))), *counts,
-            _Col(c("median_days"), list(a.median_days), "0.0", _accountability_figure(b, "median_days")),
+            _Col(x("median_days"), list(a.median_days), "0.0", _accountability_figure(b, "median_days")),
             _Col(x("rectifications_ordered"), list(a.rectifications_ordered), NUM["int"], a.rectifications_ordered.sum()),
             _Col(x("rectifications_done"), list(a.rectifications_done), NUM["int"], a.rectifications_done.sum()),
             _Col(x("rectification_share"), list(a.rectification_share), NUM["pct"],
@@ -818,7 +818,7 @@ def _accountability_cols(b: Briefing) -> list[_Col]:
             _Col(x("fines_cny"), list(a.fines_cny), NUM["cny"], a.fines_cny.sum()),
             _Col(x("allowance_adjustment_t"), list(a.allowance_adjustment_t), NUM["tonnes"],
                  a.allowance_adjustment_t.sum()),
-            _Col(c("agencies_open"), list(a.agencies_open), NUM["int"], a.agencies_open.sum())]
+            _Col(x("agencies_open"), list(a.agencies_open), NUM["int"], a.agencies_open.sum())]
 
 
 def to_xlsx(b: Briefing) -> bytes:
@@ -885,7 +885,7 @@ def accountability_frame(per_province: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out[list(COLUMNS["accountability"])].reset_index(drop=True)
 
 
-def _accountability(per_province: pd.DataFrame | None, decision_days: pd.DataFrame | None, lang: str) -> dict:
+def accountability_fields(per_province: pd.DataFrame | None, decision_days: pd.DataFrame | None, lang: str) -> dict:
     """The Briefing's accountability fields: the province rows, the headline figures and the sentence
     (core.insight.accountability, core.words.accountability); empty without a case in the view."""
     if per_province is None or per_province.empty:
@@ -944,4 +944,4 @@ def assemble(*, lang: str, generated_at, as_of, scope_text: str, filters_text: s
         **({} if changes is None else dict(changes_basis=change_words.baseline(changes, lang),
                                            changes=tuple(change_words.lines(changes, lang)),
                                            actions=tuple(change_words.actions(changes, lang)))),
-        **_accountability(accountability, decision_days, lang))
+        **accountability_fields(accountability, decision_days, lang))

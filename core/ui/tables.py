@@ -891,11 +891,17 @@ def accountability(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def accountability_columns(df: pd.DataFrame, lang: str) -> dict:
-    """Formats and widths of accountability(df, lang): days to one decimal, shares in whole per cent."""
+    """Formats and widths of accountability(df, lang): days to one decimal, the completed share of
+    rectifications as a bar (empty where none was ordered: a number column would print "None"), and
+    the full name of a figure whose header is short as its help."""
     (_, c_unit), (_, t_unit) = _accountability_units(df, lang)
-    text, num = st.column_config.TextColumn, st.column_config.NumberColumn
-    return {_acc_col("province", lang): text(width=120),
-            _acc_col("median_days", lang): num(format="%.1f"),
-            _acc_col("rectification_share", lang): num(format="%.0f%%"),
+    num = st.column_config.NumberColumn
+    full = lambda k: i18n.t(f"accountability.metric.{k}", lang)  # noqa: E731
+    return {_acc_col("province", lang): st.column_config.TextColumn(width=104),
+            _acc_col("median_days", lang): num(format="%.1f", help=full("median_days")),
+            _acc_col("rectification_share", lang): st.column_config.ProgressColumn(
+                format="%.0f%%", min_value=0, max_value=100, color="blue", width=96,
+                help=full("rectification_share")),
             _acc_col("fines", lang, unit=c_unit): num(format="%,.2f"),
-            _acc_col("allowance", lang, unit=t_unit): num(format="%,.2f")}
+            _acc_col("allowance", lang, unit=t_unit): num(format="%,.2f"),
+            _acc_col("agencies_open", lang): num(format="%,d", help=full("agencies_open"))}

@@ -29,9 +29,11 @@ class Metric:
         return f"accountability.metric.{self.key}.help"
 
 
-# The figures in the order the Overview and the deck show them: where the cases stand, then what they led to.
-METRICS = ("open", "overdue", "confirmed", "dismissed", "median_days", "rectification_share", "fines_cny",
-           "allowance_adjustment_t", "agencies_open")
+# The figures in the order the Overview (three rows of three) and the deck show them: what is pending, the
+# decisions and their speed, what the confirmed cases led to.
+METRICS = ("open", "overdue", "agencies_open", "confirmed", "dismissed", "median_days", "rectification_share",
+           "fines_cny", "allowance_adjustment_t")
+ROW = 3  # figures per row on the Overview
 
 
 def province_name(code, lang: str) -> str:

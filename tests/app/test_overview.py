@@ -13,8 +13,11 @@ import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
+from core.contract.roles import User
 from core.export import briefing
-from core.store import catalog, db, surveillance
+from core.insight import accountability as accountability_insight
+from core.store import cases, catalog, db, surveillance
+from core.words import accountability as accountability_words
 from core.insight import agencies as agency_insight
 from core.insight import runs
 from core.words import i18n
@@ -46,6 +49,15 @@ def frames(path: Path, flt: Filters, lang: str) -> dict:
         con.close()
 
 
+def headline_metrics(at: AppTest) -> list:
+    """The headline figures: every metric outside the accountability section."""
+    try:
+        section = {id(m) for m in at.get_by_key("accountability").metric}
+    except KeyError:
+        section = set()
+    return [m for m in at.metric if id(m) not in section]
+
+
 def keyed(at: AppTest, prefix: str) -> str:
     """The widget key of a selectable chart or table (keys carry a hash of the view)."""
     return next(k for k in at.session_state if k.startswith(prefix + "-"))
@@ -58,7 +70,7 @@ def test_overview_shows_the_briefing(app_db, lang):
     f = frames(app_db, Filters(), lang)
     head = headline_words.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
                                      f["deposit_timeliness_by_year"], f["market_by_month"], lang)
-    metrics = list(at.metric)
+    metrics = headline_metrics(at)
     assert [m.label for m in metrics] == head["label"].tolist()
     assert [m.value for m in metrics] == [headline_words.fmt_value(r.value, r.kind, lang) for r in head.itertuples()]
     summary = at.get("markdown")[0].value
@@ -156,12 +168,12 @@ def test_exported_briefing_matches_the_screen(app_db, lang):
         years=f["emissions_by_year"], risk_years=f["risk_by_year"], enterprises=f["enterprise_risk"],
         provinces=f["risk_by_province"], agencies=f["agencies"], market=f["market_by_month"])
     deck = Presentation(io.BytesIO(briefing.to_pptx(b)))
-    assert 6 <= len(deck.slides) <= 8
+    assert 6 <= len(deck.slides) <= 9
     texts = ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
     assert all(i18n.t("scope.national", lang) in text for text in texts)
     book = openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b)))
     sheets = {ws.title: ws for ws in book.worksheets}
-    assert len(sheets) == 7
+    assert len(sheets) == 8
     # the screen's figures: the coverage caption's enterprise count, the top-10 table, the headline
     screen_top = at.dataframe[0].value
     top_sheet = list(book.worksheets)[4]
@@ -178,7 +190,7 @@ def test_exported_briefing_matches_the_screen(app_db, lang):
     headline_sheet = list(book.worksheets)[1]
     values = [row[1] for row in headline_sheet.iter_rows(min_row=3, values_only=True) if row[0] is not None]
     assert [headline_words.fmt_value(v, k, lang) for v, k in zip(values, head["kind"])] == \
-        [m.value for m in at.metric]
+        [m.value for m in headline_metrics(at)]
 
 
 def test_a_rerun_takes_the_summary_and_the_figures_from_the_cache(app_db, monkeypatch):
@@ -320,3 +332,125 @@ def test_the_overview_opens_with_what_changed_and_three_actions_each_a_link(app_
     assert len(opens) == 3
     assert f"enterprise={c.actions[0]['enterprise_id']}" in opens[0].proto.query_string
     assert f"agency={c.actions[1]['agency_id']}" in opens[1].proto.query_string
+
+
+# --- accountability: how the cases are handled ------------------------------------------------------
+
+ADMIN = User("li.admin", "national_admin", None, "local")
+
+
+@pytest.fixture
+def case_db(app_db, private_copy, monkeypatch) -> Path:
+    """A private copy of the app's database (the demo's case history in it), for tests that change
+    cases: the session's copy stays as every other test expects it."""
+    path = private_copy(app_db, "overview_cases")
+    monkeypatch.setenv(db.ENV_VAR, str(path))
+    return path
+
+
+def accountability_now(path: Path, scope: Scope = Scope.national(), flt: Filters = Filters()):
+    """core.store.cases.accountability and decision_days as the Overview asks for them, at the case version."""
+    con = db.connect(path)
+    try:
+        at = cases.version(con)
+        return cases.accountability(con, scope, flt, at=at), cases.decision_days(con, scope, flt, at=at)
+    finally:
+        con.close()
+
+
+def confirm_an_undecided_case(path: Path) -> str:
+    """Confirm one case that has no decision yet (taking it under review first if it is new)."""
+    con = db.connect(path)
+    try:
+        rows = cases.case_list(con, Scope.national(), Filters())
+        undecided = rows[rows["decision"].isna() & rows["state"].isin(["new", "under_review"])]
+        row = undecided.sort_values("state", ascending=False).iloc[0]  # under review first
+        version = int(row["version"])
+        if row["state"] == "new":
+            version = cases.change(con, ADMIN, row["case_id"], version, "take")
+        cases.change(con, ADMIN, row["case_id"], version, "confirm",
+                     {"finding": "carbon content shaded down", "pattern": "carbon_shading"})
+        return row["province_code"]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_the_overview_shows_the_accountability_picture_and_it_moves_when_a_case_is_confirmed(case_db, lang):
+    at = open_overview({"lang": lang})
+    assert not at.exception, at.exception
+    per, days = accountability_now(case_db)
+    assert len(per) and per["cases"].sum() > 0  # the demo's case history
+    section = at.get_by_key("accountability")
+    assert section.get("subheader")[0].value == i18n.t("accountability.title", lang)
+    expected = accountability_words.metrics(accountability_insight.figures(per, days), lang)
+    assert [(m.label, m.value) for m in section.metric] == [(m.label, m.text) for m in expected]
+    assert [m.key for m in expected][:2] == ["open", "overdue"] and len(section.metric) == 9
+    assert any(m.proto.help for m in section.metric)  # each with its help
+    # the sentence names the slowest province and the overdue count
+    sentence = accountability_words.sentence(accountability_insight.figures(per, days), lang)
+    assert sentence in [m.value for m in section.markdown]
+    # a row per province, in the query's order, with its numbers
+    [table] = section.dataframe
+    shown = table.value
+    col = lambda k, **kw: i18n.t(f"accountability.col.{k}", lang, **kw)  # noqa: E731
+    assert shown[col("province")].tolist() == per[f"name_{lang}"].fillna(i18n.t("case.national_office", lang)).tolist()
+    for k in ("cases", "open", "overdue", "confirmed", "dismissed"):
+        assert shown[col(k)].tolist() == per[k].tolist(), k
+    assert shown[col("median_days")].tolist() == pytest.approx(per["median_days_to_decision"].tolist(), nan_ok=True)
+    # the exported briefing has the same picture: every province row in the workbook, the figures on the slide
+    f = frames(case_db, Filters(), lang)
+    head = headline_words.headline(f["emissions_by_year"], f["risk_by_year"], f["measured_share_by_year"],
+                                   f["deposit_timeliness_by_year"], f["market_by_month"], lang)
+    b = briefing.assemble(
+        lang=lang, generated_at=dt.datetime(2026, 11, 24, 9, 0), as_of=f["national_headline"]["last_period"].iloc[0],
+        scope_text=i18n.t("scope.national", lang), filters_text=describe(Filters(), lang), figures=head,
+        years=f["emissions_by_year"], risk_years=f["risk_by_year"], enterprises=f["enterprise_risk"],
+        provinces=f["risk_by_province"], agencies=f["agencies"], market=f["market_by_month"],
+        accountability=per, decision_days=days)
+    sheet = openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b)))[i18n.t("accountability.sheet", lang)]
+    names = [r[1] for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] != i18n.t("briefing.total", lang)]
+    assert names == shown[col("province")].tolist()
+    [slide] = [s for s in Presentation(io.BytesIO(briefing.to_pptx(b))).slides
+               if s.shapes.title.text == i18n.t("accountability.slide", lang)]
+    cells = [c.text for sh in slide.shapes if sh.has_table for r in sh.table.rows for c in r.cells]
+    assert all(m.value in cells for m in section.metric)
+    confirmed_label = i18n.t("accountability.metric.confirmed", lang)
+    before = next(m.value for m in section.metric if m.label == confirmed_label)
+    assert before == i18n.fmt_int(per["confirmed"].sum(), lang)
+
+    province = confirm_an_undecided_case(case_db)
+    at.run()  # the same session: the case version moved, so the section reads the cases again
+    assert not at.exception, at.exception
+    section = at.get_by_key("accountability")
+    after = next(m.value for m in section.metric if m.label == confirmed_label)
+    assert after == i18n.fmt_int(per["confirmed"].sum() + 1, lang)
+    per_after, _ = accountability_now(case_db)
+    row = per_after.index[per_after["province_code"] == province][0]
+    assert section.dataframe[0].value[col("confirmed")].iloc[row] == per_after.loc[row, "confirmed"]
+    assert per_after.loc[row, "confirmed"] == per.set_index("province_code").loc[province, "confirmed"] + 1
+
+
+@pytest.mark.skipif(not (apptest.ROOT / "pages" / "10_Cases.py").exists(), reason="the Cases page is not there yet")
+def test_clicking_a_province_of_the_accountability_table_opens_its_cases(app_db):
+    at = open_overview({"lang": "en"})
+    per, _ = accountability_now(app_db)
+    at.session_state[keyed(at, "accountability")] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.query_params.get("prov") in (per["province_code"].iloc[0], [per["province_code"].iloc[0]])
+    assert at.query_params.get("queue") in ("all", ["all"])
+    assert at.title[0].value.startswith(i18n.t("cases.title", "en"))
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_without_cases_the_accountability_section_is_one_caption(demo_db, monkeypatch, lang):
+    """The demo without its case history (and without an assessment): no figures of nothing."""
+    monkeypatch.setenv(db.ENV_VAR, str(demo_db))
+    monkeypatch.delenv("CARBONWATCH_SCOPE", raising=False)
+    assert accountability_now(demo_db)[0].empty
+    at = open_overview({"lang": lang})
+    assert not at.exception, at.exception
+    section = at.get_by_key("accountability")
+    assert [c.value for c in section.caption] == [i18n.t("accountability.none", lang)]
+    assert not section.metric and not section.dataframe and not section.markdown

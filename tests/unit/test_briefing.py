@@ -20,9 +20,32 @@ from core.words.i18n import t
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LANGS = pytest.mark.parametrize("lang", ["en", "zh"])
 SLIDE_KEYS = ("briefing.title", "changes.title", "briefing.slide.headline", "briefing.slide.provinces", "briefing.slide.top_risks",
-              "briefing.slide.intermediaries", "briefing.slide.market", "briefing.slide.method")
+              "briefing.slide.intermediaries", "accountability.slide", "briefing.slide.market", "briefing.slide.method")
 SHEET_KEYS = ("briefing.sheet.about", "briefing.sheet.headline", "briefing.sheet.trend", "briefing.sheet.provinces",
-              "briefing.sheet.top_risks", "briefing.sheet.intermediaries", "briefing.sheet.market")
+              "briefing.sheet.top_risks", "briefing.sheet.intermediaries", "accountability.sheet", "briefing.sheet.market")
+
+
+def store_accountability(n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """core.store.cases.accountability and decision_days as they come for `n` provinces (Jiangsu,
+    Shandong, the national office, then more), most open cases first; Jiangsu's cases take 2, 3 and 40
+    days, Shandong's 10, 12 and 50, the national office's one 5."""
+    codes = ["32", "37", "00", "11", "12", "13", "14", "15", "21", "22", "23", "31"][:n]
+    k = len(codes)
+    per = pd.DataFrame({
+        "province_code": codes, "cases": [5, 4, 1] + [1] * (k - 3), "open": [3, 2, 0] + [0] * (k - 3),
+        "overdue": [2, 1, 0] + [0] * (k - 3), "confirmed": [2, 1, 0] + [0] * (k - 3),
+        "dismissed": [1, 2, 1] + [1] * (k - 3), "median_days_to_decision": [3.0, 12.0, 5.0] + [5.0] * (k - 3),
+        "rectifications_ordered": [2, 1, 0] + [0] * (k - 3), "rectifications_done": [1, 1, 0] + [0] * (k - 3),
+        "fines_cny": [9_720_000.0, 250_000.0, 0.0] + [0.0] * (k - 3),
+        "allowance_adjustment_t": [-228_477.0, -1_000.0, 0.0] + [0.0] * (k - 3),
+        "agencies_open": [1, 0, 0] + [0] * (k - 3),
+        "name_en": ["Jiangsu", "Shandong", None] + codes[3:], "name_zh": ["江苏省", "山东省", None] + codes[3:],
+        "rectification_share": [0.5, 1.0, float("nan")] + [float("nan")] * (k - 3),
+        "speed_rank": list(range(1, k + 1)),
+    })[:k]
+    days = pd.DataFrame({"case_id": [f"CW-{i}" for i in range(7)], "province_code": ["32"] * 3 + ["37"] * 3 + ["00"],
+                         "days": [2, 3, 40, 10, 12, 50, 5]})
+    return per, days
 
 
 def make_briefing(lang: str) -> briefing.Briefing:
@@ -75,6 +98,7 @@ def make_briefing(lang: str) -> briefing.Briefing:
             "turnover_cny": [(90.0 + i) * 1.0e6 * (i + 1) for i in range(12)],
         }),
         method=("风险分综合规则与模型。", "演示数据。") if zh else ("Risk combines rules and models.", "Demo data."),
+        **briefing.accountability_fields(*store_accountability(), lang),
     )
 
 
@@ -115,7 +139,7 @@ def titles(lang: str) -> list[str]:
 def test_deck_is_16_9_with_the_slides_in_order(lang):
     prs = deck(make_briefing(lang))
     assert (round(Emu(prs.slide_width).inches, 2), round(Emu(prs.slide_height).inches, 2)) == (13.33, 7.5)
-    assert 6 <= len(prs.slides) <= 8
+    assert 6 <= len(prs.slides) <= 9
     assert [s.shapes.title.text for s in prs.slides] == titles(lang)
 
 
@@ -380,7 +404,7 @@ def test_intermediary_slide_has_table_chart_and_base_rate(lang):
 @LANGS
 def test_market_charts_plot_the_frame(lang):
     b = make_briefing(lang)
-    slide = deck(b).slides[6]
+    slide = deck(b).slides[7]
     price, volume = charts(slide)
     assert list(price.plots[0].series[0].values) == pytest.approx(list(b.market.vwap_cny))
     divisor, unit = i18n.tonnes_unit(b.market.volume_t.max(), lang)
@@ -392,7 +416,7 @@ def test_market_charts_plot_the_frame(lang):
 @LANGS
 def test_method_slide_lists_every_line(lang):
     b = make_briefing(lang)
-    text = "\n".join(slide_texts(deck(b).slides[7]))
+    text = "\n".join(slide_texts(deck(b).slides[8]))
     assert all(line in text for line in b.method)
 
 
@@ -539,3 +563,92 @@ def test_chinese_workbook_is_chinese():
 
 def test_file_stem_is_dated():
     assert briefing.file_stem(make_briefing("en")) == "carbonwatch-briefing-2026-11-24"
+
+
+# --- accountability: how the cases are handled -----------------------------------------------------
+
+def _accountability_slide(prs, lang):
+    [slide] = [s for s in prs.slides if s.shapes.title.text == t("accountability.slide", lang)]
+    return slide
+
+
+@LANGS
+def test_the_accountability_slide_has_the_figures_a_table_of_provinces_and_the_sentence(lang):
+    from core.words import accountability as words
+
+    b = make_briefing(lang)
+    slide = _accountability_slide(deck(b), lang)
+    figures, provinces = [s.table for s in slide.shapes if s.has_table]
+    shown = {figures.cell(i, 0).text: figures.cell(i, 1).text for i in range(1, len(figures.rows))}
+    assert list(shown) == [t(f"accountability.metric.{k}", lang) for k in words.METRICS]
+    assert shown[t("accountability.metric.open", lang)] == "5"
+    assert shown[t("accountability.metric.overdue", lang)] == "3"
+    assert shown[t("accountability.metric.median_days", lang)] == words.fmt_days(10, lang)  # over the 7 cases
+    assert shown[t("accountability.metric.rectification_share", lang)] == i18n.fmt_pct(2 / 3, lang, digits=0)
+    assert shown[t("accountability.metric.fines_cny", lang)] == i18n.fmt_cny(9_970_000, lang)
+    assert shown[t("accountability.metric.agencies_open", lang)] == "1"
+    # a row per province: open, overdue, confirmed, dismissed, median days, rectification %, fines
+    header = [provinces.cell(0, j).text for j in range(len(provinces.columns))]
+    assert header[0] == t("accountability.col.province", lang) and len(header) == 8
+    for j, text in enumerate(header):  # no header breaks inside a word (a Chinese one may wrap anywhere)
+        width = briefing._cell_width(Emu(provinces.columns[j].width).inches)
+        assert lang == "zh" or all(briefing._ems(w) * 10 / 72 <= width for w in text.split()), text
+    rows = [[provinces.cell(i, j).text for j in range(8)] for i in range(1, len(provinces.rows))]
+    jiangsu = "江苏省" if lang == "zh" else "Jiangsu"
+    assert [r[0] for r in rows] == [jiangsu, "山东省" if lang == "zh" else "Shandong", t("case.national_office", lang)]
+    assert rows[0][1:] == ["3", "2", "2", "1", words.fmt_days(3, lang), i18n.fmt_pct(0.5, lang, digits=0),
+                           i18n.fmt_cny(9_720_000, lang)]
+    assert rows[2][6] == i18n.MISSING  # no rectification ordered: no share, not 0 %
+    if lang == "zh":
+        assert rows[0][7] == "972.0万元" and shown[t("accountability.metric.fines_cny", lang)] == "997.0万元"
+    text = "\n".join(slide_texts(slide))
+    assert b.accountability_summary in text and ("山东省" if lang == "zh" else "Shandong") in b.accountability_summary
+    assert b.scope_text in text and b.filters_text in text  # the footer, as on every slide
+
+
+@LANGS
+def test_the_accountability_slide_shows_ten_provinces_and_says_the_workbook_has_all(lang):
+    per, days = store_accountability(12)
+    b = dataclasses.replace(make_briefing(lang), **briefing.accountability_fields(per, days, lang))
+    slide = _accountability_slide(deck(b), lang)
+    [_, provinces] = [s.table for s in slide.shapes if s.has_table]
+    assert len(provinces.rows) == 1 + briefing.TOP_ROWS
+    assert t("briefing.shown", lang, shown=briefing.TOP_ROWS, total=12) in "\n".join(slide_texts(slide))
+    ws = workbook(b)[t("accountability.sheet", lang)]
+    codes = [r[0] for r in ws.iter_rows(min_row=3, values_only=True) if r[0] != t("briefing.total", lang)]
+    assert codes == list(per["province_code"])  # every province in the workbook
+
+
+@LANGS
+def test_the_accountability_sheet_lists_every_province_with_stored_totals(lang):
+    b = make_briefing(lang)
+    ws = workbook(b)[t("accountability.sheet", lang)]
+    col = _header_index(ws)
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] != t("briefing.total", lang)]
+    assert [r[0] for r in rows] == ["32", "37", "00"]  # codes stay text
+    assert rows[2][col[t("accountability.col.province", lang)] - 1] == t("case.national_office", lang)
+    fines = col[t("accountability.xcol.fines_cny", lang)]
+    assert [r[fines - 1] for r in rows] == [9_720_000, 250_000, 0]  # yuan, stored as numbers
+    assert ws.cell(3, fines).number_format == "#,##0"
+    share = col[t("accountability.xcol.rectification_share", lang)]
+    assert rows[0][share - 1] == 0.5 and rows[2][share - 1] is None and "%" in ws.cell(3, share).number_format
+    total = _total_row(ws, lang)
+    assert total[col[t("accountability.col.open", lang)] - 1].value == 5
+    assert total[col[t("accountability.col.overdue", lang)] - 1].value == 3
+    assert total[fines - 1].value == 9_970_000
+    assert total[col[t("accountability.xcol.allowance_adjustment_t", lang)] - 1].value == -229_477
+    # the view's median over its cases (10 days), not a sum or a median of the provinces' medians (5)
+    assert total[col[t("accountability.xcol.median_days", lang)] - 1].value == 10
+    assert total[share - 1].value == pytest.approx(2 / 3)
+    assert b.scope_text in ws["A1"].value and b.filters_text in ws["A1"].value
+
+
+def test_without_cases_the_slide_and_the_sheet_say_so():
+    b = dataclasses.replace(make_briefing("zh"), **{k: pd.DataFrame() for k in ("accountability", "accountability_figures")},
+                            accountability_summary="")
+    slide = _accountability_slide(deck(b), "zh")
+    text = "\n".join(slide_texts(slide))
+    assert t("briefing.no_data", "zh") in text and t("accountability.none", "zh") in text
+    assert not any(s.has_table for s in slide.shapes)
+    assert workbook(b)[t("accountability.sheet", "zh")]["A3"].value == t("briefing.no_data", "zh")
+    assert briefing.accountability_fields(pd.DataFrame(), None, "zh") == {}
