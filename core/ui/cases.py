@@ -20,6 +20,7 @@ import streamlit as st
 
 from core.contract import cases as rules
 from core.contract import roles
+from core.engine import risk as risk_engine
 from core.insight import cases as insight
 from core.insight import agencies as agency_insight
 from core.store import accounts, dossiers, intermediaries
@@ -272,7 +273,8 @@ def _refused(page: Page, e: rules.CaseError) -> None:
 def case_view(page: Page, cid: str) -> None:
     t, lang = page.t, page.lang
     case = store.case_row(page.con, page.scope, cid)
-    st.page_link(PATH, label=t("cases.back"), icon=":material/arrow_back:", query_params=page.link())
+    # a button, not a link: a link to this same page keeps the URL's ?case= (Streamlit 1.67)
+    st.button(t("cases.back"), icon=":material/arrow_back:", key="cases_back", type="tertiary", on_click=_back)
     if case is None:  # unknown, or another province's: they look alike
         st.warning(t("cases.not_found"), icon=":material/search_off:")
         return
@@ -320,6 +322,12 @@ def case_view(page: Page, cid: str) -> None:
     documents(page, case, events, kids)
 
 
+def _back() -> None:
+    for name in ("case", "section"):
+        if name in st.query_params:
+            del st.query_params[name]
+
+
 def _date(v, lang: str) -> str:
     return i18n.fmt_date(v, lang) if v is not None and not pd.isna(v) else i18n.MISSING
 
@@ -358,7 +366,8 @@ def evidence(page: Page, case: dict) -> None:
                            delta_color="off", border=True)
             for col, k in zip(cols[1:], ("rules", "model", "context")):
                 if risk.get(k) is not None:
-                    col.metric(t(f"component.{k}"), f"{risk[k]:.2f}", border=True)
+                    col.metric(t("enterprise.risk.component", component=t(f"component.{k}"),
+                                 weight=f"{risk_engine.DEFAULT_WEIGHTS[k]:.2f}"), f"{risk[k]:.2f}", border=True)
             reasons = risk.get("reasons") if isinstance(risk.get("reasons"), dict) else None
             if reasons and "rules" in reasons:
                 st.markdown(t("enterprise.risk.reasons",
