@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import urlencode
 
-from core.contract import mrv, scoring
+from core.contract import cases, mrv, scoring
 from core.engine import detectors
+from core.insight import lookback
 from core.words import i18n
 
 # The catalogue's order, by topic: the order of a language that is not sorted alphabetically.
 TERMS = ("risk-score", "bands", "flagged", "rules-component", "model-component", "robust-z", "motive", "context",
          "evidence-score", "bh-q", "base-rate", "measured-carbon", "ncv", "surrender", "partial-period",
-         "intermediaries", "market-alerts", "synthetic")
+         "intermediaries", "market-alerts", "synthetic", "case", "look-back", "decided-cases")
 PATH = "/Glossary"
 ALPHABETICAL = {"en"}  # languages whose glossary is sorted by term
 
@@ -30,6 +31,10 @@ HELP_TERMS = {
     "scenarios.agencies.help": "intermediaries", "agencies.detail.score.help": "evidence-score",
     "agencies.filter.help": "intermediaries", "province.metric.flagged.help": "flagged",
     "province.metric.emissions.help": "measured-carbon", "province.col.position.help": "surrender", "freshness.synthetic.help": "synthetic",
+    "lookback.size.help": "look-back", "lookback.seed.help": "look-back", "lookback.metric.share.help": "look-back",
+    "lookback.outcome.help": "look-back", "accountability.metric.open.help": "case",
+    "accountability.metric.overdue.help": "case", "accountability.metric.median_days.help": "case",
+    "accountability.metric.confirmed.help": "decided-cases", "accountability.metric.dismissed.help": "decided-cases",
 }
 
 
@@ -48,6 +53,8 @@ def _values(lang: str) -> dict:
         "oxidation": f"{mrv.OXIDATION_DEFAULT:g}",
         "year": str(year), "date": i18n.fmt_date(mrv.COMPLIANCE_DUE[year], lang),
         "pen_lo": f"{mrv.SURRENDER_PENALTY_MULTIPLE[0]:g}", "pen_hi": f"{mrv.SURRENDER_PENALTY_MULTIPLE[1]:g}",
+        "due_days": str(cases.DUE_DAYS), "weight_floor": f"{lookback.WEIGHT_FLOOR:g}",
+        "size_max": i18n.fmt_int(lookback.SIZE_MAX, lang),
     }
 
 

@@ -267,7 +267,12 @@ def named_queries() -> dict[str, Callable]:
     return {name: fn for m in (*catalog.MODULES, detection, whatif) for name, fn in vars(m).items()
             if inspect.isfunction(fn) and fn.__module__ == m.__name__ and not name.startswith("_")
             and next(iter(inspect.signature(fn).parameters), None) == "con"
-            and not name.startswith(("save_", "scenario_row"))}
+            and not name.startswith(("save_", "scenario_row"))
+            and (m.__name__ not in WRITING_MODULES or getattr(fn, "page_query", None))}
+
+
+# Feature modules that also write (cases, campaigns): only their page queries are read queries.
+WRITING_MODULES = ("core.store.cases", "core.store.campaigns")
 
 
 def query_args(fn: Callable, con) -> dict | None:

@@ -21,6 +21,7 @@ from core.export import briefing
 from core.insight import agencies as agency_insight
 from core.insight import evaluate, runs
 from core.store import catalog, db, detection, loader, surveillance
+from core.store import cases as case_store
 from core.ui.page import PAGES
 from core.words import headline as headline_words
 from core.words import i18n
@@ -104,6 +105,8 @@ def export(path: Path, lang: str) -> None:
             "enterprise_risk", "risk_by_province", "national_headline")}
         market = surveillance.market_by_month(con, f)
         agencies = agency_insight.leading(agency_insight.profile(con, n, f))
+        handled = case_store.accountability(con, n, f)
+        days = case_store.decision_days(con, n, f)
     finally:
         con.close()
     head = headline_words.headline(fr["emissions_by_year"], fr["risk_by_year"], fr["measured_share_by_year"],
@@ -112,9 +115,10 @@ def export(path: Path, lang: str) -> None:
         lang=lang, generated_at=dt.datetime(2026, 1, 5, 9, 0), as_of=fr["national_headline"]["last_period"].iloc[0],
         scope_text=i18n.t("scope.national", lang), filters_text=describe(Filters(), lang), figures=head,
         years=fr["emissions_by_year"], risk_years=fr["risk_by_year"], enterprises=fr["enterprise_risk"],
-        provinces=fr["risk_by_province"], agencies=agencies, market=market)
+        provinces=fr["risk_by_province"], agencies=agencies, market=market, accountability=handled,
+        decision_days=days)
     assert len(Presentation(io.BytesIO(briefing.to_pptx(b))).slides) >= 6
-    assert len(openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b))).worksheets) == 7
+    assert len(openpyxl.load_workbook(io.BytesIO(briefing.to_xlsx(b))).worksheets) == 8
 
 
 def deep_links(path: Path) -> list[tuple[str, dict[str, str]]]:
