@@ -22,6 +22,8 @@ from core.contract import cases as rules
 from core.contract import clock
 from core.contract.access import Scope
 from core.engine import risk
+from core.contract.roles import User
+from core.store import campaigns as campaign_store
 from core.store import cases as store
 from core.store import runs as run_store
 
@@ -31,6 +33,7 @@ FOUND = 0.9           # an inspection of a planted enterprise confirms it
 OTHER = 0.06          # an inspection of an unplanted one finds something else
 RECURRED = 0.12       # a look-back finds the problem again
 NOT_TAKEN = 0.3       # of the current year's cases, not yet taken under review
+AGENCY_CLIENTS = 2    # confirmed client cases that put a lab under investigation
 ADMIN = ("national.admin", "national_admin")
 DECREE_775 = dt.datetime(2024, 5, 1)
 CORRECTIONS = {  # what an order asks for, by the pattern confirmed
@@ -83,7 +86,46 @@ def build(con, run_id: str, seed: int, now: dt.datetime | None = None) -> tuple[
             if case is not None:
                 cases.append(case)
                 events.extend(evs)
+    cases, events = _agency_cases(cases, events, scored, now, rng, run_id)
     return pd.DataFrame(cases, columns=store.CASE_COLUMNS), pd.DataFrame(events, columns=store.EVENT_COLUMNS)
+
+
+def _agency_cases(cases: list, events: list, scored: pd.DataFrame, now: dt.datetime, rng, run_id: str):
+    """The labs behind AGENCY_CLIENTS or more confirmed client cases get a case of their own, under
+    review, opened after the last of them, and the client cases are linked to it (parent_case)."""
+    frame = pd.DataFrame(cases, columns=store.CASE_COLUMNS)
+    confirmed = frame[frame["decision"] == "confirmed"][["case_id", "subject_id", "flag_year"]]
+    labs = scored[["enterprise_id", "year", "lab_id", "lab_name", "lab_province"]].dropna(subset=["lab_id"])
+    linked = confirmed.merge(labs, left_on=["subject_id", "flag_year"], right_on=["enterprise_id", "year"])
+    parents = {}
+    for lab_id, group in sorted(linked.groupby("lab_id"), key=lambda g: g[0]):
+        if len(group) < AGENCY_CLIENTS:
+            continue
+        opened = now - dt.timedelta(days=int(rng.integers(5, 60)), hours=int(rng.integers(0, 8)))
+        cid = store.case_id("agency", lab_id, opened.isoformat())
+        first = group.iloc[0]
+        province = first.lab_province if isinstance(first.lab_province, str) else rules.NATIONAL_OFFICE
+        who = officer(province) if province != rules.NATIONAL_OFFICE else ADMIN
+        snapshot = {"run_id": run_id, "source": "agency", "flag_year": int(group.flag_year.max()),
+                    "agency": {"agency_id": lab_id, "name": first.lab_name, "kind": "lab",
+                               "confirmed_clients": int(len(group))},
+                    "clients": [{"case_id": r.case_id, "enterprise_id": r.subject_id, "year": int(r.flag_year)}
+                                for r in group.itertuples()]}
+        taken = opened + dt.timedelta(days=2)
+        cases.append((cid, "agency", lab_id, first.lab_name, province, "under_review" if taken < now else "new",
+                      who[0], (opened + dt.timedelta(days=rules.DUE_DAYS)).date(), opened, "national.admin",
+                      taken if taken < now else opened, 2 if taken < now else 1, "agency",
+                      json.dumps(snapshot, ensure_ascii=False), "{}", None, int(group.flag_year.max()), None,
+                      None, None, None, None))
+        events.append((cid, 1, opened, "national.admin", "national_admin", "open", None, "new",
+                       json.dumps({"source": "agency", "owner": who[0]})))
+        if taken < now:
+            events.append((cid, 2, taken, who[0], who[1], "take", "new", "under_review", "{}"))
+        parents.update({c: cid for c in group.case_id})
+    if parents:
+        i = store.CASE_COLUMNS.index("parent_case")
+        cases = [c[:i] + (parents.get(c[0]),) + c[i + 1:] if c[0] in parents else c for c in cases]
+    return cases, events
 
 
 def _one(row, year: int, pattern, current: bool, speed: float, rng, now: dt.datetime, run_id: str):
@@ -107,6 +149,7 @@ def _one(row, year: int, pattern, current: bool, speed: float, rng, now: dt.date
             json.dumps({"source": "history", "owner": who[0]}))]
 
     def step(at: dt.datetime, user, action: str, fields: dict | None = None) -> bool:
+        at = max(at, state["updated_at"] + dt.timedelta(hours=1))  # in order: each after the one before
         if at >= now:
             return False
         move = rules.MOVES.get(action)
@@ -128,6 +171,7 @@ def _one(row, year: int, pattern, current: bool, speed: float, rng, now: dt.date
     if confirmed:
         if not step(t, who, "confirm", {"finding": FINDING, "pattern": found}):
             return _row(cid, row, year, start, snapshot, state), evs
+        t = state["updated_at"]
         state.update(decision="confirmed", decided_at=t, pattern=found)
         fine = (rng.integers(50, 201) * 10_000) if t >= DECREE_775 else (rng.integers(1, 4) * 10_000)
         measures = {"fine_cny": float(fine), "credit_record": "Recorded in the credit system (已记入信用记录)"}
@@ -148,6 +192,7 @@ def _one(row, year: int, pattern, current: bool, speed: float, rng, now: dt.date
     else:
         if not step(t, who, "dismiss", {"reason": DISMISSED}):
             return _row(cid, row, year, start, snapshot, state), evs
+        t = state["updated_at"]
         state.update(decision="dismissed", decided_at=t)
     if confirmed and year < max(2023, now.year - 3):  # the older years have had their look-back
         t += dt.timedelta(days=int(rng.integers(120, 300)))
@@ -170,8 +215,37 @@ def _row(cid, row, year, start, snapshot, s) -> tuple:
 
 
 def seed(con, user, run_id: str, seed_value: int) -> int:
-    """Build the history and write it (core.store.cases.import_history); returns the cases written."""
+    """Build the history and write it (core.store.cases.import_history), then start one
+    self-examination campaign for the clients of the lab with the most confirmed client cases, with
+    some of its answers; returns the cases written."""
     cases, events = build(con, run_id, seed_value)
     if cases.empty:
         return 0
-    return store.import_history(con, user, cases, events, source="demo history")
+    n = store.import_history(con, user, cases, events, source="demo history")
+    agencies = cases[cases["subject_kind"] == "agency"]
+    if len(agencies):
+        linked = cases["parent_case"].value_counts()
+        top = agencies.assign(n=agencies["case_id"].map(linked).fillna(0)).sort_values(["n", "case_id"],
+                                                                                        ascending=[False, True]).iloc[0]
+        _campaign(con, top, int(cases["flag_year"].max()), np.random.default_rng([seed_value, 17]))
+    return n
+
+
+def _campaign(con, lab, year: int, rng) -> None:
+    """Every client of `lab` (an agency case's row) in `year` asked to self-check, and about half answered."""
+    clients = campaign_store.clients_of(con, Scope.national(), lab["subject_id"], year)
+    if clients.empty:
+        return
+    admin = User(ADMIN[0], ADMIN[1])
+    cid = campaign_store.start_campaign(
+        con, admin, title=f"Self-examination of the clients of {lab['subject_name']}, {year} (自查自纠)",
+        agency_id=lab["subject_id"], year=year, due_date=(clock.now() + dt.timedelta(days=30)).date(),
+        enterprises=clients, note="Demo history (演示历史)")
+    for row in clients.itertuples(index=False):
+        if rng.random() < 0.5:
+            continue
+        status = str(rng.choice(["self_corrected", "no_issue", "refused"], p=[0.4, 0.5, 0.1]))
+        note = {"self_corrected": "Re-tested samples and corrected the monthly data (已重新检测并更正月度数据)",
+                "refused": "The enterprise disputes the request (企业对要求有异议)"}.get(status)
+        officer_user = User(*officer(row.province_code), frozenset({row.province_code}))
+        campaign_store.respond(con, officer_user, cid, row.enterprise_id, 1, status, note)

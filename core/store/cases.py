@@ -434,8 +434,15 @@ def import_history(con, user: User, cases: pd.DataFrame, events: pd.DataFrame, *
 
 def history_inputs(con, run_id: str) -> pd.DataFrame:
     """What a case history is drawn from (core.insight.case_history): every enterprise-year of a run's
-    risk components with the enterprise's name and province and the year's verified tonnes."""
-    return fetch_df(con, """SELECT c.* EXCLUDE (run_id), e.name, e.province_code, v.verified_t
+    risk components with the enterprise's name and province, the year's verified tonnes and the lab
+    that tested most of its months that year (id, name, province)."""
+    return fetch_df(con, """WITH labs AS (
+            SELECT u.enterprise_id, year(m.period) AS year, mode(m.lab_id) AS lab_id
+            FROM monthly_reports m JOIN units u USING (unit_id) WHERE m.lab_id IS NOT NULL GROUP BY ALL)
+        SELECT c.* EXCLUDE (run_id), e.name, e.province_code, v.verified_t, l.lab_id, a.name AS lab_name,
+               a.province_code AS lab_province
         FROM risk_components c JOIN enterprises e USING (enterprise_id)
         LEFT JOIN verifications v ON v.enterprise_id = c.enterprise_id AND v.year = c.year
+        LEFT JOIN labs l ON l.enterprise_id = c.enterprise_id AND l.year = c.year
+        LEFT JOIN agencies a ON a.agency_id = l.lab_id
         WHERE c.run_id = ? ORDER BY c.enterprise_id, c.year""", [run_id])
