@@ -176,7 +176,7 @@ def test_the_check_finds_other_provinces_where_the_user_may_see_them(app_db, oth
 
 
 def test_a_provincial_analyst_cannot_see_open_or_change_another_province_s_case(app_db, private_copy, monkeypatch,
-                                                                                 others):
+                                                                                 others, downloads):
     from core.contract.roles import SYSTEM
     from core.store import cases as case_store
 
@@ -203,3 +203,8 @@ def test_a_provincial_analyst_cannot_see_open_or_change_another_province_s_case(
     own = _open("pages/10_Cases.py", case=mine.case_id)
     assert own.header and mine.case_id in own.header[0].value
     assert _leaks(_page_data(own), others) == []
+    built = [(key, data()) for key, data, disabled in downloads
+             if callable(data) and not disabled and key.startswith(("summary-", "notice-"))]
+    assert {key for key, _ in built} == {"summary-en", "summary-zh"}  # the case's Word files (no order yet)
+    for key, content in built:
+        assert mine.case_id in _file_text(content) and _leaks([_file_text(content)], others) == [], key
