@@ -201,7 +201,9 @@ def _notice_evidence(doc, case: dict, snapshot: dict, lang: str) -> None:
         cols = ["rule_id", "period"] + (["unit_id"] if any(not _missing(h.get("unit_id")) for h in hits) else [])
         _records(doc, "hits", [{**{c: h.get(c) for c in cols}, "evidence": h.get("evidence")} for h in hits], lang)
         return
-    fired = risk.get("rules") or risk.get("rule_ids") or []
+    reasons = risk.get("reasons") if isinstance(risk.get("reasons"), dict) else {}
+    # rule_ids (a ranking's row) or the engine's reasons; risk["rules"] is the rules component, a number
+    fired = risk.get("rule_ids") or reasons.get("rules") or []
     fired = [r for r in (fired if isinstance(fired, (list, tuple)) else [fired]) if isinstance(r, str)]
     if fired:
         _para(doc, t("notice.evidence.rules", lang, rules=_value("rules", fired, lang)))
