@@ -21,6 +21,7 @@ import streamlit as st
 from core.contract import cases as rules
 from core.contract import roles
 from core.engine import risk as risk_engine
+from core.export import notice
 from core.insight import cases as insight
 from core.insight import agencies as agency_insight
 from core.store import accounts, dossiers, intermediaries
@@ -501,7 +502,6 @@ def _submit(page: Page, cid: str, version: int, action: str, key: str, fields: t
 
 def documents(page: Page, case: dict, events: pd.DataFrame, kids: pd.DataFrame) -> None:
     """The rectification notice (once ordered) and the evidence summary, as Word files in either language."""
-    from core.export import notice
     t = page.t
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     with st.container(key="case_documents"):
