@@ -112,7 +112,7 @@ with st.container(key="accountability"):
         st.caption(t("accountability.caption"))
         if ev["selection"]["rows"]:
             code = accountability.iloc[ev["selection"]["rows"][0]]["province_code"]
-            page.go("pages/10_Cases.py", queue="all", prov=None if code == case_rules.NATIONAL_OFFICE else code)
+            page.go("pages/10_Cases.py", queue="open", prov=None if code == case_rules.NATIONAL_OFFICE else code)
 
 # --- trends and the market -----------------------------------------------------------------------
 left, right = st.columns(2, gap="large")

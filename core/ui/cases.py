@@ -163,10 +163,17 @@ def queue_view(page: Page) -> None:
         shown = shown[shown["state"].isin(states)]
     counts = insight.counts(shown, page.user.name)
     default = "mine" if counts["mine"] else "open"
-    queue = param("queue", insight.QUEUES) or default
+    queue = "open" if st.query_params.get("queue") == "province" else param("queue", insight.QUEUES) or default
+    # the open queue of a view narrowed to provinces (the account's or the filter's) is the province's queue
+    regional = page.scope.provinces is not None or bool(page.filters.provinces)
+
+    def label(q: str) -> str:
+        key = "cases.queue.open.province" if q == "open" and regional else f"cases.queue.{q}"
+        return t(key, n=i18n.fmt_int(counts[q], lang))
+
     with st.container(key="queue_controls", horizontal=True):
         picked = st.segmented_control(t("cases.queue"), insight.QUEUES, default=queue, key=page.key("queue", queue),
-                                      format_func=lambda q: t(f"cases.queue.{q}", n=i18n.fmt_int(counts[q], lang)))
+                                      format_func=label)
         st.multiselect(t("cases.filter.state"), rules.STATES, default=states, format_func=lambda s: words.state(s, lang),
                        key=page.key("states", tuple(states)), on_change=_set_list_param,
                        args=("state", page.key("states", tuple(states))), width=360)

@@ -439,7 +439,7 @@ def test_clicking_a_province_of_the_accountability_table_opens_its_cases(app_db)
     at.run()
     assert not at.exception, at.exception
     assert at.query_params.get("prov") in (per["province_code"].iloc[0], [per["province_code"].iloc[0]])
-    assert at.query_params.get("queue") in ("all", ["all"])
+    assert at.query_params.get("queue") in ("open", ["open"])  # the province's open queue
     assert at.title[0].value.startswith(i18n.t("cases.title", "en"))
 
 
