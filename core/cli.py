@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from core.engine import detectors
+from core.export import cells
 from core.contract import roles
 from core.insight import case_history, evaluate, runs
 from core.store import db
@@ -138,10 +139,10 @@ def cmd_score(args) -> int:
     print(f"run {run.run_id} ({source}; {time.perf_counter() - t0:.2f} s); bands: "
           + ", ".join(f"{b} {n}" for b, n in out.band.value_counts().items()), file=sys.stderr)
     if args.out:
-        out.to_csv(args.out, index=False)
+        cells.neutral_frame(out).to_csv(args.out, index=False)
         print(f"wrote {len(out):,} enterprises to {args.out}", file=sys.stderr)
     else:
-        out.to_csv(sys.stdout, index=False)
+        cells.neutral_frame(out).to_csv(sys.stdout, index=False)
     return 0
 
 

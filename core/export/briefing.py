@@ -25,7 +25,7 @@ from pptx.util import Inches, Pt
 
 from core.contract import clock
 from core.engine import detectors, risk, rules
-from core.export import xlsx
+from core.export import cells, xlsx
 from core.insight import accountability as accountability_insight
 from core.insight import headline
 from core.insight.changes import Changes
@@ -262,7 +262,7 @@ def _write(tf, lines, lang: str, size: float, bold: bool = False, color=INK, ali
     tf.word_wrap = True
     for i, line in enumerate(lines):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-        p.text = line
+        p.text = cells.printable(line)
         if align is not None:
             p.alignment = align
     _style_frame(tf, lang, size, bold, color)
@@ -287,7 +287,7 @@ def _new_slide(prs, title: str, lang: str, layout: int = 5):
     title_shape.left, title_shape.top = Inches(MARGIN), Inches(0.3)
     title_shape.width, title_shape.height = Inches(CONTENT_W), Inches(0.85)
     tf = title_shape.text_frame
-    tf.text = title
+    tf.text = cells.printable(title)
     tf.paragraphs[0].alignment = PP_ALIGN.LEFT
     _style_frame(tf, lang, 28, bold=True, color=INK)
     return slide
@@ -341,7 +341,7 @@ def _table(slide, box, header: list[str], rows: list[list[str]], widths: list[fl
             pt = size
             if i and j in names:
                 value, pt = _name_cell(value, widths[j], size)
-            cell.text = value
+            cell.text = cells.printable(value)
             if j in numeric:
                 cell.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
             ink = WHITE if i == 0 else INK
@@ -358,16 +358,16 @@ def _chart(slide, box, kind, categories, series, lang: str, title: str, number_f
            category_format: str | None = None):
     """A native chart: `series` is [(name, values)]; missing values stay gaps, not zeros."""
     data = CategoryChartData(number_format=number_format)
-    data.categories = categories
+    data.categories = [cells.printable(c) if isinstance(c, str) else c for c in categories]
     if category_format:
         data.categories.number_format = category_format
     for name, values in series:
-        data.add_series(name, [_plain(v) for v in values])
+        data.add_series(cells.printable(name), [_plain(v) for v in values])
     left, top, width, height = box
     chart = slide.shapes.add_chart(kind, Inches(left), Inches(top), Inches(width), Inches(height), data).chart
     _style(chart.font, lang, 10, color=INK)
     chart.has_title = True
-    chart.chart_title.text_frame.text = title
+    chart.chart_title.text_frame.text = cells.printable(title)
     _style_frame(chart.chart_title.text_frame, lang, 12, bold=True, color=INK)
     chart.has_legend = len(series) > 1
     if chart.has_legend:

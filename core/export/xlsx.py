@@ -16,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from core.export import cells
+
 BOLD = Font(bold=True)
 RULE = Border(top=Side(style="thin"))
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -51,7 +53,11 @@ class About:
 
 
 def plain(v):
-    """A value as openpyxl stores it: numpy scalars as Python ones, missing values as empty cells."""
+    """A value as openpyxl stores it: numpy scalars as Python ones, missing values as empty cells,
+    text neutral (core.export.cells: never a formula, no control character; openpyxl itself writes
+    any text starting with "=" as a formula)."""
+    if isinstance(v, str):
+        return cells.neutral(v)
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, (float, np.floating)) and math.isnan(v):
@@ -76,7 +82,7 @@ def display_width(v) -> int:
 
 def sheet_name(name: str, used: set[str] | None = None) -> str:
     """A valid, unique sheet name: Excel's forbidden characters removed, at most 31 characters."""
-    base = _SHEET_FORBIDDEN.sub("", name)[:SHEET_NAME_MAX] or "Sheet"
+    base = _SHEET_FORBIDDEN.sub("", cells.printable(name))[:SHEET_NAME_MAX] or "Sheet"
     out, i = base, 2
     while used is not None and out in used:
         suffix = f" ({i})"
@@ -87,17 +93,17 @@ def sheet_name(name: str, used: set[str] | None = None) -> str:
 def _about(wb: Workbook, about: About) -> None:
     ws = wb.active
     ws.title = sheet_name(about.name)
-    ws.cell(1, 1, about.title).font = Font(bold=True, size=about.title_size)
+    ws.cell(1, 1, plain(about.title)).font = Font(bold=True, size=about.title_size)
     row = about.first_row
     for label, value in about.facts:
-        ws.cell(row, 1, label).font = BOLD
-        ws.cell(row, 2, value).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row, 1, plain(label)).font = BOLD
+        ws.cell(row, 2, plain(value)).alignment = Alignment(wrap_text=True, vertical="top")
         row += 1
     for heading, lines in about.sections:
         row += 1
-        ws.cell(row, 1, heading).font = BOLD
+        ws.cell(row, 1, plain(heading)).font = BOLD
         for i, line in enumerate(lines):
-            ws.cell(row + i, 2, line).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row + i, 2, plain(line)).alignment = Alignment(wrap_text=True, vertical="top")
         row += max(len(lines), 1)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = about.widths
 
@@ -107,11 +113,11 @@ def _table(wb: Workbook, sheet: Sheet, used: set[str]) -> None:
     used.add(ws.title)
     head = 1
     if sheet.note is not None:
-        ws.cell(1, 1, sheet.note).font = Font(italic=True, color="595959")
+        ws.cell(1, 1, plain(sheet.note)).font = Font(italic=True, color="595959")
         head = 2
     cols = sheet.columns
     for j, col in enumerate(cols, 1):
-        ws.cell(head, j, col.header).font = BOLD
+        ws.cell(head, j, plain(col.header)).font = BOLD
     n = len(cols[0].values) if cols else 0
     for j, col in enumerate(cols, 1):
         for i, v in enumerate(col.values):
@@ -120,7 +126,7 @@ def _table(wb: Workbook, sheet: Sheet, used: set[str]) -> None:
             if fmt:
                 cell.number_format = fmt
     if n == 0 and sheet.empty_text:
-        ws.cell(head + 1, 1, sheet.empty_text)
+        ws.cell(head + 1, 1, plain(sheet.empty_text))
     elif n and sheet.total_label is not None:
         _total_row(ws, sheet, head + 1 + n)
     ws.freeze_panes = f"A{head + 1}"
@@ -133,7 +139,7 @@ def _table(wb: Workbook, sheet: Sheet, used: set[str]) -> None:
 
 def _total_row(ws, sheet: Sheet, row: int) -> None:
     """Values, not formulas: openpyxl and other readers see the sums without Excel recalculating."""
-    ws.cell(row, 1, sheet.total_label)
+    ws.cell(row, 1, plain(sheet.total_label))
     for j, col in enumerate(sheet.columns, 1):
         if col.total is not None:
             cell = ws.cell(row, j, plain(col.total))
@@ -149,7 +155,7 @@ def workbook(about: About, sheets: list[Sheet]) -> bytes:
     used = {wb.active.title}
     for sheet in sheets:
         _table(wb, sheet, used)
-    wb.properties.title = about.title
+    wb.properties.title = cells.printable(about.title)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.contract import clock, schema
 from core.engine import risk
+from core.export import cells
 from core.store import loader
 from core.ui.theme import BAND_COLOURS
 from core.words import agencies as agency_words
@@ -59,8 +60,9 @@ def _band_style(text) -> str:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV with a byte-order mark, so Excel opens Chinese text correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """CSV with a byte-order mark, so Excel opens Chinese text correctly; every text cell and header
+    neutral (core.export.cells: a name from the data never opens as a formula)."""
+    return cells.neutral_frame(df).to_csv(index=False).encode("utf-8-sig")
 
 
 def _headers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
