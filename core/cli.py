@@ -7,6 +7,7 @@
     python -m core.cli detector-bench FOLDER [--trials 3] [--max-rows 10000] [--seed 0] [--markdown FILE] [--json FILE]
     python -m core.cli user add NAME --role ROLE [--provinces 37,32] [--password-stdin] [--db PATH]
     python -m core.cli user set NAME [--role ROLE] [--provinces 37,32] [--password-stdin] [--disable|--enable] [--db PATH]
+    python -m core.cli contract-doc > docs/DATA_CONTRACT.md
     python -m core.cli user list [--db PATH]
 """
 from __future__ import annotations
@@ -225,6 +226,13 @@ def _read_password(args) -> str:
     return first
 
 
+def cmd_contract_doc(args) -> int:
+    from core.words import contract_doc
+
+    sys.stdout.write(contract_doc.markdown())
+    return 0
+
+
 def cmd_user(args) -> int:
     from core.contract import access
     from core.store import accounts
@@ -304,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--markdown", help="write the table to this file")
     pb.add_argument("--json", help="write every figure to this file")
     pb.set_defaults(func=cmd_detector_bench)
+
+    pc = sub.add_parser("contract-doc", help="the import format as Markdown, from the schema (docs/DATA_CONTRACT.md)")
+    pc.set_defaults(func=cmd_contract_doc)
 
     pu = sub.add_parser("user", help="local accounts of a standalone office: add, change, list")
     pu.add_argument("action", choices=("add", "set", "list"))

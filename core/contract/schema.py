@@ -4,7 +4,7 @@ One declaration serves two readers: `ddl()` turns it into DuckDB tables with
 primary keys, foreign keys, NOT NULL and CHECK constraints, and the loader
 validates incoming files against the very same columns, enums, ranges and
 plausibility checks, so the database and the error messages cannot drift apart.
-Column names and formats follow ../shared/DATA_CONTRACT.md.
+Column names and formats follow docs/DATA_CONTRACT.md.
 """
 from __future__ import annotations
 

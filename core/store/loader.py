@@ -1,6 +1,6 @@
 """Validate a folder of contract files and load it into DuckDB, all or nothing.
 
-The one way data enters CarbonWatch (../shared/DATA_CONTRACT.md). Each file is
+The one way data enters CarbonWatch (docs/DATA_CONTRACT.md). Each file is
 read as text (CSV in UTF-8 or GB18030, Parquet, or the first sheet of an XLSX)
 into an all-string Arrow table, then parsed once into a temp table that holds
 every contract column typed next to the text it came from. Validation is
