@@ -2,6 +2,7 @@
 import streamlit as st
 
 from core.contract import schema
+from core.export import templates
 from core.store import loader, loads
 from core.ui import auth, cache, page_setup, tables
 from core.ui.upload import ImportBusy, file_picker, import_uploads
@@ -67,3 +68,9 @@ for table in schema.TABLES:
         label += t("data.contract.required_file")
     with st.expander(label):
         tables.show(tables.contract(table, lang))
+        with st.container(horizontal=True):
+            for fmt in templates.FORMATS:
+                auth.download(page, t(f"data.template.{fmt}"), lambda table=table, fmt=fmt: templates.template(
+                                  table, lang, fmt), file_name=templates.file_name(table, fmt),
+                              mime=templates.MIMES[fmt], level="aggregate", what="template", key=f"template-{table.name}-{fmt}",
+                              icon=":material/download:", help=page.help("data.template.help"))
