@@ -82,3 +82,14 @@ def markdown(lang: str = "en") -> str:
     parts.append("\n".join(["## Province codes", "", "| code | adcode | 中文 | English |", "|---|---|---|---|",
                             *(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} |" for r in rows)]))
     return "\n\n".join(p.rstrip() for p in parts) + "\n"
+
+
+def template_headers(table: schema.Table, lang: str) -> list[str]:
+    """A template's header row: the contract's column names; in Chinese the header a regulator's
+    export uses where the loader knows one (core.contract.schema.HEADER_MAP_ZH), else the column name."""
+    if lang != "zh":
+        return [c.name for c in table.columns]
+    chinese: dict[str, str] = {}
+    for zh, col in sorted(schema.HEADER_MAP_ZH.items()):  # one header per column, the same every time
+        chinese.setdefault(col, zh)
+    return [chinese.get(c.name, c.name) for c in table.columns]

@@ -10,12 +10,13 @@ import pytest
 from core.contract import schema
 from core.export import templates
 from core.store import db, loader
+from core.words import contract_doc
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("table", schema.TABLES, ids=lambda t: t.name)
 def test_every_template_header_is_read_as_its_column(table, lang):
-    heads = templates.headers(table, lang)
+    heads = contract_doc.template_headers(table, lang)
     assert [loader._normalise_header(h) for h in heads] == [c.name for c in table.columns]
     csv_heads = templates.template(table, lang, "csv").decode("utf-8-sig").strip().split(",")
     assert csv_heads == heads
