@@ -31,6 +31,7 @@ from core.insight import headline
 from core.insight.changes import Changes
 from core.words import accountability as accountability_words
 from core.words import agencies as agency_words
+from core.words import cases as case_words
 from core.words import changes as change_words
 from core.words import colour_key, i18n, labels
 from core.words import headline as headline_words
@@ -877,7 +878,7 @@ def accountability_frame(per_province: pd.DataFrame, lang: str) -> pd.DataFrame:
     if p is None or p.empty:
         return pd.DataFrame(columns=list(COLUMNS["accountability"]))
     out = pd.DataFrame({"province_code": p["province_code"],
-                        "name": [accountability_words.province_name(c, lang) for c in p["province_code"]],
+                        "name": [case_words.province(c, lang) for c in p["province_code"]],
                         "median_days": p["median_days_to_decision"].astype(float)})
     for k in COLUMNS["accountability"][2:]:
         if k not in out:

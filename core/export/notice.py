@@ -28,9 +28,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from core.contract import access, clock
+from core.contract import clock
 from core.contract import cases as rules
 from core.contract.cases import clean_text
+from core.words import cases as case_words
 from core.words import i18n, labels
 from core.words.i18n import t
 
@@ -319,11 +320,7 @@ def _check_lang(lang: str) -> None:
 
 def _office(case: dict, lang: str) -> str:
     """The responsible office: the province of the case's subject, or the national office."""
-    code = str(case.get("province_code") or rules.NATIONAL_OFFICE)
-    if code == rules.NATIONAL_OFFICE:
-        return t("case.national_office", lang)
-    names = access.province_names().get(code)
-    return names[lang] if names else clean_text(code)
+    return clean_text(case_words.province(str(case.get("province_code") or rules.NATIONAL_OFFICE), lang))
 
 
 def _last(events: pd.DataFrame | None, action: str) -> dict | None:

@@ -21,7 +21,7 @@ from core.contract.access import Scope
 from core.contract.filters import NO_FILTERS, Filters
 from core.contract.roles import User
 from core.store import audit
-from core.store.db import fetch_df
+from core.store.db import fetch_df, insert_frame, transaction, version_key
 from core.store.sql import enterprise_where, page_query, scope_where, year_where
 
 
@@ -103,13 +103,6 @@ def client_years(con, scope: Scope) -> pd.DataFrame:
 
 # --- writes ----------------------------------------------------------------------------------------
 
-def _rollback(cur) -> None:
-    try:
-        cur.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
-
-
 def start_campaign(con, user: User, *, title: str, agency_id: str | None, year: int, due_date,
                    enterprises: pd.DataFrame, note: str | None = None) -> str:
     """Start a campaign asking `enterprises` (a frame with enterprise_id, e.g. clients_of's) to
@@ -124,9 +117,7 @@ def start_campaign(con, user: User, *, title: str, agency_id: str | None, year: 
     if not ids:
         raise rules.CampaignError("a campaign needs at least one enterprise")
     now = clock.now()
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with transaction(con) as cur:
         basis = "list"
         if agency_id is not None:
             row = cur.execute("SELECT kind FROM agencies WHERE agency_id = ?", [agency_id]).fetchone()
@@ -148,27 +139,15 @@ def start_campaign(con, user: User, *, title: str, agency_id: str | None, year: 
         cur.execute("INSERT INTO campaigns (campaign_id, title, basis, agency_id, year, created_at, created_by, "
                     "due_date, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [cid, title, basis, agency_id, year, now, user.name, due, note])
-        tasks = pd.DataFrame({"campaign_id": cid, "enterprise_id": [r[0] for r in found],
-                              "enterprise_name": [str(r[1])[:200] for r in found],
-                              "province_code": [r[2] for r in found]})
-        cur.register("new_tasks", tasks)
-        try:
-            cur.execute("INSERT INTO campaign_tasks (campaign_id, enterprise_id, enterprise_name, province_code, status, "
-                        "version) SELECT campaign_id, enterprise_id, enterprise_name, province_code, 'pending', 1 "
-                        "FROM new_tasks")
-        finally:
-            cur.unregister("new_tasks")
+        insert_frame(cur, "campaign_tasks", pd.DataFrame({
+            "campaign_id": cid, "enterprise_id": [r[0] for r in found],
+            "enterprise_name": [str(r[1])[:200] for r in found], "province_code": [r[2] for r in found],
+            "status": "pending", "version": 1}))
         audit.record(cur, user, "campaign", cid, scope=Scope.of(provinces),
                      detail={"move": "start", "title": title, "basis": basis, "agency": agency_id, "year": year,
                              "due_date": due.isoformat(), "tasks": len(found)},
                      after={"tasks": len(found), "status": "pending"})
-        cur.execute("COMMIT")
         return cid
-    except Exception:
-        _rollback(cur)
-        raise
-    finally:
-        cur.close()
 
 
 def _task(con, cid: str, eid: str) -> dict | None:
@@ -184,52 +163,38 @@ def respond(con, user: User, campaign_id: str, enterprise_id: str, version: int,
     with the note it requires) on the task as it was at `version`; returns the new version. Refused
     with CampaignError when the user may not answer it or the response does not fit (a task outside
     the user's scope looks unknown), StaleTask when it changed since `version`. Audited with it."""
-    cur = con.cursor()
     try:
-        cur.execute("BEGIN TRANSACTION")
-        now = _task(cur, campaign_id, enterprise_id)
-        if now is None or not user.scope.allows(now["province"]):
-            raise rules.CampaignError(f"no task of {enterprise_id} in campaign {campaign_id}")
-        why = rules.respond_refusal(user, now["province"])
-        if why is not None:
-            raise rules.CampaignError(why)
-        if now["version"] != version:
-            raise StaleTask(campaign_id, enterprise_id, now)
-        clean = rules.check_response(now["status"], status, note)
-        at = clock.now()
-        updated = cur.execute("UPDATE campaign_tasks SET status = ?, note = ?, responded_at = ?, responded_by = ?, "
-                              "version = version + 1 WHERE campaign_id = ? AND enterprise_id = ? AND version = ? "
-                              "RETURNING version", [status, clean, at, user.name, campaign_id, enterprise_id,
-                                                    version]).fetchall()
-        if not updated:
-            raise StaleTask(campaign_id, enterprise_id, _task(cur, campaign_id, enterprise_id) or {})
-        new = int(updated[0][0])
-        audit.record(cur, user, "campaign", campaign_id, scope=Scope.of([now["province"]]),
-                     detail={"move": "respond", "enterprise": enterprise_id, "status": status, "note": clean},
-                     before={"status": now["status"], "version": version}, after={"status": status, "version": new})
-        cur.execute("COMMIT")
-        return new
+        with transaction(con) as cur:
+            now = _task(cur, campaign_id, enterprise_id)
+            if now is None or not user.scope.allows(now["province"]):
+                raise rules.CampaignError(f"no task of {enterprise_id} in campaign {campaign_id}")
+            why = rules.respond_refusal(user, now["province"])
+            if why is not None:
+                raise rules.CampaignError(why)
+            if now["version"] != version:
+                raise StaleTask(campaign_id, enterprise_id, now)
+            clean = rules.check_response(now["status"], status, note)
+            at = clock.now()
+            updated = cur.execute("UPDATE campaign_tasks SET status = ?, note = ?, responded_at = ?, responded_by = ?, "
+                                  "version = version + 1 WHERE campaign_id = ? AND enterprise_id = ? AND version = ? "
+                                  "RETURNING version", [status, clean, at, user.name, campaign_id, enterprise_id,
+                                                        version]).fetchall()
+            if not updated:
+                raise StaleTask(campaign_id, enterprise_id, _task(cur, campaign_id, enterprise_id) or {})
+            new = int(updated[0][0])
+            audit.record(cur, user, "campaign", campaign_id, scope=Scope.of([now["province"]]),
+                         detail={"move": "respond", "enterprise": enterprise_id, "status": status, "note": clean},
+                         before={"status": now["status"], "version": version}, after={"status": status, "version": new})
+            return new
     except duckdb.TransactionException as e:  # another writer changed this row in the same moment
-        _rollback(cur)
         raise StaleTask(campaign_id, enterprise_id, _task(con.cursor(), campaign_id, enterprise_id) or {},
                         at_once=True) from e
-    except Exception:
-        _rollback(cur)
-        raise
-    finally:
-        cur.close()
 
 
 def version(con) -> str:
     """Changes with every campaign started and every response (a live read): the campaign queries' cache key."""
-    cur = con.cursor()
-    try:
-        n, tasks, total, last = cur.execute(
-            "SELECT (SELECT count(*) FROM campaigns), count(*), sum(version), max(responded_at) "
-            "FROM campaign_tasks").fetchone()
-    finally:
-        cur.close()
-    return f"{n}:{tasks}:{total}:{last.isoformat() if last is not None else ''}"
+    return version_key(con, "SELECT (SELECT count(*) FROM campaigns), count(*), sum(version), max(responded_at) "
+                            "FROM campaign_tasks")
 
 
 # --- the page queries ------------------------------------------------------------------------------

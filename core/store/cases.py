@@ -23,7 +23,7 @@ from core.contract.access import Scope
 from core.contract.roles import User
 from core.store import audit
 from core.contract.filters import NO_FILTERS, Filters
-from core.store.db import fetch_df
+from core.store.db import fetch_df, transaction, version_key
 from core.store.sql import enterprise_where, page_query, scope_where, year_where
 
 class StaleCase(rules.CaseError):
@@ -80,14 +80,11 @@ def open_case(con, user: User, *, subject_kind: str, subject_id: str, subject_na
         raise rules.CaseError(f"a case is about one of {', '.join(rules.SUBJECT_KINDS)}")
     _check_actor(user, province_code, rules.OFFICE)
     now = clock.now()
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with transaction(con) as cur:
         row = cur.execute(f"SELECT case_id, version FROM cases WHERE subject_kind = ? AND subject_id = ? "
                           f"AND state IN (SELECT unnest(?::VARCHAR[]))",
                           [subject_kind, subject_id, sorted(rules.OPEN_STATES)]).fetchone()
         if row:
-            cur.execute("ROLLBACK")
             return Opened(row[0], int(row[1]), new=False)
         cid = case_id(subject_kind, subject_id, now.isoformat())
         cur.execute(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
@@ -99,20 +96,7 @@ def open_case(con, user: User, *, subject_kind: str, subject_id: str, subject_na
         audit.record(cur, user, "case_change", cid, scope=Scope.of([province_code]),
                      detail={"move": "open", "subject": f"{subject_kind}:{subject_id}", "source": source},
                      after={"state": "new", "version": 1})
-        cur.execute("COMMIT")
         return Opened(cid, 1)
-    except Exception:
-        _rollback(cur)
-        raise
-    finally:
-        cur.close()
-
-
-def _rollback(cur) -> None:
-    try:
-        cur.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
 
 
 def _current(con, cid: str) -> dict | None:
@@ -129,66 +113,70 @@ def change(con, user: User, cid: str, version: int, action: str, fields: dict | 
     CaseError when the move is not allowed from the state or for the user, StaleCase when the case
     changed since `version` (or another transaction changes it at the same moment)."""
     fields = dict(fields or {})
-    cur = con.cursor()
     try:
-        cur.execute("BEGIN TRANSACTION")
-        now = _current(cur, cid)
-        if now is None or not user.scope.allows(now["province"]):
-            raise rules.CaseError(f"no case {cid}")  # another province's case looks unknown
-        if now["version"] != version:
-            raise StaleCase(cid, now)
-        if action in rules.EDITS:
-            _check_actor(user, now["province"], rules.OFFICE)
-            target, clean = now["state"], _edit_fields(action, fields)
-        else:
-            move = rules.MOVES.get(action)
-            if move is None:
-                raise rules.CaseError(f"unknown move {action!r}")
-            if now["state"] not in move.source:
-                raise rules.CaseError(f"a case that is {now['state']} cannot be {action}: allowed now: "
-                                      f"{', '.join(rules.allowed(now['state']) + list(rules.EDITS)) or 'none'}")
-            _check_actor(user, now["province"], move.who)
-            target, clean = move.target, rules.check_fields(action, fields)
-        at = clock.now()
-        sets, params = ["state = ?", "version = version + 1", "updated_at = ?"], [target, at]
-        if action == "assign":
-            sets.append("owner = ?")
-            params.append(clean["owner"])
-        if action == "due":
-            sets.append("due_date = ?")
-            params.append(clean["due_date"])
-        if action == "measures":
-            sets.append("measures = ?")
-            params.append(_json(clean))
-        if action in ("confirm", "dismiss"):  # the decision, kept on the row for the statistics
-            sets += ["decision = ?", "decided_at = ?", "pattern = ?"]
-            params += ["confirmed" if action == "confirm" else "dismissed", at, clean.get("pattern")]
-        if action == "order":
-            sets.append("deadline = ?")
-            params.append(clean["deadline"])
-        if action == "reopen":  # a re-opened case gets a new decision due date
-            sets.append("due_date = ?")
-            params.append((at + dt.timedelta(days=rules.DUE_DAYS)).date())
-        updated = cur.execute(f"UPDATE cases SET {', '.join(sets)} WHERE case_id = ? AND version = ? RETURNING version",
-                              [*params, cid, version]).fetchall()
-        if not updated:
-            raise StaleCase(cid, _current(cur, cid) or {})
-        new = int(updated[0][0])
-        cur.execute("INSERT INTO case_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [cid, new, at, user.name, user.role, action, now["state"], target, _json(clean)])
-        audit.record(cur, user, "case_change", cid, scope=Scope.of([now["province"]]),
-                     detail={"move": action, "fields": clean},
-                     before={"state": now["state"], "version": version}, after={"state": target, "version": new})
-        cur.execute("COMMIT")
-        return new
+        with transaction(con) as cur:
+            now = _current(cur, cid)
+            if now is None or not user.scope.allows(now["province"]):
+                raise rules.CaseError(f"no case {cid}")  # another province's case looks unknown
+            if now["version"] != version:
+                raise StaleCase(cid, now)
+            target, clean = _validated(user, now, action, fields)
+            at = clock.now()
+            sets, params = _assignments(action, target, clean, at)
+            updated = cur.execute(f"UPDATE cases SET {', '.join(sets)} WHERE case_id = ? AND version = ? "
+                                  "RETURNING version", [*params, cid, version]).fetchall()
+            if not updated:
+                raise StaleCase(cid, _current(cur, cid) or {})
+            new = int(updated[0][0])
+            cur.execute("INSERT INTO case_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [cid, new, at, user.name, user.role, action, now["state"], target, _json(clean)])
+            audit.record(cur, user, "case_change", cid, scope=Scope.of([now["province"]]),
+                         detail={"move": action, "fields": clean},
+                         before={"state": now["state"], "version": version}, after={"state": target, "version": new})
+            return new
     except duckdb.TransactionException as e:  # another writer changed this row in the same moment
-        _rollback(cur)
         raise StaleCase(cid, _current(con.cursor(), cid) or {}, at_once=True) from e
-    except Exception:
-        _rollback(cur)
-        raise
-    finally:
-        cur.close()
+
+
+def _validated(user: User, now: dict, action: str, fields: dict) -> tuple[str, dict]:
+    """The state `action` leads to from the case as it is (`now`) and its fields, checked; CaseError
+    when the move does not fit the state or the user."""
+    if action in rules.EDITS:
+        _check_actor(user, now["province"], rules.OFFICE)
+        return now["state"], _edit_fields(action, fields)
+    move = rules.MOVES.get(action)
+    if move is None:
+        raise rules.CaseError(f"unknown move {action!r}")
+    if now["state"] not in move.source:
+        raise rules.CaseError(f"a case that is {now['state']} cannot be {action}: allowed now: "
+                              f"{', '.join(rules.allowed(now['state']) + list(rules.EDITS)) or 'none'}")
+    _check_actor(user, now["province"], move.who)
+    return move.target, rules.check_fields(action, fields)
+
+
+def _assignments(action: str, target: str, clean: dict, at) -> tuple[list[str], list]:
+    """The SET clauses of a change and their values: the state and version always, and the columns
+    the store keeps from the events (owner, due date, measures, decision, deadline)."""
+    sets, params = ["state = ?", "version = version + 1", "updated_at = ?"], [target, at]
+    if action == "assign":
+        sets.append("owner = ?")
+        params.append(clean["owner"])
+    if action == "due":
+        sets.append("due_date = ?")
+        params.append(clean["due_date"])
+    if action == "measures":
+        sets.append("measures = ?")
+        params.append(_json(clean))
+    if action in ("confirm", "dismiss"):  # the decision, kept on the row for the statistics
+        sets += ["decision = ?", "decided_at = ?", "pattern = ?"]
+        params += ["confirmed" if action == "confirm" else "dismissed", at, clean.get("pattern")]
+    if action == "order":
+        sets.append("deadline = ?")
+        params.append(clean["deadline"])
+    if action == "reopen":  # a re-opened case gets a new decision due date
+        sets.append("due_date = ?")
+        params.append((at + dt.timedelta(days=rules.DUE_DAYS)).date())
+    return sets, params
 
 
 def _edit_fields(action: str, fields: dict) -> dict:
@@ -217,12 +205,7 @@ def _edit_fields(action: str, fields: dict) -> dict:
 def version(con) -> str:
     """Changes with every case change (a live read, ~1 ms): the case queries' cache key, since a
     case changes far more often than the data (db.data_version)."""
-    cur = con.cursor()
-    try:
-        n, last, total = cur.execute("SELECT count(*), max(updated_at), sum(version) FROM cases").fetchone()
-    finally:
-        cur.close()
-    return f"{n}:{total}:{last.isoformat() if last is not None else ''}"
+    return version_key(con, "SELECT count(*), sum(version), max(updated_at) FROM cases")
 
 
 # Agency filters name the intermediaries whose own cases a view keeps (enterprise cases follow the
@@ -362,9 +345,12 @@ def timeline(con, scope: Scope, cid: str) -> pd.DataFrame:
 
 def case_row(con, scope: Scope, cid: str) -> dict | None:
     """One case as it is now (a live read: the case page acts on this version), with its snapshot
-    and measures parsed; None for an unknown case or one outside `scope` (they look alike)."""
-    where, params = scope_where(scope, "province_code")
-    df = fetch_df(con, f"SELECT * FROM cases WHERE case_id = ? AND {where}", [cid, *params])
+    and measures parsed and whether it is overdue; None for an unknown case or one outside `scope`
+    (they look alike)."""
+    where, params = scope_where(scope, "c.province_code")
+    today = clock.now().date()
+    df = fetch_df(con, f"SELECT c.*, {_overdue_sql('?::DATE')} AS overdue FROM cases c WHERE c.case_id = ? AND {where}",
+                  [today, today, cid, *params])
     if df.empty:
         return None
     row = df.iloc[0].to_dict()
@@ -410,26 +396,21 @@ def import_history(con, user: User, cases: pd.DataFrame, events: pd.DataFrame, *
     """Write decided cases of the past (the demo's history) with their events as they happened, in one
     transaction with one audit entry naming how many; cases with an id already present are left out.
     `cases` has CASE_COLUMNS, `events` EVENT_COLUMNS."""
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with transaction(con) as cur:
         cur.register("new_cases", cases[list(CASE_COLUMNS)])
         cur.register("new_events", events[list(EVENT_COLUMNS)])
-        n = cur.execute(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) SELECT * FROM new_cases "
-                        "WHERE case_id NOT IN (SELECT case_id FROM cases) RETURNING case_id").fetchall()
-        ids = [r[0] for r in n]
-        cur.execute(f"INSERT INTO case_events SELECT * FROM new_events WHERE list_contains(?::VARCHAR[], case_id)", [ids])
+        try:
+            n = cur.execute(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) SELECT * FROM new_cases "
+                            "WHERE case_id NOT IN (SELECT case_id FROM cases) RETURNING case_id").fetchall()
+            ids = [r[0] for r in n]
+            cur.execute("INSERT INTO case_events SELECT * FROM new_events WHERE list_contains(?::VARCHAR[], case_id)",
+                        [ids])
+        finally:
+            cur.unregister("new_cases")
+            cur.unregister("new_events")
         audit.record(cur, user, "case_change", f"{len(ids)} cases", detail={"move": "import", "source": source,
                                                                          "cases": len(ids)})
-        cur.execute("COMMIT")
         return len(ids)
-    except Exception:
-        _rollback(cur)
-        raise
-    finally:
-        cur.unregister("new_cases")
-        cur.unregister("new_events")
-        cur.close()
 
 
 def history_inputs(con, run_id: str) -> pd.DataFrame:

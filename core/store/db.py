@@ -6,6 +6,8 @@ threads), a fresh cursor per query, parameters always bound.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -89,9 +91,47 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
     """Changes whenever a load commits; cache keys include it so nothing stale is served. The time of
     the last load is part of it: two files loaded alike (a rebuilt demo, another province's copy) have
     the same counts, and an in-process cache must not serve one's results for the other."""
+    return version_key(con, "SELECT count(*), max(load_id), max(loaded_at) FROM load_log")
+
+
+def version_key(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """A cache key from one row of aggregates (our own SQL: counts, sums, latest times), read live on
+    a cursor of its own: "n:total:2026-12-04T09:30:00", empty where a value is missing."""
     cur = con.cursor()
     try:
-        n, last, when = cur.execute("SELECT count(*), max(load_id), max(loaded_at) FROM load_log").fetchone()
+        row = cur.execute(sql).fetchone()
     finally:
         cur.close()
-    return f"{n}:{last}:{when.isoformat() if when is not None else ''}"
+    return ":".join("" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in row)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of its own inside one transaction: committed when the block ends (a `return` in it
+    too), rolled back when it raises, and the error raised again; DuckDB's write conflict between two
+    transactions (duckdb.TransactionException, also at the commit) reaches the caller the same way."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:  # a failed commit has already ended the transaction
+                pass
+            raise
+    finally:
+        cur.close()
+
+
+def insert_frame(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """INSERT the rows of `frame` into `table` (our own table name; the frame's columns by name),
+    the frame registered on the cursor for the statement only."""
+    cols = ", ".join(frame.columns)
+    cur.register("_frame_rows", frame)
+    try:
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame_rows")
+    finally:
+        cur.unregister("_frame_rows")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 
-import duckdb
 import pandas as pd
 
 from core.contract import cases as case_rules
@@ -18,7 +17,7 @@ from core.contract import clock
 from core.contract.access import Scope
 from core.contract.roles import User
 from core.store import audit
-from core.store.db import fetch_df
+from core.store.db import fetch_df, insert_frame, transaction, version_key
 from core.store.sql import scope_where
 
 # The states of a case whose handling has ended: those the look_back move starts from.
@@ -68,33 +67,17 @@ def save_draw(con, user: User, *, year: int, seed: int, population: int, scope: 
         raise case_rules.CaseError("the look-back's scope is wider than yours")
     now = clock.now()
     did = draw_id()
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with transaction(con) as cur:
         cur.execute("INSERT INTO lookback_draws (draw_id, year, seed, size, population, drawn_at, drawn_by, scope) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [did, int(year), int(seed), len(items), int(population), now, user.name, scope.text])
         frame = pd.DataFrame({"draw_id": did, "case_id": items["case_id"].astype(str),
                               "weight": items["weight"].astype(float), "draw_rank": items["draw_rank"].astype(int)})
-        cur.register("new_items", frame)
-        try:
-            cur.execute("INSERT INTO lookback_items (draw_id, case_id, weight, draw_rank) "
-                        "SELECT draw_id, case_id, weight, draw_rank FROM new_items")
-        finally:
-            cur.unregister("new_items")
+        insert_frame(cur, "lookback_items", frame)
         audit.record(cur, user, "look_back", did, scope=scope,
                      detail={"year": int(year), "seed": int(seed), "size": len(items), "population": int(population),
                              "cases": list(frame["case_id"])})
-        cur.execute("COMMIT")
         return did
-    except Exception:
-        try:
-            cur.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
-    finally:
-        cur.close()
 
 
 def _items(scope: Scope) -> tuple[str, list]:
@@ -144,9 +127,4 @@ def drawn_cases(con, scope: Scope, draw_id: str) -> pd.DataFrame:
 
 def version(con) -> str:
     """Changes with every draw (a live read); outcomes change the cases' version (core.store.cases.version)."""
-    cur = con.cursor()
-    try:
-        n, last = cur.execute("SELECT count(*), max(drawn_at) FROM lookback_draws").fetchone()
-    finally:
-        cur.close()
-    return f"{n}:{last.isoformat() if last is not None else ''}"
+    return version_key(con, "SELECT count(*), max(drawn_at) FROM lookback_draws")

@@ -16,7 +16,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.contract import access
 from core.contract import campaigns as campaign_rules
 from core.contract import cases as case_rules
 from core.insight import lookback
@@ -25,6 +24,7 @@ from core.store import lookback as lookback_store
 from core.ui import auth, tables
 from core.ui.dossier import parse_id  # an id from untrusted URL text
 from core.ui.page import Page
+from core.words import cases as case_words
 from core.words import i18n
 
 AGENCY_PARAM = "agency"  # ?agency=<agency_id> preselects the intermediary of a new campaign
@@ -58,12 +58,6 @@ def _seen(form: str, current: dict) -> dict:
     before = st.session_state.get(_SEEN + form) or {}
     st.session_state[_SEEN + form] = dict(current)
     return before
-
-
-def _province(code, lang: str) -> str:
-    if code == case_rules.NATIONAL_OFFICE:
-        return i18n.t("case.national_office", lang)
-    return access.province_names().get(code, {}).get(lang, code if isinstance(code, str) else i18n.MISSING)
 
 
 def _date(v, lang: str) -> str:
@@ -152,7 +146,7 @@ def _start_form(page: Page, listed: pd.DataFrame) -> None:
         st.caption(t("campaigns.preview", n=i18n.fmt_int(len(clients), lang)))
         tables.show(pd.DataFrame({
             t("campaigns.col.enterprise"): clients["enterprise_id"], t("campaigns.col.name"): clients["enterprise_name"],
-            t("campaigns.col.province"): clients["province_code"].map(lambda c: _province(c, lang))}), height=220)
+            t("campaigns.col.province"): clients["province_code"].map(lambda c: case_words.province(c, lang))}), height=220)
     before = listed[(listed["agency_id"] == agency) & (listed["year"] == int(year))]
     if len(before):
         st.caption(t("campaigns.start.exists", id=before["campaign_id"].iloc[0],
@@ -221,7 +215,7 @@ def _task_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     c = lambda k: i18n.t(f"campaigns.col.{k}", lang)  # noqa: E731
     return pd.DataFrame({
         c("enterprise"): df["enterprise_id"], c("name"): df["enterprise_name"],
-        c("province"): df["province_code"].map(lambda p: _province(p, lang)),
+        c("province"): df["province_code"].map(lambda p: case_words.province(p, lang)),
         c("status"): df["status"].map(lambda s: _status(s, lang)),
         c("overdue"): df["overdue"].map(lambda o: i18n.t("campaigns.yes", lang) if o else ""),
         c("answered"): df["responded_at"].map(lambda v: _when(v, lang)),
@@ -371,7 +365,7 @@ def _drawn_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         c("rank"): df["draw_rank"].astype(int), c("case"): df["case_id"],
         c("subject"): [f"{i18n.t(f'case.subject.{k}', lang)}: {n}" for k, n in zip(df["subject_kind"], df["subject_name"])],
-        c("province"): df["province_code"].map(lambda p: _province(p, lang)),
+        c("province"): df["province_code"].map(lambda p: case_words.province(p, lang)),
         c("state"): df["state"].map(lambda s: i18n.t(f"case.state.{s}", lang)),
         c("decision"): df["decision"].map(lambda d: i18n.t(f"case.decision.{d}", lang) if isinstance(d, str) else ""),
         c("decided"): df["decided_at"].map(lambda v: _date(v, lang)),

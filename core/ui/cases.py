@@ -289,7 +289,7 @@ def case_view(page: Page, cid: str) -> None:
     events = store.timeline(page.con, page.scope, cid)
     with st.container(key="case_head"):
         st.header(f"{case['subject_name']} · {cid}", divider="gray")
-        overdue = _is_overdue(case)
+        overdue = bool(case["overdue"])  # the store's rule, as in the queues
         badges = [f":blue-badge[{words.state(case['state'], lang)}]"]
         if overdue:
             badges.append(f":red-badge[{t('cases.overdue')}]")
@@ -338,15 +338,6 @@ def _back() -> None:
 
 def _date(v, lang: str) -> str:
     return i18n.fmt_date(v, lang) if v is not None and not pd.isna(v) else i18n.MISSING
-
-
-def _is_overdue(case: dict) -> bool:
-    today = pd.Timestamp(i18n.now_beijing().date())
-    if case["state"] in ("new", "under_review") and pd.notna(case.get("due_date")):
-        return pd.Timestamp(case["due_date"]) < today
-    if case["state"] == "rectification_ordered" and pd.notna(case.get("deadline")):
-        return pd.Timestamp(case["deadline"]) < today
-    return False
 
 
 def _subject_link(page: Page, case: dict) -> str:
@@ -576,14 +567,15 @@ def open_top(page: Page, ranking: pd.DataFrame, *, key: str) -> None:
         n = st.number_input(t("cases.open_top.n"), 1, min(BULK_MAX, len(rated)), min(10, len(rated)), key=f"{key}-n")
         st.caption(t("cases.open_top.caption", n=i18n.fmt_int(n, lang)))
         st.button(t("cases.open_top.go", n=i18n.fmt_int(n, lang)), key=f"{key}-go", type="primary",
-                  on_click=_open_top, args=(page, rated.head(int(n))))
+                  on_click=_open_ranked, args=(page, rated.head(int(n)), "ranking"))
         show_result()
 
 
-def _open_top(page: Page, rows: pd.DataFrame) -> None:
-    subjects = [insight.ranking_evidence(page.run_id, r, source="ranking") for _, r in rows.iterrows()]
+def _open_ranked(page: Page, rows: pd.DataFrame, source: str, parent_case: str | None = None) -> None:
+    """Open a case for each ranking row (the top N, an intermediary's clients under its case)."""
+    subjects = [insight.ranking_evidence(page.run_id, r, source=source) for _, r in rows.iterrows()]
     try:
-        opened = store.open_for_subjects(page.con, page.user, subjects, source="ranking")
+        opened = store.open_for_subjects(page.con, page.user, subjects, source=source, parent_case=parent_case)
     except rules.CaseError as e:
         _refused(page, e)
         return
@@ -628,16 +620,4 @@ def agency_open(page: Page, agency: pd.Series) -> None:
     if parent is None or flagged.empty or not page.user.can("cases"):
         return
     st.button(page.t("cases.open_clients", n=i18n.fmt_int(len(flagged), page.lang)), key=f"open-clients-{parent}",
-              icon=":material/account_tree:", on_click=_open_clients, args=(page, flagged, parent))
-
-
-def _open_clients(page: Page, clients: pd.DataFrame, parent: str) -> None:
-    subjects = [insight.ranking_evidence(page.run_id, r, source="agency") for _, r in clients.iterrows()]
-    try:
-        opened = store.open_for_subjects(page.con, page.user, subjects, source="agency", parent_case=parent)
-    except rules.CaseError as e:
-        _refused(page, e)
-        return
-    new = sum(o.new for o in opened)
-    _result("success", page.t("cases.open_top.done", new=i18n.fmt_int(new, page.lang),
-                              existing=i18n.fmt_int(len(opened) - new, page.lang)))
+              icon=":material/account_tree:", on_click=_open_ranked, args=(page, flagged, "agency", parent))

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.contract import access
-from core.contract import cases as case_rules
 from core.insight import accountability as insight
 from core.insight.accountability import Figures
+from core.words import cases as case_words
 from core.words import i18n
 
 
@@ -34,14 +33,6 @@ class Metric:
 METRICS = ("open", "overdue", "agencies_open", "confirmed", "dismissed", "median_days", "rectification_share",
            "fines_cny", "allowance_adjustment_t")
 ROW = 3  # figures per row on the Overview
-
-
-def province_name(code, lang: str) -> str:
-    """The province's name; the national office for a case of no province."""
-    if code == case_rules.NATIONAL_OFFICE:
-        return i18n.t("case.national_office", lang)
-    names = access.province_names().get(str(code))
-    return names[lang] if names else str(code)
 
 
 def fmt_days(v, lang: str) -> str:
@@ -93,8 +84,8 @@ def sentence(f: Figures, lang: str) -> str:
         speed = i18n.t("accountability.sentence.no_ranking", lang, min=insight.MIN_DECIDED)
     else:
         speed = i18n.t("accountability.sentence.slowest", lang, n=i18n.fmt_int(slow.decided, lang),  # >= MIN_DECIDED
-                       province=province_name(slow.province_code, lang), days=fmt_days(slow.median_days, lang),
-                       fastest=province_name(fast.province_code, lang), fast_days=fmt_days(fast.median_days, lang))
+                       province=case_words.province(slow.province_code, lang), days=fmt_days(slow.median_days, lang),
+                       fastest=case_words.province(fast.province_code, lang), fast_days=fmt_days(fast.median_days, lang))
     return i18n.t("accountability.sentence", lang, overdue=overdue, speed=speed)
 
 

@@ -18,10 +18,14 @@ def move(a: str, lang: str) -> str:
 
 
 def province(code, lang: str) -> str:
+    """The responsible office of a case, a task or a province row: the province's name, the
+    national office for a case of no province, the code itself for one the reference does not know."""
+    if not isinstance(code, str):
+        return i18n.MISSING
     if code == rules.NATIONAL_OFFICE:
         return i18n.t("case.national_office", lang)
     names = access.province_names()
-    return names[code][lang] if code in names else str(code)
+    return names[code][lang] if code in names else code
 
 
 def _value(field: str, v, lang: str) -> str:

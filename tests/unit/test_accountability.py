@@ -15,6 +15,7 @@ from core.insight import accountability as insight
 from core.store import cases as store
 from core.store import db
 from core.words import accountability as words
+from core.words import cases as case_words
 from core.words import i18n
 
 ADMIN = User("li.admin", "national_admin", None, "local")
@@ -141,7 +142,7 @@ def test_the_figures_and_the_sentence_in_words(cases, lang):
     assert shown["fines_cny"] == i18n.fmt_cny(70_000, lang) and shown["agencies_open"] == "1"
     assert shown["allowance_adjustment_t"] == i18n.fmt_tonnes(-1_500, lang)
     text = words.sentence(f, lang)
-    jiangsu, shandong = (words.province_name(c, lang) for c in ("32", "37"))
+    jiangsu, shandong = (case_words.province(c, lang) for c in ("32", "37"))
     assert text == i18n.t("accountability.sentence", lang,
                           overdue=i18n.t("accountability.sentence.overdue", lang, n="2"),
                           speed=i18n.t("accountability.sentence.slowest", lang, province=jiangsu, n="4",
